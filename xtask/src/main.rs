@@ -1,1 +1,73 @@
-fn main() {}
+//! `cargo xtask`: provisioning and project tasks that plain cargo cannot do.
+//!
+//! - `cargo xtask ort [--gpu]`: fetch ONNX Runtime 1.31.1 from PyPI, verify the wheel's SHA-256, unpack the library
+//!   into `target/earmark-ort/1.31.1/{cpu,gpu}/`.
+//! - `cargo xtask pyenv`: a Python virtual environment in `target/pyenv` with the reference packages
+//!   (librosa, onnx, onnxruntime) that regenerate fixtures and feed benchmarks.
+//! - `cargo xtask test [cargo test args…]`: `ort`, then `cargo test --workspace`.
+//! - `cargo xtask bundle …`: nice-plug's bundler (CLAP/VST3).
+
+mod ort;
+mod pyenv;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        Some("ort") => {
+            let gpu = args.iter().any(|a| a == "--gpu");
+            let lib = ort::provision(&root, if gpu { ort::Flavour::Gpu } else { ort::Flavour::Cpu })?;
+            println!("ONNX Runtime ready: {}", lib.display());
+            Ok(())
+        }
+        Some("pyenv") => {
+            let python = pyenv::provision(&root)?;
+            println!("Python reference environment ready: {}", python.display());
+            Ok(())
+        }
+        Some("test") => {
+            ort::provision(&root, ort::Flavour::Cpu)?;
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .current_dir(&root)
+                .args(["test", "--workspace"])
+                .args(&args[1..])
+                .status()
+                .context("running cargo test")?;
+            if !status.success() {
+                bail!("cargo test failed ({status})");
+            }
+            Ok(())
+        }
+        Some("bundle") | Some("bundle-universal") => {
+            std::env::set_current_dir(&root)?;
+            nice_plug_xtask::main()
+        }
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 ort [--gpu]        download ONNX Runtime {} from PyPI into target/earmark-ort/\n  \
+                 pyenv              create target/pyenv with librosa, onnx and onnxruntime (reference tools)\n  \
+                 test [ARGS…]       provision ONNX Runtime, then `cargo test --workspace ARGS…`\n  \
+                 bundle NAME [--release]  build CLAP/VST3 bundles into target/bundled/",
+                ort::VERSION
+            );
+            if args.is_empty() { Ok(()) } else { bail!("unknown command `{}`", args[0]) }
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's folder.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
+}
+
+/// The cargo target directory (honours `CARGO_TARGET_DIR`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}

@@ -4,3 +4,6 @@
 //! or egui, while the plugin and the offline analyser use the very same frontend, manifests and runtime.
 
 pub mod frontend;
+pub mod manifest;
+pub mod model;
+pub mod runtime;
