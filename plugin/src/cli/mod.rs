@@ -1,0 +1,57 @@
+//! Command-line interface of the offline `earmark` binary.
+
+mod demo;
+mod demo_clip;
+mod features;
+mod models;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Earmark: emotion, genre and instrument readouts for music, offline.
+#[derive(Debug, Parser)]
+#[command(name = "earmark", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Synthesise a demo clip (bass, then mid-register chords, then bells), analyse it with every model found and
+    /// print the readout.
+    Demo {
+        /// Folder of models (each a sub-folder with manifest.json). Default: the `models/` shipped with Earmark.
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Print the readout as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write the demo clip to this WAV file.
+        #[arg(long)]
+        save_wav: Option<PathBuf>,
+    },
+    /// Write the log-mel frontend's output for an audio file as a frames × mels float32 .npy.
+    Features {
+        /// Audio file (wav, flac, mp3, ogg). Mixed to mono and resampled to the config's rate.
+        file: PathBuf,
+        /// Frontend configuration (JSON, the `frontend` object of a model manifest).
+        #[arg(long, conflicts_with = "model", required_unless_present = "model")]
+        config: Option<PathBuf>,
+        /// Use the frontend of this model folder (its manifest.json) instead of --config.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Output .npy file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo { models, json, save_wav } => demo::run(models, json, save_wav),
+        Command::Features { file, config, model, out } => features::run(&file, config, model, &out),
+    }
+}

@@ -1,0 +1,158 @@
+//! The offline `earmark` binary, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use earmark_core::frontend::{BatchFrontend, FrontendConfig};
+use ndarray::Array2;
+use ndarray_npy::read_npy;
+
+fn earmark() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_earmark"))
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A deterministic chirp plus harmonics, `seconds` long.
+fn test_signal(rate: u32, seconds: f32) -> Vec<f32> {
+    (0..(rate as f32 * seconds) as usize)
+        .map(|n| {
+            let t = n as f32 / rate as f32;
+            0.3 * (std::f32::consts::TAU * (200.0 + 900.0 * t) * t).sin()
+                + 0.2 * (std::f32::consts::TAU * 440.0 * t).sin()
+        })
+        .collect()
+}
+
+fn write_wav_f32(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
+    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    samples.iter().for_each(|&s| writer.write_sample(s).unwrap());
+    writer.finalize().unwrap();
+}
+
+#[test]
+fn demo_readout_follows_the_register_of_each_section() {
+    let output = earmark().args(["demo", "--json"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let readouts: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let band = readouts.as_array().unwrap().iter().find(|r| r["name"] == "band-energy").expect("test model ran");
+    let tops: Vec<&str> = band["sections"].as_array().unwrap().iter().map(|s| s["top"].as_str().unwrap()).collect();
+    assert_eq!(tops, ["low", "mid", "high"]);
+    for section in band["sections"].as_array().unwrap() {
+        let best = section["scores"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).fold(0.0, f64::max);
+        assert!(best > 0.8, "a clear register gets a clear readout: {section}");
+    }
+    assert!(band["segments"].as_array().unwrap().len() > 30);
+}
+
+#[test]
+fn demo_text_output_and_saved_clip() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("demo.wav");
+    let output = earmark().args(["demo", "--save-wav"]).arg(&wav).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("model `band-energy`") && text.contains("provider: CPU"), "{text}");
+    let reader = hound::WavReader::open(&wav).unwrap();
+    assert_eq!(reader.spec().sample_rate, 44_100);
+    assert_eq!(reader.len(), 9 * 44_100);
+}
+
+#[test]
+fn features_writes_exactly_what_the_batch_frontend_computes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = FrontendConfig::default(); // 22.05 kHz: no resampling, so the comparison is exact
+    let config_path = dir.path().join("config.json");
+    std::fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
+    let signal = test_signal(22_050, 1.5);
+    let wav = dir.path().join("in.wav");
+    write_wav_f32(&wav, 22_050, 1, &signal);
+    let out = dir.path().join("out.npy");
+    let output = earmark().arg("features").arg(&wav).arg("--config").arg(&config_path).arg("--out").arg(&out).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let written: Array2<f32> = read_npy(&out).unwrap();
+    let expected = BatchFrontend::new(&config).unwrap().process(&signal);
+    assert_eq!(written, expected);
+}
+
+#[test]
+fn features_resamples_and_downmixes_to_a_models_frontend() {
+    let dir = tempfile::tempdir().unwrap();
+    let mono = test_signal(44_100, 2.0);
+    let stereo: Vec<f32> = mono.iter().flat_map(|&s| [s, s]).collect();
+    let wav = dir.path().join("stereo.wav");
+    write_wav_f32(&wav, 44_100, 2, &stereo);
+    let out = dir.path().join("out.npy");
+    let model = workspace().join("models/testing/band-energy");
+    let output = earmark().arg("features").arg(&wav).arg("--model").arg(&model).arg("--out").arg(&out).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let written: Array2<f32> = read_npy(&out).unwrap();
+    // 2 s at 16 kHz, hop 256, centred: 1 + 32000 / 256 frames of 64 mels.
+    assert_eq!(written.dim(), (1 + 32_000 / 256, 64));
+    assert!(stderr(&output).contains("2 ch at 44100 Hz"), "{}", stderr(&output));
+}
+
+#[test]
+fn corrupt_audio_is_a_clear_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.wav");
+    std::fs::write(&bad, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
+    let out = dir.path().join("out.npy");
+    let model = workspace().join("models/testing/band-energy");
+    let output = earmark().arg("features").arg(&bad).arg("--model").arg(&model).arg("--out").arg(&out).output().unwrap();
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("broken.wav") && message.starts_with("error:"), "{message}");
+    assert!(!out.exists() && !out.with_extension("npy.partial").exists());
+}
+
+#[test]
+fn invalid_config_names_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let bad = FrontendConfig { power: 3.0, ..FrontendConfig::default() };
+    std::fs::write(&config, serde_json::to_string(&bad).unwrap()).unwrap();
+    let wav = dir.path().join("in.wav");
+    write_wav_f32(&wav, 22_050, 1, &test_signal(22_050, 0.2));
+    let output =
+        earmark().arg("features").arg(&wav).arg("--config").arg(&config).arg("--out").arg(dir.path().join("o.npy")).output().unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("power = 3"), "{}", stderr(&output));
+}
+
+#[test]
+fn without_onnx_runtime_the_demo_says_where_it_looked() {
+    // A copy of the binary outside target/ finds no xtask cache and nothing beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("earmark");
+    std::fs::copy(env!("CARGO_BIN_EXE_earmark"), &exe).unwrap();
+    let output = Command::new(&exe)
+        .args(["demo", "--models"])
+        .arg(workspace().join("models"))
+        .env_remove("EARMARK_ORT_LIB")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("was not found") && message.contains("cargo xtask ort"), "{message}");
+    assert!(message.contains(&dir.path().join("libonnxruntime.so.1.31.1").display().to_string()), "{message}");
+}
+
+#[test]
+fn a_broken_model_folder_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("broken");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(model.join("manifest.json"), "{\"format_version\": 1}").unwrap();
+    let output = earmark().args(["demo", "--models"]).arg(dir.path()).output().unwrap();
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("broken") && message.contains("not a valid manifest"), "{message}");
+}
