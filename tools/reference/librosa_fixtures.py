@@ -58,6 +58,17 @@ def test_signal(sr: int, seconds: float, seed: int) -> np.ndarray:
     return (chirp + tone + clicks + noise).astype(np.float32)
 
 
+def melspectrogram(y: np.ndarray, cfg: dict) -> np.ndarray:
+    """librosa's mel spectrogram (mels x frames) for an Earmark frontend config."""
+    return librosa.feature.melspectrogram(
+        y=y, sr=cfg["sample_rate"], n_fft=cfg["n_fft"], hop_length=cfg["hop_length"],
+        win_length=cfg["win_length"], window=WINDOWS[cfg["window"]], center=cfg["padding"] != "none",
+        pad_mode=cfg["padding"] if cfg["padding"] != "none" else "constant", power=cfg["power"],
+        n_mels=cfg["n_mels"], fmin=cfg["fmin"], fmax=cfg["fmax"], htk=cfg["mel_scale"] == "htk",
+        norm="slaney" if cfg["mel_norm"] == "slaney" else None,
+    )
+
+
 def compress(mel: np.ndarray, compression: dict) -> np.ndarray:
     kind = compression["kind"]
     if kind == "log10_offset":
@@ -77,13 +88,7 @@ def main() -> None:
         if cfg["compression"].get("top_db") is not None:
             # A silent stretch, so that top_db really clips something.
             y[int(0.55 * len(y)) : int(0.8 * len(y))] = 0.0
-        mel = librosa.feature.melspectrogram(
-            y=y, sr=cfg["sample_rate"], n_fft=cfg["n_fft"], hop_length=cfg["hop_length"],
-            win_length=cfg["win_length"], window=WINDOWS[cfg["window"]], center=cfg["padding"] != "none",
-            pad_mode=cfg["padding"] if cfg["padding"] != "none" else "constant", power=cfg["power"],
-            n_mels=cfg["n_mels"], fmin=cfg["fmin"], fmax=cfg["fmax"], htk=cfg["mel_scale"] == "htk",
-            norm="slaney" if cfg["mel_norm"] == "slaney" else None,
-        )
+        mel = melspectrogram(y, cfg)
         compressed = compress(mel, cfg["compression"])
         np.save(folder / "signal.npy", y)
         np.save(folder / "mel_power.npy", np.ascontiguousarray(mel.T, dtype=np.float32))

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
+use super::fastlog::{ln_1p_clamped, ln_clamped};
 use super::mel::MelFilterBank;
 use super::window::padded_window;
 use super::{Compression, FrontendConfig, FrontendError};
@@ -80,15 +81,20 @@ impl FrameAnalyzer {
     }
 
     /// Applies the configured compression to one frame in place (everything but `top_db`, which is not per-frame).
+    ///
+    /// Total: NaN or infinite values come out finite (see [`ln_clamped`]), so a model never sees a NaN.
     pub fn compress(&self, frame: &mut [f32]) {
+        const LOG10_E: f32 = std::f32::consts::LOG10_E;
         match self.config.compression {
             Compression::None => {}
-            Compression::Log10Offset { delta } => frame.iter_mut().for_each(|v| *v = (*v + delta).log10()),
+            Compression::Log10Offset { delta } => {
+                frame.iter_mut().for_each(|v| *v = ln_clamped(*v + delta) * LOG10_E);
+            }
             Compression::PowerToDb { amin, .. } => {
                 let reference = self.db_reference;
-                frame.iter_mut().for_each(|v| *v = 10.0 * v.max(amin).log10() - reference);
+                frame.iter_mut().for_each(|v| *v = 10.0 * LOG10_E * ln_clamped(v.max(amin)) - reference);
             }
-            Compression::Log1p { c } => frame.iter_mut().for_each(|v| *v = (c * *v).ln_1p()),
+            Compression::Log1p { c } => frame.iter_mut().for_each(|v| *v = ln_1p_clamped(c * *v)),
         }
     }
 

@@ -74,9 +74,16 @@ pub(crate) fn pad_signal(signal: &[f32], pad: usize, mode: Padding) -> Vec<f32> 
             padded[pad..pad + signal.len()].copy_from_slice(signal);
             padded
         }
-        Padding::Reflect => (0..signal.len() + 2 * pad)
-            .map(|i| signal[reflect_index(i as isize - pad as isize, signal.len())])
-            .collect(),
+        Padding::Reflect => {
+            // Only the 2·pad edge samples need the mirror arithmetic; the body is a plain copy.
+            let len = signal.len();
+            let mirrored = |i: usize| signal[reflect_index(i as isize - pad as isize, len)];
+            let mut padded = Vec::with_capacity(len + 2 * pad);
+            padded.extend((0..pad).map(mirrored));
+            padded.extend_from_slice(signal);
+            padded.extend((pad + len..len + 2 * pad).map(mirrored));
+            padded
+        }
     }
 }
 

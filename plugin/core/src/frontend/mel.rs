@@ -125,19 +125,18 @@ impl MelFilterBank {
     }
 }
 
-/// A dot product with eight independent accumulators so that the compiler can keep them in SIMD lanes.
-#[inline]
+/// A dot product of two equal-length slices. Mel bands are short (2 to ~100 bins), so a plain loop whose bounds
+/// checks the compiler can drop beats unrolled accumulators; the bands themselves are independent, so the
+/// processor overlaps their dependency chains.
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks_a = a.chunks_exact(8);
-    let chunks_b = b.chunks_exact(8);
-    let tail: f32 = chunks_a.remainder().iter().zip(chunks_b.remainder()).map(|(x, y)| x * y).sum();
-    for (ca, cb) in chunks_a.zip(chunks_b) {
-        for i in 0..8 {
-            acc[i] += ca[i] * cb[i];
-        }
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = 0.0f32;
+    for i in 0..n {
+        acc += a[i] * b[i];
     }
-    acc.iter().sum::<f32>() + tail
+    acc
 }
 
 /// `librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax, htk, norm)` as float32, row-major.

@@ -9,6 +9,7 @@
 mod analyzer;
 mod batch;
 mod config;
+mod fastlog;
 pub mod mel;
 mod streaming;
 mod window;

@@ -131,10 +131,7 @@ impl StreamingFrontend {
             assembler.feed(samples, &mut emit);
         } else {
             // Reflect padding: remember the tail for `finish`, and hold the head until the prefix can be mirrored.
-            for &s in samples {
-                self.history[self.history_pos] = s;
-                self.history_pos = (self.history_pos + 1) % self.history.len();
-            }
+            remember(&mut self.history, &mut self.history_pos, samples);
             let mut rest = samples;
             if self.head_len < self.head.len() {
                 let take = (self.head.len() - self.head_len).min(rest.len());
@@ -196,5 +193,34 @@ impl StreamingFrontend {
             }
         }
         self.reset();
+    }
+}
+
+/// Appends `samples` to the ring `history` (write position `pos`), keeping only the last `history.len()` samples.
+fn remember(history: &mut [f32], pos: &mut usize, samples: &[f32]) {
+    let cap = history.len();
+    let recent = &samples[samples.len().saturating_sub(cap)..];
+    let first = recent.len().min(cap - *pos);
+    history[*pos..*pos + first].copy_from_slice(&recent[..first]);
+    history[..recent.len() - first].copy_from_slice(&recent[first..]);
+    *pos = (*pos + recent.len()) % cap;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remember;
+
+    #[test]
+    fn ring_keeps_the_last_samples_in_order() {
+        let mut ring = [0.0; 4];
+        let mut pos = 0;
+        remember(&mut ring, &mut pos, &[1.0, 2.0, 3.0]);
+        remember(&mut ring, &mut pos, &[4.0, 5.0]);
+        // Oldest first, starting at pos: 2, 3, 4, 5.
+        let ordered: Vec<f32> = (0..4).map(|i| ring[(pos + i) % 4]).collect();
+        assert_eq!(ordered, [2.0, 3.0, 4.0, 5.0]);
+        remember(&mut ring, &mut pos, &[6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+        let ordered: Vec<f32> = (0..4).map(|i| ring[(pos + i) % 4]).collect();
+        assert_eq!(ordered, [8.0, 9.0, 10.0, 11.0]);
     }
 }
