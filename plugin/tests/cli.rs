@@ -31,9 +31,16 @@ fn test_signal(rate: u32, seconds: f32) -> Vec<f32> {
 }
 
 fn write_wav_f32(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
-    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
     let mut writer = hound::WavWriter::create(path, spec).unwrap();
-    samples.iter().for_each(|&s| writer.write_sample(s).unwrap());
+    samples
+        .iter()
+        .for_each(|&s| writer.write_sample(s).unwrap());
     writer.finalize().unwrap();
 }
 
@@ -42,12 +49,30 @@ fn demo_readout_follows_the_register_of_each_section() {
     let output = earmark().args(["demo", "--json"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let readouts: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let band = readouts.as_array().unwrap().iter().find(|r| r["name"] == "band-energy").expect("test model ran");
-    let tops: Vec<&str> = band["sections"].as_array().unwrap().iter().map(|s| s["top"].as_str().unwrap()).collect();
+    let band = readouts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "band-energy")
+        .expect("test model ran");
+    let tops: Vec<&str> = band["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["top"].as_str().unwrap())
+        .collect();
     assert_eq!(tops, ["low", "mid", "high"]);
     for section in band["sections"].as_array().unwrap() {
-        let best = section["scores"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).fold(0.0, f64::max);
-        assert!(best > 0.8, "a clear register gets a clear readout: {section}");
+        let best = section["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .fold(0.0, f64::max);
+        assert!(
+            best > 0.8,
+            "a clear register gets a clear readout: {section}"
+        );
     }
     assert!(band["segments"].as_array().unwrap().len() > 30);
 }
@@ -56,10 +81,17 @@ fn demo_readout_follows_the_register_of_each_section() {
 fn demo_text_output_and_saved_clip() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("demo.wav");
-    let output = earmark().args(["demo", "--save-wav"]).arg(&wav).output().unwrap();
+    let output = earmark()
+        .args(["demo", "--save-wav"])
+        .arg(&wav)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("model `band-energy`") && text.contains("provider: CPU"), "{text}");
+    assert!(
+        text.contains("model `band-energy`") && text.contains("provider: CPU"),
+        "{text}"
+    );
     let reader = hound::WavReader::open(&wav).unwrap();
     assert_eq!(reader.spec().sample_rate, 44_100);
     assert_eq!(reader.len(), 9 * 44_100);
@@ -75,7 +107,15 @@ fn features_writes_exactly_what_the_batch_frontend_computes() {
     let wav = dir.path().join("in.wav");
     write_wav_f32(&wav, 22_050, 1, &signal);
     let out = dir.path().join("out.npy");
-    let output = earmark().arg("features").arg(&wav).arg("--config").arg(&config_path).arg("--out").arg(&out).output().unwrap();
+    let output = earmark()
+        .arg("features")
+        .arg(&wav)
+        .arg("--config")
+        .arg(&config_path)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let written: Array2<f32> = read_npy(&out).unwrap();
     let expected = BatchFrontend::new(&config).unwrap().process(&signal);
@@ -91,12 +131,24 @@ fn features_resamples_and_downmixes_to_a_models_frontend() {
     write_wav_f32(&wav, 44_100, 2, &stereo);
     let out = dir.path().join("out.npy");
     let model = workspace().join("models/testing/band-energy");
-    let output = earmark().arg("features").arg(&wav).arg("--model").arg(&model).arg("--out").arg(&out).output().unwrap();
+    let output = earmark()
+        .arg("features")
+        .arg(&wav)
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let written: Array2<f32> = read_npy(&out).unwrap();
     // 2 s at 16 kHz, hop 256, centred: 1 + 32000 / 256 frames of 64 mels.
     assert_eq!(written.dim(), (1 + 32_000 / 256, 64));
-    assert!(stderr(&output).contains("2 ch at 44100 Hz"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("2 ch at 44100 Hz"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -106,10 +158,21 @@ fn corrupt_audio_is_a_clear_error_and_writes_nothing() {
     std::fs::write(&bad, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
     let out = dir.path().join("out.npy");
     let model = workspace().join("models/testing/band-energy");
-    let output = earmark().arg("features").arg(&bad).arg("--model").arg(&model).arg("--out").arg(&out).output().unwrap();
+    let output = earmark()
+        .arg("features")
+        .arg(&bad)
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(message.contains("broken.wav") && message.starts_with("error:"), "{message}");
+    assert!(
+        message.contains("broken.wav") && message.starts_with("error:"),
+        "{message}"
+    );
     assert!(!out.exists() && !out.with_extension("npy.partial").exists());
 }
 
@@ -117,12 +180,22 @@ fn corrupt_audio_is_a_clear_error_and_writes_nothing() {
 fn invalid_config_names_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.json");
-    let bad = FrontendConfig { power: 3.0, ..FrontendConfig::default() };
+    let bad = FrontendConfig {
+        power: 3.0,
+        ..FrontendConfig::default()
+    };
     std::fs::write(&config, serde_json::to_string(&bad).unwrap()).unwrap();
     let wav = dir.path().join("in.wav");
     write_wav_f32(&wav, 22_050, 1, &test_signal(22_050, 0.2));
-    let output =
-        earmark().arg("features").arg(&wav).arg("--config").arg(&config).arg("--out").arg(dir.path().join("o.npy")).output().unwrap();
+    let output = earmark()
+        .arg("features")
+        .arg(&wav)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("o.npy"))
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(stderr(&output).contains("power = 3"), "{}", stderr(&output));
 }
@@ -141,8 +214,19 @@ fn without_onnx_runtime_the_demo_says_where_it_looked() {
         .unwrap();
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(message.contains("was not found") && message.contains("cargo xtask ort"), "{message}");
-    assert!(message.contains(&dir.path().join("libonnxruntime.so.1.31.1").display().to_string()), "{message}");
+    assert!(
+        message.contains("was not found") && message.contains("cargo xtask ort"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            &dir.path()
+                .join("libonnxruntime.so.1.31.1")
+                .display()
+                .to_string()
+        ),
+        "{message}"
+    );
 }
 
 #[test]
@@ -151,8 +235,15 @@ fn a_broken_model_folder_is_named_in_the_error() {
     let model = dir.path().join("broken");
     std::fs::create_dir(&model).unwrap();
     std::fs::write(model.join("manifest.json"), "{\"format_version\": 1}").unwrap();
-    let output = earmark().args(["demo", "--models"]).arg(dir.path()).output().unwrap();
+    let output = earmark()
+        .args(["demo", "--models"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(message.contains("broken") && message.contains("not a valid manifest"), "{message}");
+    assert!(
+        message.contains("broken") && message.contains("not a valid manifest"),
+        "{message}"
+    );
 }

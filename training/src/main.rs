@@ -1,1 +1,93 @@
-fn main() {}
+//! `earmark-train`: the training crate's command line.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use earmark_core::frontend::FrontendConfig;
+use earmark_training::feature_cache::FeatureCache;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Train Earmark's models and export them to ONNX.
+#[derive(Debug, Parser)]
+#[command(name = "earmark-train", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compute (or reuse) cached log-mel features for audio files, keyed by the frontend config's hash.
+    Features {
+        /// Audio files or folders (searched recursively for wav, flac, mp3, ogg).
+        inputs: Vec<PathBuf>,
+        /// Frontend configuration JSON (the `frontend` object of a model manifest).
+        #[arg(long)]
+        config: PathBuf,
+        /// Cache folder.
+        #[arg(long, default_value = "target/feature-cache")]
+        cache: PathBuf,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Features {
+            inputs,
+            config,
+            cache,
+        } => {
+            let text = std::fs::read_to_string(&config)
+                .with_context(|| format!("reading {}", config.display()))?;
+            let config = FrontendConfig::from_json(&text)?;
+            let mut cache = FeatureCache::open(&cache, &config)?;
+            let files = audio_files(&inputs)?;
+            let bar = ProgressBar::new(files.len() as u64).with_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                    .expect("static template"),
+            );
+            let mut failed = 0;
+            for file in &files {
+                bar.set_message(file.display().to_string());
+                if let Err(e) = cache.features(file) {
+                    bar.println(format!("skipped: {e}"));
+                    failed += 1;
+                }
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            println!(
+                "{} files cached in {} ({failed} failed)",
+                files.len() - failed,
+                cache.dir().display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn audio_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = inputs.to_vec();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for entry in
+                std::fs::read_dir(&path).with_context(|| format!("listing {}", path.display()))?
+            {
+                stack.push(entry?.path());
+            }
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            ["wav", "flac", "mp3", "ogg"].contains(&e.to_ascii_lowercase().as_str())
+        }) {
+            files.push(path);
+        } else if inputs.contains(&path) {
+            anyhow::bail!(
+                "{} is neither a folder nor a wav/flac/mp3/ogg file",
+                path.display()
+            );
+        }
+    }
+    files.sort();
+    Ok(files)
+}

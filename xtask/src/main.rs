@@ -5,6 +5,7 @@
 //! - `cargo xtask pyenv`: a Python virtual environment in `target/pyenv` with the reference packages
 //!   (librosa, onnx, onnxruntime) that regenerate fixtures and feed benchmarks.
 //! - `cargo xtask test [cargo test args…]`: `ort`, then `cargo test --workspace`.
+//! - `cargo xtask demo [earmark demo args…]`: `ort`, then the offline demo on the shipped models.
 //! - `cargo xtask bundle …`: nice-plug's bundler (CLAP/VST3).
 
 mod ort;
@@ -21,7 +22,14 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ort") => {
             let gpu = args.iter().any(|a| a == "--gpu");
-            let lib = ort::provision(&root, if gpu { ort::Flavour::Gpu } else { ort::Flavour::Cpu })?;
+            let lib = ort::provision(
+                &root,
+                if gpu {
+                    ort::Flavour::Gpu
+                } else {
+                    ort::Flavour::Cpu
+                },
+            )?;
             println!("ONNX Runtime ready: {}", lib.display());
             Ok(())
         }
@@ -32,16 +40,15 @@ fn main() -> Result<()> {
         }
         Some("test") => {
             ort::provision(&root, ort::Flavour::Cpu)?;
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .current_dir(&root)
-                .args(["test", "--workspace"])
-                .args(&args[1..])
-                .status()
-                .context("running cargo test")?;
-            if !status.success() {
-                bail!("cargo test failed ({status})");
-            }
-            Ok(())
+            cargo(&root, &["test", "--workspace"], &args[1..])
+        }
+        Some("demo") => {
+            ort::provision(&root, ort::Flavour::Cpu)?;
+            cargo(
+                &root,
+                &["run", "--release", "--quiet", "-p", "earmark", "--", "demo"],
+                &args[1..],
+            )
         }
         Some("bundle") | Some("bundle-universal") => {
             std::env::set_current_dir(&root)?;
@@ -54,17 +61,39 @@ fn main() -> Result<()> {
                  ort [--gpu]        download ONNX Runtime {} from PyPI into target/earmark-ort/\n  \
                  pyenv              create target/pyenv with librosa, onnx and onnxruntime (reference tools)\n  \
                  test [ARGS…]       provision ONNX Runtime, then `cargo test --workspace ARGS…`\n  \
+                 demo [ARGS…]       provision ONNX Runtime, then `earmark demo ARGS…` on the shipped models\n  \
                  bundle NAME [--release]  build CLAP/VST3 bundles into target/bundled/",
                 ort::VERSION
             );
-            if args.is_empty() { Ok(()) } else { bail!("unknown command `{}`", args[0]) }
+            if args.is_empty() {
+                Ok(())
+            } else {
+                bail!("unknown command `{}`", args[0])
+            }
         }
     }
 }
 
+/// Runs cargo with `base` then `extra` arguments in the workspace root; fails when it fails.
+fn cargo(root: &Path, base: &[&str], extra: &[String]) -> Result<()> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(base)
+        .args(extra)
+        .status()
+        .with_context(|| format!("running cargo {}", base.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed ({status})", base.join(" "));
+    }
+    Ok(())
+}
+
 /// The workspace root: the parent of this crate's folder.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
 }
 
 /// The cargo target directory (honours `CARGO_TARGET_DIR`).

@@ -53,24 +53,45 @@ struct Layout {
 }
 
 fn layout(manifest: &Manifest) -> Result<Layout, String> {
-    let graph = manifest.graph(GraphRole::Main).ok_or("only single-stage (main graph) models are analysed here")?;
+    let graph = manifest
+        .graph(GraphRole::Main)
+        .ok_or("only single-stage (main graph) models are analysed here")?;
     let [input] = graph.inputs.as_slice() else {
-        return Err(format!("the main graph takes {} inputs; one spectrogram input is supported", graph.inputs.len()));
+        return Err(format!(
+            "the main graph takes {} inputs; one spectrogram input is supported",
+            graph.inputs.len()
+        ));
     };
     let position = |axis: Axis| input.axes.iter().position(|a| *a == axis);
-    let (Some(0), Some(mel), Some(time)) = (position(Axis::Batch), position(Axis::Mel), position(Axis::Time)) else {
-        return Err(format!("input axes {:?} need batch first, a mel and a time axis", input.axes));
+    let (Some(0), Some(mel), Some(time)) = (
+        position(Axis::Batch),
+        position(Axis::Mel),
+        position(Axis::Time),
+    ) else {
+        return Err(format!(
+            "input axes {:?} need batch first, a mel and a time axis",
+            input.axes
+        ));
     };
     let channel = position(Axis::Channel);
     if input.axes.len() != 3 + usize::from(channel.is_some()) {
-        return Err(format!("input axes {:?} have axes this analyser cannot fill", input.axes));
+        return Err(format!(
+            "input axes {:?} have axes this analyser cannot fill",
+            input.axes
+        ));
     }
     let class_output = graph
         .outputs
         .iter()
         .position(|o| o.axes == [Axis::Batch, Axis::Class])
         .ok_or("no output with axes [batch, class]")?;
-    Ok(Layout { channel, mel, time, rank: input.axes.len(), class_output })
+    Ok(Layout {
+        channel,
+        mel,
+        time,
+        rank: input.axes.len(),
+        class_output,
+    })
 }
 
 /// Start frames of the segments covering `frames` frames: hop apart, the last one flush with the end.
@@ -89,10 +110,15 @@ pub fn segment_starts(frames: usize, length: usize, hop: usize) -> Vec<usize> {
 ///
 /// A signal shorter than one segment is padded with the frontend's value for silence, as a track that starts
 /// with silence would be.
-pub fn analyze_signal(model: &mut Model, signal: &[f32]) -> Result<Vec<SegmentScores>, AnalysisError> {
+pub fn analyze_signal(
+    model: &mut Model,
+    signal: &[f32],
+) -> Result<Vec<SegmentScores>, AnalysisError> {
     let manifest = model.manifest().clone();
-    let layout =
-        layout(&manifest).map_err(|reason| AnalysisError::Unsupported { model: manifest.name.clone(), reason })?;
+    let layout = layout(&manifest).map_err(|reason| AnalysisError::Unsupported {
+        model: manifest.name.clone(),
+        reason,
+    })?;
     let config = &manifest.frontend;
     let length = manifest.segment.frames;
     let mut logmel = BatchFrontend::new(config)?.process(signal);
@@ -110,7 +136,9 @@ pub fn analyze_signal(model: &mut Model, signal: &[f32]) -> Result<Vec<SegmentSc
         // [n, time, mel], then into the model's axis order.
         let mut batch = Array3::<f32>::zeros((chunk.len(), length, config.n_mels));
         for (i, &start) in chunk.iter().enumerate() {
-            batch.index_axis_mut(NdAxis(0), i).assign(&logmel.slice(s![start..start + length, ..]));
+            batch
+                .index_axis_mut(NdAxis(0), i)
+                .assign(&logmel.slice(s![start..start + length, ..]));
         }
         let input = arrange(batch, &layout);
         let outputs = model.run(GraphRole::Main, &[input.view()])?;
@@ -130,7 +158,13 @@ pub fn analyze_signal(model: &mut Model, signal: &[f32]) -> Result<Vec<SegmentSc
 fn arrange(batch: Array3<f32>, layout: &Layout) -> ArrayD<f32> {
     let mut array = batch.into_dyn();
     // Without the channel axis, where do mel and time sit (as positions among batch/mel/time)?
-    let without_channel = |p: usize| if layout.channel.is_some_and(|c| c < p) { p - 1 } else { p };
+    let without_channel = |p: usize| {
+        if layout.channel.is_some_and(|c| c < p) {
+            p - 1
+        } else {
+            p
+        }
+    };
     if without_channel(layout.mel) < without_channel(layout.time) {
         array = array.permuted_axes(vec![0, 2, 1]);
     }
@@ -156,11 +190,23 @@ mod tests {
     #[test]
     fn arrange_puts_mel_and_time_where_the_model_wants_them() {
         let batch = Array3::from_shape_fn((2, 3, 4), |(n, t, m)| (n * 100 + t * 10 + m) as f32);
-        let nchw = Layout { channel: Some(1), mel: 2, time: 3, rank: 4, class_output: 0 };
+        let nchw = Layout {
+            channel: Some(1),
+            mel: 2,
+            time: 3,
+            rank: 4,
+            class_output: 0,
+        };
         let a = arrange(batch.clone(), &nchw);
         assert_eq!(a.shape(), &[2, 1, 4, 3]);
         assert_eq!(a[[1, 0, 3, 2]], 123.0);
-        let ntm = Layout { channel: None, mel: 2, time: 1, rank: 3, class_output: 0 };
+        let ntm = Layout {
+            channel: None,
+            mel: 2,
+            time: 1,
+            rank: 3,
+            class_output: 0,
+        };
         let b = arrange(batch, &ntm);
         assert_eq!(b.shape(), &[2, 3, 4]);
         assert_eq!(b[[1, 2, 3]], 123.0);

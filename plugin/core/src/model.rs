@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::manifest::{GraphRole, GraphSpec, Manifest, ManifestError};
-use crate::runtime::{OnnxSession, Provider, Runtime, RuntimeError, SessionOptions, TensorInfo, format_dims};
+use crate::runtime::{
+    OnnxSession, Provider, Runtime, RuntimeError, SessionOptions, TensorInfo, format_dims,
+};
 
 /// Why a model folder cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -44,20 +46,34 @@ pub struct Model {
 
 impl Model {
     /// Loads `dir/manifest.json` and every graph it names, and checks each graph's real tensors against it.
-    pub fn load(dir: &Path, runtime: &Runtime, options: SessionOptions) -> Result<Self, ModelError> {
+    pub fn load(
+        dir: &Path,
+        runtime: &Runtime,
+        options: SessionOptions,
+    ) -> Result<Self, ModelError> {
         let manifest = Manifest::load(dir)?;
         let manifest_path = dir.join(crate::manifest::MANIFEST_FILE);
         let mut sessions = Vec::with_capacity(manifest.graphs.len());
         for graph in &manifest.graphs {
             let file = dir.join(&graph.file);
             if !file.is_file() {
-                return Err(ModelError::MissingFile { manifest: manifest_path, file });
+                return Err(ModelError::MissingFile {
+                    manifest: manifest_path,
+                    file,
+                });
             }
             let session = OnnxSession::load(runtime, &file, options)?;
-            check_graph(graph, &session).map_err(|reason| ModelError::Mismatch { file: file.clone(), reason })?;
+            check_graph(graph, &session).map_err(|reason| ModelError::Mismatch {
+                file: file.clone(),
+                reason,
+            })?;
             sessions.push(session);
         }
-        Ok(Self { dir: dir.to_path_buf(), manifest, sessions })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            manifest,
+            sessions,
+        })
     }
 
     /// The folder it was loaded from.
@@ -72,7 +88,9 @@ impl Model {
 
     /// The provider its sessions run on (all graphs of a model share the same options).
     pub fn provider(&self) -> Provider {
-        self.sessions.first().map_or(Provider::Cpu, OnnxSession::provider)
+        self.sessions
+            .first()
+            .map_or(Provider::Cpu, OnnxSession::provider)
     }
 
     /// Why CUDA was asked for and not used, if so.
@@ -87,7 +105,11 @@ impl Model {
     }
 
     /// Runs the graph with `role` on float32 inputs; returns its outputs in graph order.
-    pub fn run(&mut self, role: GraphRole, inputs: &[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, ModelError> {
+    pub fn run(
+        &mut self,
+        role: GraphRole,
+        inputs: &[ArrayViewD<'_, f32>],
+    ) -> Result<Vec<ArrayD<f32>>, ModelError> {
         let dir = self.dir.clone();
         let session = self.session_mut(role).ok_or_else(|| ModelError::Mismatch {
             file: dir,
@@ -103,19 +125,34 @@ fn check_graph(spec: &GraphSpec, session: &OnnxSession) -> Result<(), String> {
     check_tensors("output", &spec.outputs, session.outputs())
 }
 
-fn check_tensors(kind: &str, specs: &[crate::manifest::TensorSpec], real: &[TensorInfo]) -> Result<(), String> {
+fn check_tensors(
+    kind: &str,
+    specs: &[crate::manifest::TensorSpec],
+    real: &[TensorInfo],
+) -> Result<(), String> {
     if specs.len() != real.len() {
         let names: Vec<&str> = real.iter().map(|t| t.name.as_str()).collect();
-        return Err(format!("the manifest lists {} {kind}s, the graph has {} ({names:?})", specs.len(), real.len()));
+        return Err(format!(
+            "the manifest lists {} {kind}s, the graph has {} ({names:?})",
+            specs.len(),
+            real.len()
+        ));
     }
     for (spec, info) in specs.iter().zip(real) {
         if spec.name != info.name {
-            return Err(format!("{kind} `{}` in the manifest is `{}` in the graph", spec.name, info.name));
+            return Err(format!(
+                "{kind} `{}` in the manifest is `{}` in the graph",
+                spec.name, info.name
+            ));
         }
         if spec.dtype != info.element_type {
-            return Err(format!("{kind} `{}` is {} in the graph, {} in the manifest", spec.name, info.element_type, spec.dtype));
+            return Err(format!(
+                "{kind} `{}` is {} in the graph, {} in the manifest",
+                spec.name, info.element_type, spec.dtype
+            ));
         }
-        let manifest_dims: Vec<Option<u64>> = spec.shape.iter().map(crate::manifest::Dim::fixed).collect();
+        let manifest_dims: Vec<Option<u64>> =
+            spec.shape.iter().map(crate::manifest::Dim::fixed).collect();
         if manifest_dims != info.dims {
             return Err(format!(
                 "{kind} `{}` has shape {} in the graph, {} in the manifest",

@@ -49,7 +49,10 @@ pub fn run(models: Option<PathBuf>, json: bool, save_wav: Option<PathBuf>) -> Re
     };
     let dirs = find_model_dirs(&root)?;
     if dirs.is_empty() {
-        bail!("no models (folders with manifest.json) under {}", root.display());
+        bail!(
+            "no models (folders with manifest.json) under {}",
+            root.display()
+        );
     }
     let runtime = Runtime::global()?;
     let mut readouts = Vec::new();
@@ -58,7 +61,8 @@ pub fn run(models: Option<PathBuf>, json: bool, save_wav: Option<PathBuf>) -> Re
             .with_context(|| format!("loading the model in {}", dir.display()))?;
         let rate = model.manifest().frontend.sample_rate;
         let signal = resample_mono(&clip, DEMO_SAMPLE_RATE, rate)?;
-        let scores = analyze_signal(&mut model, &signal).with_context(|| format!("running {}", dir.display()))?;
+        let scores = analyze_signal(&mut model, &signal)
+            .with_context(|| format!("running {}", dir.display()))?;
         readouts.push(readout(&model, &sections, &scores));
     }
     if json {
@@ -76,14 +80,26 @@ fn readout(model: &Model, sections: &[Section], scores: &[SegmentScores]) -> Mod
         .iter()
         .map(|section| {
             // Segments lying wholly inside the section.
-            let inside: Vec<&SegmentScores> =
-                scores.iter().filter(|s| s.start_seconds >= section.start && s.end_seconds <= section.end).collect();
+            let inside: Vec<&SegmentScores> = scores
+                .iter()
+                .filter(|s| s.start_seconds >= section.start && s.end_seconds <= section.end)
+                .collect();
             let mut mean = vec![0.0f32; classes.len()];
             for s in &inside {
-                mean.iter_mut().zip(&s.scores).for_each(|(m, v)| *m += v / inside.len() as f32);
+                mean.iter_mut()
+                    .zip(&s.scores)
+                    .for_each(|(m, v)| *m += v / inside.len() as f32);
             }
-            let top = mean.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
-            SectionReadout { section: section.name, top: classes[top].clone(), scores: mean }
+            let top = mean
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(0, |(i, _)| i);
+            SectionReadout {
+                section: section.name,
+                top: classes[top].clone(),
+                scores: mean,
+            }
         })
         .collect();
     ModelReadout {
@@ -94,7 +110,11 @@ fn readout(model: &Model, sections: &[Section], scores: &[SegmentScores]) -> Mod
         sections,
         segments: scores
             .iter()
-            .map(|s| SegmentRow { start: s.start_seconds, end: s.end_seconds, scores: s.scores.clone() })
+            .map(|s| SegmentRow {
+                start: s.start_seconds,
+                end: s.end_seconds,
+                scores: s.scores.clone(),
+            })
             .collect(),
     }
 }
@@ -112,7 +132,10 @@ fn print_text(readouts: &[ModelReadout], runtime: &Runtime, seconds: f64) {
         runtime.library().display()
     );
     for r in readouts {
-        println!("model `{}` (task: {}, provider: {})", r.name, r.task, r.provider);
+        println!(
+            "model `{}` (task: {}, provider: {})",
+            r.name, r.task, r.provider
+        );
         for s in &r.sections {
             println!("  {:<26} → {}", s.section, s.top);
             for (class, score) in r.classes.iter().zip(&s.scores) {
@@ -121,9 +144,16 @@ fn print_text(readouts: &[ModelReadout], runtime: &Runtime, seconds: f64) {
         }
         println!("  timeline (segment start–end: top class, score):");
         for row in &r.segments {
-            let (top, score) =
-                row.scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(i, v)| (i, *v));
-            println!("    {:5.2}–{:5.2} s  {:<10} {score:4.2}", row.start, row.end, r.classes[top]);
+            let (top, score) = row
+                .scores
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or((0, 0.0), |(i, v)| (i, *v));
+            println!(
+                "    {:5.2}–{:5.2} s  {:<10} {score:4.2}",
+                row.start, row.end, r.classes[top]
+            );
         }
         println!();
     }

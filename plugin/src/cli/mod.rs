@@ -51,7 +51,16 @@ enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo { models, json, save_wav } => demo::run(models, json, save_wav),
-        Command::Features { file, config, model, out } => features::run(&file, config, model, &out),
+        Command::Demo {
+            models,
+            json,
+            save_wav,
+        } => demo::run(models, json, save_wav),
+        Command::Features {
+            file,
+            config,
+            model,
+            out,
+        } => features::run(&file, config, model, &out),
     }
 }

@@ -65,7 +65,11 @@ impl StreamingFrontend {
     /// Validates `config` and allocates every buffer the stream will ever need.
     pub fn new(config: &FrontendConfig) -> Result<Self, FrontendError> {
         let analyzer = FrameAnalyzer::new(config)?;
-        let reflect_len = if config.padding == Padding::Reflect { config.pad() + 1 } else { 0 };
+        let reflect_len = if config.padding == Padding::Reflect {
+            config.pad() + 1
+        } else {
+            0
+        };
         let mut stream = Self {
             assembler: FrameAssembler {
                 frame: vec![0.0; config.n_fft],
@@ -120,7 +124,13 @@ impl StreamingFrontend {
         if samples.is_empty() {
             return;
         }
-        let Self { analyzer, assembler, mel, frames_emitted, .. } = self;
+        let Self {
+            analyzer,
+            assembler,
+            mel,
+            frames_emitted,
+            ..
+        } = self;
         let mut emit = |frame: &[f32]| {
             analyzer.mel_power(frame, mel);
             analyzer.compress(mel);
@@ -155,7 +165,13 @@ impl StreamingFrontend {
         let pad = self.config().pad();
         let padding = self.config().padding;
         let seen = self.samples_seen;
-        let Self { analyzer, assembler, mel, frames_emitted, .. } = self;
+        let Self {
+            analyzer,
+            assembler,
+            mel,
+            frames_emitted,
+            ..
+        } = self;
         let mut emit = |frame: &[f32]| {
             analyzer.mel_power(frame, mel);
             analyzer.compress(mel);

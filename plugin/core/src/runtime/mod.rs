@@ -92,20 +92,30 @@ impl Runtime {
             return if runtime.library == requested {
                 Ok(runtime)
             } else {
-                Err(RuntimeError::AlreadyLoaded { loaded: runtime.library.clone(), requested })
+                Err(RuntimeError::AlreadyLoaded {
+                    loaded: runtime.library.clone(),
+                    requested,
+                })
             };
         }
         if !requested.is_file() {
-            return Err(RuntimeError::LibraryNotFound { searched: vec![format!("{} (given)", requested.display())] });
+            return Err(RuntimeError::LibraryNotFound {
+                searched: vec![format!("{} (given)", requested.display())],
+            });
         }
-        let builder = ort::init_from(&requested)
-            .map_err(|e| RuntimeError::LibraryLoad { path: requested.clone(), reason: e.to_string() })?;
+        let builder = ort::init_from(&requested).map_err(|e| RuntimeError::LibraryLoad {
+            path: requested.clone(),
+            reason: e.to_string(),
+        })?;
         let environment = builder
             .with_name("earmark")
             .with_telemetry(false)
             .build()
             .map_err(|e| RuntimeError::Environment(e.to_string()))?;
-        Ok(RUNTIME.get_or_init(|| Runtime { environment, library: requested }))
+        Ok(RUNTIME.get_or_init(|| Runtime {
+            environment,
+            library: requested,
+        }))
     }
 
     /// The library file in use.
@@ -120,9 +130,9 @@ impl Runtime {
 
     /// The library's own version string, e.g. `1.31.1`.
     pub fn version(&self) -> String {
-        ort::info().split(',').find_map(|p| p.trim().strip_prefix("ORT Build Info: git-branch=rel-")).map_or_else(
-            || ORT_VERSION.to_string(),
-            str::to_string,
-        )
+        ort::info()
+            .split(',')
+            .find_map(|p| p.trim().strip_prefix("ORT Build Info: git-branch=rel-"))
+            .map_or_else(|| ORT_VERSION.to_string(), str::to_string)
     }
 }

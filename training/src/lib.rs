@@ -1,0 +1,4 @@
+//! Earmark's training crate: datasets, trainers and the ONNX exporter. It depends on `earmark-core` for the
+//! frontend (so a model sees in training exactly what it sees in the plugin) and never on nice-plug or egui.
+
+pub mod feature_cache;
