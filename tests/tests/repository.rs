@@ -82,7 +82,6 @@ fn training_builds_without_nice_plug_or_egui() {
         .current_dir(root())
         .args([
             "tree",
-            "--offline",
             "-p",
             "earmark-training",
             "-e",

@@ -66,6 +66,7 @@ pub enum RuntimeError {
 pub struct Runtime {
     environment: Environment,
     library: PathBuf,
+    version: String,
 }
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
@@ -112,9 +113,11 @@ impl Runtime {
             .with_telemetry(false)
             .build()
             .map_err(|e| RuntimeError::Environment(e.to_string()))?;
+        let version = library_version(&requested).unwrap_or_else(|| "unknown".into());
         Ok(RUNTIME.get_or_init(|| Runtime {
             environment,
             library: requested,
+            version,
         }))
     }
 
@@ -128,11 +131,40 @@ impl Runtime {
         &self.environment
     }
 
-    /// The library's own version string, e.g. `1.31.1`.
-    pub fn version(&self) -> String {
-        ort::info()
-            .split(',')
-            .find_map(|p| p.trim().strip_prefix("ORT Build Info: git-branch=rel-"))
-            .map_or_else(|| ORT_VERSION.to_string(), str::to_string)
+    /// The library's own version string (`OrtGetApiBase()->GetVersionString()`), e.g. `1.31.1`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+}
+
+/// Asks the already-loaded library for its version (`ort` keeps that to itself).
+fn library_version(path: &Path) -> Option<String> {
+    use std::ffi::{CStr, CString};
+    use std::os::unix::ffi::OsStrExt;
+
+    let name = CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: RTLD_NOLOAD only returns a handle to a library that is already loaded (ort loaded it), raising its
+    // reference count, which dlclose lowers again; the symbol is ONNX Runtime's documented C entry point, whose
+    // API base struct and version string live as long as the library.
+    unsafe {
+        let handle = libc::dlopen(name.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD);
+        if handle.is_null() {
+            return None;
+        }
+        let symbol = libc::dlsym(handle, c"OrtGetApiBase".as_ptr());
+        let version = if symbol.is_null() {
+            None
+        } else {
+            let get_base: unsafe extern "C" fn() -> *const ort::sys::OrtApiBase =
+                std::mem::transmute(symbol);
+            let base = get_base();
+            (!base.is_null()).then(|| {
+                CStr::from_ptr(((*base).GetVersionString)())
+                    .to_string_lossy()
+                    .into_owned()
+            })
+        };
+        libc::dlclose(handle);
+        version
     }
 }
