@@ -15,6 +15,19 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// `earmark features FILE <--config|--model> SOURCE --out OUT`.
+fn run_features(file: &Path, source_flag: &str, source: &Path, out: &Path) -> Output {
+    earmark()
+        .arg("features")
+        .arg(file)
+        .arg(source_flag)
+        .arg(source)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -107,15 +120,7 @@ fn features_writes_exactly_what_the_batch_frontend_computes() {
     let wav = dir.path().join("in.wav");
     write_wav_f32(&wav, 22_050, 1, &signal);
     let out = dir.path().join("out.npy");
-    let output = earmark()
-        .arg("features")
-        .arg(&wav)
-        .arg("--config")
-        .arg(&config_path)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_features(&wav, "--config", &config_path, &out);
     assert!(output.status.success(), "{}", stderr(&output));
     let written: Array2<f32> = read_npy(&out).unwrap();
     let expected = BatchFrontend::new(&config).unwrap().process(&signal);
@@ -131,15 +136,7 @@ fn features_resamples_and_downmixes_to_a_models_frontend() {
     write_wav_f32(&wav, 44_100, 2, &stereo);
     let out = dir.path().join("out.npy");
     let model = workspace().join("models/testing/band-energy");
-    let output = earmark()
-        .arg("features")
-        .arg(&wav)
-        .arg("--model")
-        .arg(&model)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_features(&wav, "--model", &model, &out);
     assert!(output.status.success(), "{}", stderr(&output));
     let written: Array2<f32> = read_npy(&out).unwrap();
     // 2 s at 16 kHz, hop 256, centred: 1 + 32000 / 256 frames of 64 mels.
@@ -158,15 +155,7 @@ fn corrupt_audio_is_a_clear_error_and_writes_nothing() {
     std::fs::write(&bad, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
     let out = dir.path().join("out.npy");
     let model = workspace().join("models/testing/band-energy");
-    let output = earmark()
-        .arg("features")
-        .arg(&bad)
-        .arg("--model")
-        .arg(&model)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_features(&bad, "--model", &model, &out);
     assert!(!output.status.success());
     let message = stderr(&output);
     assert!(
@@ -187,15 +176,7 @@ fn invalid_config_names_the_field() {
     std::fs::write(&config, serde_json::to_string(&bad).unwrap()).unwrap();
     let wav = dir.path().join("in.wav");
     write_wav_f32(&wav, 22_050, 1, &test_signal(22_050, 0.2));
-    let output = earmark()
-        .arg("features")
-        .arg(&wav)
-        .arg("--config")
-        .arg(&config)
-        .arg("--out")
-        .arg(dir.path().join("o.npy"))
-        .output()
-        .unwrap();
+    let output = run_features(&wav, "--config", &config, &dir.path().join("o.npy"));
     assert!(!output.status.success());
     assert!(stderr(&output).contains("power = 3"), "{}", stderr(&output));
 }

@@ -46,9 +46,26 @@ impl FrameAssembler {
     }
 }
 
+/// Turns completed frames into compressed mel frames and hands them on.
+struct FrameSink {
+    analyzer: FrameAnalyzer,
+    mel: Vec<f32>,
+    emitted: u64,
+}
+
+impl FrameSink {
+    #[inline]
+    fn emit(&mut self, frame: &[f32], on_frame: &mut impl FnMut(&[f32])) {
+        self.analyzer.mel_power(frame, &mut self.mel);
+        self.analyzer.compress(&mut self.mel);
+        self.emitted += 1;
+        on_frame(&self.mel);
+    }
+}
+
 /// Real-time-safe incremental log-mel analysis.
 pub struct StreamingFrontend {
-    analyzer: FrameAnalyzer,
+    sink: FrameSink,
     assembler: FrameAssembler,
     /// Reflect padding: the first `pad + 1` samples, needed before the mirrored prefix can be written.
     head: Vec<f32>,
@@ -57,8 +74,6 @@ pub struct StreamingFrontend {
     history: Vec<f32>,
     history_pos: usize,
     samples_seen: u64,
-    frames_emitted: u64,
-    mel: Vec<f32>,
 }
 
 impl StreamingFrontend {
@@ -82,9 +97,11 @@ impl StreamingFrontend {
             history: vec![0.0; reflect_len],
             history_pos: 0,
             samples_seen: 0,
-            frames_emitted: 0,
-            mel: vec![0.0; config.n_mels],
-            analyzer,
+            sink: FrameSink {
+                analyzer,
+                mel: vec![0.0; config.n_mels],
+                emitted: 0,
+            },
         };
         stream.reset();
         Ok(stream)
@@ -92,12 +109,12 @@ impl StreamingFrontend {
 
     /// The configuration in use.
     pub fn config(&self) -> &FrontendConfig {
-        self.analyzer.config()
+        self.sink.analyzer.config()
     }
 
     /// Frames emitted since the last reset; frame `t` is centred on sample `t · hop` (or starts there, unpadded).
     pub fn frames_emitted(&self) -> u64 {
-        self.frames_emitted
+        self.sink.emitted
     }
 
     /// Forgets the stream: the next sample pushed is sample 0 of a new signal.
@@ -107,7 +124,7 @@ impl StreamingFrontend {
         self.head_len = 0;
         self.history_pos = 0;
         self.samples_seen = 0;
-        self.frames_emitted = 0;
+        self.sink.emitted = 0;
         if self.config().padding == Padding::Constant {
             // The zero prefix is shorter than a frame, so writing it never completes one.
             let pad = self.config().pad();
@@ -125,18 +142,9 @@ impl StreamingFrontend {
             return;
         }
         let Self {
-            analyzer,
-            assembler,
-            mel,
-            frames_emitted,
-            ..
+            sink, assembler, ..
         } = self;
-        let mut emit = |frame: &[f32]| {
-            analyzer.mel_power(frame, mel);
-            analyzer.compress(mel);
-            *frames_emitted += 1;
-            on_frame(mel);
-        };
+        let mut emit = |frame: &[f32]| sink.emit(frame, &mut on_frame);
         if self.head.is_empty() {
             assembler.feed(samples, &mut emit);
         } else {
@@ -166,18 +174,9 @@ impl StreamingFrontend {
         let padding = self.config().padding;
         let seen = self.samples_seen;
         let Self {
-            analyzer,
-            assembler,
-            mel,
-            frames_emitted,
-            ..
+            sink, assembler, ..
         } = self;
-        let mut emit = |frame: &[f32]| {
-            analyzer.mel_power(frame, mel);
-            analyzer.compress(mel);
-            *frames_emitted += 1;
-            on_frame(mel);
-        };
+        let mut emit = |frame: &[f32]| sink.emit(frame, &mut on_frame);
         if seen > 0 {
             match padding {
                 Padding::None => {}
