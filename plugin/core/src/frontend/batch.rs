@@ -25,36 +25,31 @@ impl BatchFrontend {
 
     /// The uncompressed mel spectrogram (`frames × n_mels`): what `librosa.feature.melspectrogram` returns, transposed.
     pub fn mel_power(&mut self, signal: &[f32]) -> Array2<f32> {
+        self.frames(signal, false)
+    }
+
+    /// The compressed spectrogram (`frames × n_mels`), with `top_db` applied over the whole signal as librosa does.
+    pub fn process(&mut self, signal: &[f32]) -> Array2<f32> {
+        let mut out = self.frames(signal, true);
+        if let Compression::PowerToDb { top_db: Some(top_db), .. } = self.config().compression {
+            clip_top_db(out.as_slice_mut().expect("freshly built arrays are contiguous"), top_db);
+        }
+        out
+    }
+
+    /// Every frame of `signal`, compressed row by row while it is still in cache when `compress` is set.
+    fn frames(&mut self, signal: &[f32], compress: bool) -> Array2<f32> {
         let config = self.analyzer.config().clone();
         let padded = pad_signal(signal, config.pad(), config.padding);
         let frames = config.frame_count(signal.len());
         let mut out = Array2::<f32>::zeros((frames, config.n_mels));
         for (t, mut row) in out.rows_mut().into_iter().enumerate() {
             let start = t * config.hop_length;
-            let row = row
-                .as_slice_mut()
-                .expect("rows of a standard-layout array are contiguous");
-            self.analyzer
-                .mel_power(&padded[start..start + config.n_fft], row);
-        }
-        out
-    }
-
-    /// The compressed spectrogram (`frames × n_mels`), with `top_db` applied over the whole signal as librosa does.
-    pub fn process(&mut self, signal: &[f32]) -> Array2<f32> {
-        let mut out = self.mel_power(signal);
-        let values = out
-            .as_slice_mut()
-            .expect("freshly built arrays are contiguous");
-        for frame in values.chunks_exact_mut(self.config().n_mels) {
-            self.analyzer.compress(frame);
-        }
-        if let Compression::PowerToDb {
-            top_db: Some(top_db),
-            ..
-        } = self.config().compression
-        {
-            clip_top_db(values, top_db);
+            let row = row.as_slice_mut().expect("rows of a standard-layout array are contiguous");
+            self.analyzer.mel_power(&padded[start..start + config.n_fft], row);
+            if compress {
+                self.analyzer.compress(row);
+            }
         }
         out
     }
