@@ -3,8 +3,8 @@
 //! It lives in its own crate (inside `plugin/`) so that training can depend on it without building nice-plug
 //! or egui, while the plugin and the offline analyser use the very same frontend, manifests and runtime.
 
-pub mod analysis;
 pub mod audio;
+pub mod engine;
 pub mod frontend;
 pub mod manifest;
 pub mod model;

@@ -1,25 +1,25 @@
-//! `earmark demo`: the README's first command. Renders the demo clip, runs every model found, prints readouts.
+//! `earmark demo`: the README's first command. Renders the demo clip, runs every model found through the same
+//! engine the plugin uses, and prints the readouts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use earmark_core::analysis::{SegmentScores, analyze_signal};
-use earmark_core::audio::resample_mono;
-use earmark_core::model::Model;
-use earmark_core::runtime::{Runtime, SessionOptions};
+use earmark_core::engine::offline::{TimelineEntry, analyze};
+use earmark_core::engine::readout::EngineStatus;
+use earmark_core::engine::{Engine, EngineSettings};
 use serde::Serialize;
 
 use super::demo_clip::{self, DEMO_SAMPLE_RATE, Section};
-use super::models::{default_models_dir, find_model_dirs};
+use super::models::default_models_dir;
 
 /// One model's readout over the demo clip.
 #[derive(Debug, Serialize)]
-struct ModelReadout {
+struct ModelSummary {
     name: String,
     task: String,
     provider: String,
     classes: Vec<String>,
-    /// Mean scores per section, in class order.
+    /// Mean unsmoothed scores of the segments inside each section, in class order.
     sections: Vec<SectionReadout>,
     segments: Vec<SegmentRow>,
 }
@@ -47,47 +47,64 @@ pub fn run(models: Option<PathBuf>, json: bool, save_wav: Option<PathBuf>) -> Re
         Some(dir) => dir,
         None => default_models_dir()?,
     };
-    let dirs = find_model_dirs(&root)?;
-    if dirs.is_empty() {
+    // Raw segment scores (no smoothing) at each model's segment hop: the demo shows what each segment says.
+    let settings = EngineSettings {
+        update_interval: 0.25,
+        smoothing: 0.0,
+        ..EngineSettings::default()
+    };
+    let mut engine = Engine::load(&root, DEMO_SAMPLE_RATE, &settings);
+    let snapshot = engine.snapshot();
+    if snapshot.models.is_empty() {
         bail!(
-            "no models (folders with manifest.json) under {}",
-            root.display()
+            "no model could run:\n  {}",
+            snapshot.status.messages.join("\n  ")
         );
     }
-    let runtime = Runtime::global()?;
-    let mut readouts = Vec::new();
-    for dir in dirs {
-        let mut model = Model::load(&dir, runtime, SessionOptions::default())
-            .with_context(|| format!("loading the model in {}", dir.display()))?;
-        let rate = model.manifest().frontend.sample_rate;
-        let signal = resample_mono(&clip, DEMO_SAMPLE_RATE, rate)?;
-        let scores = analyze_signal(&mut model, &signal)
-            .with_context(|| format!("running {}", dir.display()))?;
-        readouts.push(readout(&model, &sections, &scores));
-    }
+    let timeline = analyze(&mut engine, &clip, |_| {});
+    let summaries: Vec<ModelSummary> = (0..snapshot.models.len())
+        .map(|i| summarise(&engine, i, &sections, &timeline))
+        .collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(&readouts)?);
+        println!("{}", serde_json::to_string_pretty(&summaries)?);
     } else {
-        print_text(&readouts, runtime, sections.last().map_or(0.0, |s| s.end));
+        print_text(
+            &summaries,
+            &snapshot.status,
+            sections.last().map_or(0.0, |s| s.end),
+        );
     }
     Ok(())
 }
 
-fn readout(model: &Model, sections: &[Section], scores: &[SegmentScores]) -> ModelReadout {
-    let manifest = model.manifest();
-    let classes = manifest.labels.classes.clone();
+fn summarise(
+    engine: &Engine,
+    model: usize,
+    sections: &[Section],
+    timeline: &[TimelineEntry],
+) -> ModelSummary {
+    let readout = &engine.snapshot().models[model];
+    let rows: Vec<SegmentRow> = timeline
+        .iter()
+        .filter(|e| e.model == model)
+        .map(|e| SegmentRow {
+            start: e.readout.stream_seconds - e.readout.segment_seconds,
+            end: e.readout.stream_seconds,
+            scores: e.readout.raw.clone(),
+        })
+        .collect();
+    let classes = readout.classes.clone();
     let sections = sections
         .iter()
         .map(|section| {
-            // Segments lying wholly inside the section.
-            let inside: Vec<&SegmentScores> = scores
+            let inside: Vec<&SegmentRow> = rows
                 .iter()
-                .filter(|s| s.start_seconds >= section.start && s.end_seconds <= section.end)
+                .filter(|r| r.start >= section.start && r.end <= section.end)
                 .collect();
             let mut mean = vec![0.0f32; classes.len()];
-            for s in &inside {
+            for row in &inside {
                 mean.iter_mut()
-                    .zip(&s.scores)
+                    .zip(&row.scores)
                     .for_each(|(m, v)| *m += v / inside.len() as f32);
             }
             let top = mean
@@ -102,20 +119,13 @@ fn readout(model: &Model, sections: &[Section], scores: &[SegmentScores]) -> Mod
             }
         })
         .collect();
-    ModelReadout {
-        name: manifest.name.clone(),
-        task: format!("{:?}", manifest.task).to_lowercase(),
-        provider: model.provider().to_string(),
+    ModelSummary {
+        name: readout.name.clone(),
+        task: format!("{:?}", readout.task).to_lowercase(),
+        provider: readout.provider.clone(),
         classes,
         sections,
-        segments: scores
-            .iter()
-            .map(|s| SegmentRow {
-                start: s.start_seconds,
-                end: s.end_seconds,
-                scores: s.scores.clone(),
-            })
-            .collect(),
+        segments: rows,
     }
 }
 
@@ -124,26 +134,27 @@ fn bar(value: f32) -> String {
     format!("{}{}", "█".repeat(width), "·".repeat(20 - width))
 }
 
-fn print_text(readouts: &[ModelReadout], runtime: &Runtime, seconds: f64) {
+fn print_text(summaries: &[ModelSummary], status: &EngineStatus, seconds: f64) {
     println!(
-        "Earmark demo: {:.0} s synthesised clip, ONNX Runtime {} ({})\n",
-        seconds,
-        runtime.version(),
-        runtime.library().display()
+        "Earmark demo: {seconds:.0} s synthesised clip, {}\n",
+        status.runtime.as_deref().unwrap_or("no ONNX Runtime")
     );
-    for r in readouts {
+    for message in &status.messages {
+        println!("note: {message}");
+    }
+    for s in summaries {
         println!(
             "model `{}` (task: {}, provider: {})",
-            r.name, r.task, r.provider
+            s.name, s.task, s.provider
         );
-        for s in &r.sections {
-            println!("  {:<26} → {}", s.section, s.top);
-            for (class, score) in r.classes.iter().zip(&s.scores) {
+        for section in &s.sections {
+            println!("  {:<26} → {}", section.section, section.top);
+            for (class, score) in s.classes.iter().zip(&section.scores) {
                 println!("      {class:<10} {score:5.2} {}", bar(*score));
             }
         }
         println!("  timeline (segment start–end: top class, score):");
-        for row in &r.segments {
+        for row in &s.segments {
             let (top, score) = row
                 .scores
                 .iter()
@@ -152,14 +163,14 @@ fn print_text(readouts: &[ModelReadout], runtime: &Runtime, seconds: f64) {
                 .map_or((0, 0.0), |(i, v)| (i, *v));
             println!(
                 "    {:5.2}–{:5.2} s  {:<10} {score:4.2}",
-                row.start, row.end, r.classes[top]
+                row.start, row.end, s.classes[top]
             );
         }
         println!();
     }
 }
 
-fn write_wav(path: &std::path::Path, clip: &[f32]) -> Result<()> {
+fn write_wav(path: &Path, clip: &[f32]) -> Result<()> {
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: DEMO_SAMPLE_RATE,

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use earmark_core::manifest::MANIFEST_FILE;
 
 /// The default models folder: `models/` next to the binary (an installed Earmark), else the workspace's
 /// `models/` (a `cargo run` from a checkout).
@@ -19,28 +18,4 @@ pub fn default_models_dir() -> Result<PathBuf> {
             "no models folder found next to the binary or in the workspace; pass --models DIR"
         ),
     }
-}
-
-/// Every folder under `root` (up to two levels down) that holds a manifest, sorted.
-pub fn find_model_dirs(root: &Path) -> Result<Vec<PathBuf>> {
-    if !root.is_dir() {
-        bail!("models folder {} does not exist", root.display());
-    }
-    let mut found = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), 0)];
-    while let Some((dir, depth)) = stack.pop() {
-        if dir.join(MANIFEST_FILE).is_file() {
-            found.push(dir);
-            continue;
-        }
-        if depth < 2 {
-            for entry in std::fs::read_dir(&dir)?.flatten() {
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    stack.push((entry.path(), depth + 1));
-                }
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }

@@ -31,8 +31,16 @@ impl BatchFrontend {
     /// The compressed spectrogram (`frames × n_mels`), with `top_db` applied over the whole signal as librosa does.
     pub fn process(&mut self, signal: &[f32]) -> Array2<f32> {
         let mut out = self.frames(signal, true);
-        if let Compression::PowerToDb { top_db: Some(top_db), .. } = self.config().compression {
-            clip_top_db(out.as_slice_mut().expect("freshly built arrays are contiguous"), top_db);
+        if let Compression::PowerToDb {
+            top_db: Some(top_db),
+            ..
+        } = self.config().compression
+        {
+            clip_top_db(
+                out.as_slice_mut()
+                    .expect("freshly built arrays are contiguous"),
+                top_db,
+            );
         }
         out
     }
@@ -45,8 +53,11 @@ impl BatchFrontend {
         let mut out = Array2::<f32>::zeros((frames, config.n_mels));
         for (t, mut row) in out.rows_mut().into_iter().enumerate() {
             let start = t * config.hop_length;
-            let row = row.as_slice_mut().expect("rows of a standard-layout array are contiguous");
-            self.analyzer.mel_power(&padded[start..start + config.n_fft], row);
+            let row = row
+                .as_slice_mut()
+                .expect("rows of a standard-layout array are contiguous");
+            self.analyzer
+                .mel_power(&padded[start..start + config.n_fft], row);
             if compress {
                 self.analyzer.compress(row);
             }

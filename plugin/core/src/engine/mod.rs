@@ -1,0 +1,207 @@
+//! The analysis engine shared by the plugin and `earmark analyze`.
+//!
+//! - [`input::AudioInput`] is the only piece the audio thread touches: downmix, sanitise, push into a
+//!   preallocated lock-free ring. No allocation, lock, syscall or log.
+//! - [`Engine`] is the synchronous analysis: one [`pipeline::ModelPipeline`] per model found, fed mono host-rate
+//!   audio. The worker thread ([`worker::spawn`]) runs it live; [`offline::analyze`] runs it over a file.
+//! - Results leave the worker through a triple buffer ([`readout::Snapshot`]), so readers never wait.
+
+pub mod frames;
+pub mod input;
+pub mod layout;
+pub mod offline;
+pub mod pipeline;
+pub mod readout;
+pub mod resample;
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::AudioError;
+use crate::frontend::FrontendError;
+use crate::manifest::MANIFEST_FILE;
+use crate::model::{Model, ModelError};
+use crate::runtime::{Device, Runtime, RuntimeError, SessionOptions};
+use pipeline::ModelPipeline;
+use readout::{EngineStatus, ModelReadout, Snapshot};
+
+/// User settings of the engine (persisted with the plugin state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineSettings {
+    /// Seconds between readout updates of single-stage models (two-stage models update once per new segment).
+    pub update_interval: f64,
+    /// Smoothing time constant in seconds (0 = none).
+    pub smoothing: f64,
+    /// CPU or CUDA.
+    pub device: Device,
+    /// Folder of model folders; `None` = the models shipped with Earmark.
+    pub models_dir: Option<PathBuf>,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            update_interval: 0.5,
+            smoothing: 1.5,
+            device: Device::Cpu,
+            models_dir: None,
+        }
+    }
+}
+
+/// Why the engine (or one model in it) cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// ONNX Runtime is missing or broken.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// A model failed to load or run.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Resampling is impossible.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// The frontend config is invalid.
+    #[error(transparent)]
+    Frontend(#[from] FrontendError),
+    /// The model's tensors are not a layout the engine can feed.
+    #[error("model `{model}` cannot run in the engine: {reason}")]
+    Unsupported {
+        /// Model name.
+        model: String,
+        /// Why.
+        reason: String,
+    },
+    /// No model folder anywhere.
+    #[error("no models found under {}", .0.display())]
+    NoModels(PathBuf),
+}
+
+/// Every folder under `root` (up to two levels down) holding a manifest, sorted by path.
+pub fn find_model_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        if dir.join(MANIFEST_FILE).is_file() {
+            found.push(dir);
+            continue;
+        }
+        if depth < 2
+            && let Ok(entries) = std::fs::read_dir(&dir)
+        {
+            stack.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| (e.path(), depth + 1)),
+            );
+        }
+    }
+    found.sort();
+    found
+}
+
+/// All models' pipelines plus the status a user sees. Never fails to exist: whatever cannot load becomes a
+/// message, and audio keeps flowing through the plugin regardless.
+pub struct Engine {
+    pipelines: Vec<ModelPipeline>,
+    status: EngineStatus,
+    host_rate: u32,
+}
+
+impl Engine {
+    /// Loads ONNX Runtime and every model under `models_dir` for audio at `host_rate`.
+    pub fn load(models_dir: &Path, host_rate: u32, settings: &EngineSettings) -> Self {
+        let mut engine = Self {
+            pipelines: Vec::new(),
+            status: EngineStatus::default(),
+            host_rate,
+        };
+        let runtime = match Runtime::global() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                engine.status.messages.push(error.to_string());
+                return engine;
+            }
+        };
+        engine.status.runtime = Some(format!(
+            "ONNX Runtime {} ({})",
+            runtime.version(),
+            runtime.library().display()
+        ));
+        let dirs = find_model_dirs(models_dir);
+        if dirs.is_empty() {
+            engine
+                .status
+                .messages
+                .push(EngineError::NoModels(models_dir.to_path_buf()).to_string());
+        }
+        let options = SessionOptions {
+            device: settings.device,
+            ..SessionOptions::default()
+        };
+        for dir in dirs {
+            let loaded = Model::load(&dir, runtime, options)
+                .map_err(EngineError::from)
+                .and_then(|model| ModelPipeline::new(model, host_rate, settings));
+            match loaded {
+                Ok(mut pipeline) => {
+                    if let Some(reason) = &pipeline.readout().fallback_reason {
+                        let name = &pipeline.readout().name;
+                        engine.status.messages.push(format!(
+                            "{name}: CUDA unavailable, running on CPU ({reason})"
+                        ));
+                    }
+                    pipeline.warm_up();
+                    engine.pipelines.push(pipeline);
+                }
+                Err(error) => engine
+                    .status
+                    .messages
+                    .push(format!("{}: {error}", dir.display())),
+            }
+        }
+        engine
+    }
+
+    /// The host sample rate the pipelines expect.
+    pub fn host_rate(&self) -> u32 {
+        self.host_rate
+    }
+
+    /// Feeds mono host-rate audio; `on_update(model index, readout)` follows every inference.
+    pub fn feed(&mut self, samples: &[f32], mut on_update: impl FnMut(usize, &ModelReadout)) {
+        for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
+            pipeline.feed(samples, |r| on_update(i, r));
+        }
+        self.status.stream_seconds += samples.len() as f64 / f64::from(self.host_rate);
+    }
+
+    /// Ends a finite stream (see [`ModelPipeline::finish`]).
+    pub fn finish(&mut self, mut on_update: impl FnMut(usize, &ModelReadout)) {
+        for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
+            pipeline.finish(|r| on_update(i, r));
+        }
+    }
+
+    /// Clears every model's history (transport restart).
+    pub fn reset(&mut self) {
+        self.pipelines.iter_mut().for_each(ModelPipeline::reset);
+        self.status.stream_seconds = 0.0;
+    }
+
+    /// Status for the UI.
+    pub fn status_mut(&mut self) -> &mut EngineStatus {
+        &mut self.status
+    }
+
+    /// Everything at once.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            models: self.pipelines.iter().map(|p| p.readout().clone()).collect(),
+            status: self.status.clone(),
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! One model's path from host audio to scores: resample → streaming log-mel → segments → ONNX → smoothing.
+//!
+//! Used unchanged by the plugin's worker thread and by `earmark analyze`, so both give the same readouts.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use ndarray::{ArrayD, Axis as NdAxis};
+
+use super::frames::FrameRing;
+use super::layout::{SequenceLayout, SpectrogramLayout};
+use super::readout::{ModelReadout, Smoother};
+use super::resample::StreamResampler;
+use super::{EngineError, EngineSettings};
+use crate::frontend::{Compression, FrameAnalyzer, StreamingFrontend, clip_top_db};
+use crate::manifest::{Axis, GraphRole, GraphSpec, Manifest};
+use crate::model::Model;
+
+/// How a model turns segments into scores.
+enum Stages {
+    /// One graph: segment → class scores.
+    Single {
+        layout: SpectrogramLayout,
+        input: ArrayD<f32>,
+        class_output: usize,
+    },
+    /// Encoder once per new segment, head over the last `sequence_length` embeddings.
+    TwoStage {
+        layout: SpectrogramLayout,
+        input: ArrayD<f32>,
+        embedding_output: usize,
+        embeddings: VecDeque<Vec<f32>>,
+        sequence_length: usize,
+        head: SequenceLayout,
+        class_output: usize,
+    },
+}
+
+fn output_with_axes(graph: &GraphSpec, axes: &[Axis]) -> Result<usize, String> {
+    graph
+        .outputs
+        .iter()
+        .position(|o| o.axes == axes)
+        .ok_or_else(|| {
+            format!(
+                "the {:?} graph has no output with axes {axes:?}",
+                graph.role
+            )
+        })
+}
+
+impl Stages {
+    fn new(manifest: &Manifest) -> Result<Self, String> {
+        let frames = manifest.segment.frames;
+        let n_mels = manifest.frontend.n_mels;
+        if let Some(main) = manifest.graph(GraphRole::Main) {
+            let layout = SpectrogramLayout::from_spec(&main.inputs[0], frames, n_mels)?;
+            return Ok(Stages::Single {
+                input: layout.tensor(),
+                layout,
+                class_output: output_with_axes(main, &[Axis::Batch, Axis::Class])?,
+            });
+        }
+        let encoder = manifest
+            .graph(GraphRole::Encoder)
+            .ok_or("no main or encoder graph")?;
+        let head = manifest
+            .graph(GraphRole::Head)
+            .ok_or("an encoder without a head")?;
+        let layout = SpectrogramLayout::from_spec(&encoder.inputs[0], frames, n_mels)?;
+        let embedding_output = output_with_axes(encoder, &[Axis::Batch, Axis::Feature])?;
+        let features = encoder.outputs[embedding_output].shape[1]
+            .fixed()
+            .ok_or("the encoder's embedding size must be fixed")? as usize;
+        let head_input = head.inputs.first().ok_or("the head has no input")?;
+        Ok(Stages::TwoStage {
+            input: layout.tensor(),
+            layout,
+            embedding_output,
+            embeddings: VecDeque::new(),
+            sequence_length: manifest.segment.sequence_length.unwrap_or(1),
+            head: SequenceLayout::from_spec(head_input, features)?,
+            class_output: output_with_axes(head, &[Axis::Batch, Axis::Class])?,
+        })
+    }
+}
+
+/// The model-side half of a pipeline: everything after the frontend.
+struct SegmentStage {
+    model: Model,
+    stages: Stages,
+    ring: FrameRing,
+    top_db: Option<f32>,
+    /// Frames since the last inference, and how many to wait between inferences.
+    since_run: usize,
+    run_every: usize,
+    frames_seen: u64,
+    hop_seconds: f64,
+    smoother: Smoother,
+    readout: ModelReadout,
+    /// A frame of silence as the frontend renders it: pads a stream that ends before filling one segment.
+    silence: Vec<f32>,
+}
+
+impl SegmentStage {
+    fn on_frame(&mut self, frame: &[f32], on_update: &mut impl FnMut(&ModelReadout)) {
+        self.ring.push(frame);
+        self.frames_seen += 1;
+        self.since_run += 1;
+        if self.ring.is_full() && self.since_run >= self.run_every {
+            self.since_run = 0;
+            self.run();
+            on_update(&self.readout);
+        }
+    }
+
+    fn run(&mut self) {
+        let started = Instant::now();
+        let scores = match self.infer() {
+            Ok(scores) => scores,
+            Err(error) => {
+                self.readout.error = Some(error.to_string());
+                return;
+            }
+        };
+        let dt = self.run_every as f64 * self.hop_seconds;
+        self.smoother.apply(&mut self.readout.scores, &scores, dt);
+        self.readout.raw = scores;
+        self.readout.error = None;
+        self.readout.updates += 1;
+        self.readout.stream_seconds = self.frames_seen as f64 * self.hop_seconds;
+        self.readout.inference_ms = started.elapsed().as_secs_f32() * 1000.0;
+    }
+
+    fn infer(&mut self) -> Result<Vec<f32>, EngineError> {
+        let first_row = |a: &ArrayD<f32>| {
+            a.index_axis(NdAxis(0), 0)
+                .iter()
+                .copied()
+                .collect::<Vec<f32>>()
+        };
+        match &mut self.stages {
+            Stages::Single {
+                layout,
+                input,
+                class_output,
+            } => {
+                fill_segment(layout, &self.ring, self.top_db, input);
+                let outputs = self.model.run(GraphRole::Main, &[input.view()])?;
+                Ok(first_row(&outputs[*class_output]))
+            }
+            Stages::TwoStage {
+                layout,
+                input,
+                embedding_output,
+                embeddings,
+                sequence_length,
+                head,
+                class_output,
+            } => {
+                fill_segment(layout, &self.ring, self.top_db, input);
+                let outputs = self.model.run(GraphRole::Encoder, &[input.view()])?;
+                if embeddings.len() == *sequence_length {
+                    embeddings.pop_front();
+                }
+                embeddings.push_back(first_row(&outputs[*embedding_output]));
+                let sequence: Vec<Vec<f32>> = embeddings.iter().cloned().collect();
+                let head_input = head.tensor(&sequence);
+                let outputs = self.model.run(GraphRole::Head, &[head_input.view()])?;
+                Ok(first_row(&outputs[*class_output]))
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.ring.clear();
+        self.since_run = 0;
+        self.frames_seen = 0;
+        self.readout.scores.clear();
+        self.readout.raw.clear();
+        self.readout.updates = 0;
+        self.readout.stream_seconds = 0.0;
+        self.readout.error = None;
+        if let Stages::TwoStage { embeddings, .. } = &mut self.stages {
+            embeddings.clear();
+        }
+    }
+}
+
+fn fill_segment(
+    layout: &SpectrogramLayout,
+    ring: &FrameRing,
+    top_db: Option<f32>,
+    input: &mut ArrayD<f32>,
+) {
+    layout.fill(ring, input);
+    if let Some(top_db) = top_db {
+        clip_top_db(
+            input.as_slice_mut().expect("tensors are built contiguous"),
+            top_db,
+        );
+    }
+}
+
+/// One model, from host-rate mono audio to readouts.
+pub struct ModelPipeline {
+    resampler: Option<StreamResampler>,
+    frontend: StreamingFrontend,
+    stage: SegmentStage,
+}
+
+impl ModelPipeline {
+    /// Builds the pipeline for a loaded model receiving audio at `host_rate`.
+    pub fn new(
+        model: Model,
+        host_rate: u32,
+        settings: &EngineSettings,
+    ) -> Result<Self, EngineError> {
+        let manifest = model.manifest().clone();
+        let unsupported = |reason: String| EngineError::Unsupported {
+            model: manifest.name.clone(),
+            reason,
+        };
+        let stages = Stages::new(&manifest).map_err(unsupported)?;
+        let config = &manifest.frontend;
+        let resampler = if host_rate == config.sample_rate {
+            None
+        } else {
+            Some(StreamResampler::new(host_rate, config.sample_rate)?)
+        };
+        let hop_seconds = config.hop_seconds();
+        let run_every = match stages {
+            Stages::Single { .. } => {
+                ((settings.update_interval / hop_seconds).round() as usize).max(1)
+            }
+            Stages::TwoStage { .. } => manifest.segment.hop_frames,
+        };
+        let top_db = match config.compression {
+            Compression::PowerToDb { top_db, .. } => top_db,
+            _ => None,
+        };
+        let mut silence = vec![0.0; config.n_mels];
+        FrameAnalyzer::new(config)?.compress(&mut silence);
+        let labels = &manifest.labels;
+        let readout = ModelReadout {
+            name: manifest.name.clone(),
+            task: manifest.task,
+            classes: labels.classes.clone(),
+            multi_label: labels.multi_label,
+            thresholds: labels.thresholds.clone(),
+            hierarchy: labels.hierarchy.clone(),
+            scores: Vec::new(),
+            raw: Vec::new(),
+            stream_seconds: 0.0,
+            segment_seconds: manifest.segment.frames as f64 * hop_seconds,
+            updates: 0,
+            inference_ms: 0.0,
+            provider: model.provider().to_string(),
+            fallback_reason: model.fallback_reason().map(str::to_string),
+            error: None,
+        };
+        Ok(Self {
+            resampler,
+            frontend: StreamingFrontend::new(config)?,
+            stage: SegmentStage {
+                ring: FrameRing::new(manifest.segment.frames, config.n_mels),
+                model,
+                stages,
+                top_db,
+                since_run: 0,
+                run_every,
+                frames_seen: 0,
+                hop_seconds,
+                smoother: Smoother::new(settings.smoothing),
+                readout,
+                silence,
+            },
+        })
+    }
+
+    /// The current readout.
+    pub fn readout(&self) -> &ModelReadout {
+        &self.stage.readout
+    }
+
+    /// Feeds host-rate mono samples; `on_update` sees the readout after every inference.
+    pub fn feed(&mut self, samples: &[f32], mut on_update: impl FnMut(&ModelReadout)) {
+        let Self {
+            resampler,
+            frontend,
+            stage,
+        } = self;
+        let mut to_frames =
+            |block: &[f32]| frontend.push(block, |frame| stage.on_frame(frame, &mut on_update));
+        match resampler {
+            Some(resampler) => resampler.push(samples, &mut to_frames),
+            None => to_frames(samples),
+        }
+    }
+
+    /// Ends a finite stream (offline analysis): pads the frontend's tail and, if the stream was shorter than one
+    /// segment, analyses it padded with silence so every file gets a readout.
+    pub fn finish(&mut self, mut on_update: impl FnMut(&ModelReadout)) {
+        let Self {
+            frontend, stage, ..
+        } = self;
+        frontend.finish(|frame| stage.on_frame(frame, &mut on_update));
+        if stage.readout.updates == 0 && !stage.ring.is_empty() {
+            let SegmentStage { ring, silence, .. } = stage;
+            while !ring.is_full() {
+                ring.push(silence);
+            }
+            stage.run();
+            on_update(&stage.readout);
+        }
+    }
+
+    /// Runs every graph once on silence, so the first real inference does not pay ONNX Runtime's first-run costs
+    /// (and a broken graph shows up at load time, not mid-song).
+    pub fn warm_up(&mut self) {
+        let SegmentStage { ring, silence, .. } = &mut self.stage;
+        while !ring.is_full() {
+            ring.push(silence);
+        }
+        self.stage.run();
+        let error = self.stage.readout.error.take();
+        self.stage.reset();
+        self.stage.readout.error = error;
+    }
+
+    /// Forgets the stream (transport restart): frames, embeddings, smoothing, resampler state.
+    pub fn reset(&mut self) {
+        if let Some(resampler) = &mut self.resampler {
+            resampler.reset();
+        }
+        self.frontend.reset();
+        self.stage.reset();
+    }
+}

@@ -1,0 +1,132 @@
+//! What the engine publishes: each model's (smoothed) scores with its labels, and the engine's status.
+
+use serde::Serialize;
+
+use crate::manifest::{LabelGroup, Task};
+
+/// One model's current readout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelReadout {
+    /// Model name (manifest).
+    pub name: String,
+    /// What it does; the UI chooses the view by this.
+    pub task: Task,
+    /// Class names, in score order.
+    pub classes: Vec<String>,
+    /// Independent tags (sigmoids) rather than one softmax.
+    pub multi_label: bool,
+    /// Per-class thresholds for tags.
+    pub thresholds: Option<Vec<f32>>,
+    /// Coarse → fine groups.
+    pub hierarchy: Option<Vec<LabelGroup>>,
+    /// Smoothed scores (empty until the first segment has been analysed).
+    pub scores: Vec<f32>,
+    /// The latest unsmoothed scores.
+    pub raw: Vec<f32>,
+    /// Stream position (seconds of model-rate audio) of the newest frame in the last analysed segment.
+    pub stream_seconds: f64,
+    /// Length of one segment in seconds: the last analysed audio spans `stream_seconds - segment_seconds` to
+    /// `stream_seconds`.
+    pub segment_seconds: f64,
+    /// Segments analysed since the last reset.
+    pub updates: u64,
+    /// Wall time of the last inference (all graphs), in milliseconds.
+    pub inference_ms: f32,
+    /// Execution provider (`CPU`/`CUDA`).
+    pub provider: String,
+    /// Why CUDA was asked for and not used.
+    pub fallback_reason: Option<String>,
+    /// The last inference error, if the model failed.
+    pub error: Option<String>,
+}
+
+impl ModelReadout {
+    /// Classes ranked by score, best first (what the genre view shows).
+    pub fn ranked(&self) -> Vec<(&str, f32)> {
+        let mut ranked: Vec<(&str, f32)> = self
+            .classes
+            .iter()
+            .map(String::as_str)
+            .zip(self.scores.iter().copied())
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked
+    }
+}
+
+/// The engine as a whole.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct EngineStatus {
+    /// `ONNX Runtime 1.31.1 (path)` once loaded.
+    pub runtime: Option<String>,
+    /// Problems a user should see: no runtime, a model that failed to load, a CUDA fallback.
+    pub messages: Vec<String>,
+    /// Samples the audio thread could not queue because the worker fell behind.
+    pub dropped_samples: u64,
+    /// Fraction of wall time the worker spent working (0–1).
+    pub worker_load: f32,
+    /// Seconds of host audio analysed since the last reset.
+    pub stream_seconds: f64,
+}
+
+/// Everything the UI (or a test) reads at once.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Snapshot {
+    /// One readout per loaded model, in folder order.
+    pub models: Vec<ModelReadout>,
+    /// Engine status.
+    pub status: EngineStatus,
+}
+
+/// Exponential smoothing with a time constant, so readouts move at a rate a person can follow.
+#[derive(Debug, Clone)]
+pub struct Smoother {
+    time_constant: f64,
+}
+
+impl Smoother {
+    /// `time_constant` in seconds; 0 disables smoothing.
+    pub fn new(time_constant: f64) -> Self {
+        Self {
+            time_constant: time_constant.max(0.0),
+        }
+    }
+
+    /// Moves `state` towards `target` for `dt` seconds; an empty state takes the target as is.
+    pub fn apply(&self, state: &mut Vec<f32>, target: &[f32], dt: f64) {
+        if state.len() != target.len() || self.time_constant == 0.0 {
+            state.clear();
+            state.extend_from_slice(target);
+            return;
+        }
+        let alpha = (1.0 - (-dt / self.time_constant).exp()) as f32;
+        state
+            .iter_mut()
+            .zip(target)
+            .for_each(|(s, t)| *s += alpha * (t - *s));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoothing_reaches_63_percent_after_one_time_constant() {
+        let smoother = Smoother::new(2.0);
+        let mut state = Vec::new();
+        smoother.apply(&mut state, &[0.0], 0.5);
+        assert_eq!(state, [0.0]);
+        for _ in 0..4 {
+            smoother.apply(&mut state, &[1.0], 0.5);
+        }
+        assert!(
+            (state[0] - (1.0 - (-1.0f32).exp())).abs() < 1e-6,
+            "{}",
+            state[0]
+        );
+        let off = Smoother::new(0.0);
+        off.apply(&mut state, &[0.25], 0.5);
+        assert_eq!(state, [0.25]);
+    }
+}

@@ -1,0 +1,168 @@
+//! One worker thread per plugin instance: drains the audio queue, runs the [`Engine`], publishes snapshots.
+//!
+//! Not nice-plug's shared background thread: inference takes milliseconds and instances must not queue behind
+//! one another. Models load here, after activation, never in the plugin's constructor or on the audio thread.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use triple_buffer::{Input, Output, TripleBuffer};
+
+use super::input::{AudioInput, AudioQueue, RESET_MARKER, audio_queue};
+use super::readout::Snapshot;
+use super::{Engine, EngineSettings};
+
+/// How long the worker sleeps when the queue is empty: short against any readout interval, long enough to cost
+/// nothing measurable.
+const IDLE_SLEEP: Duration = Duration::from_millis(3);
+/// Samples drained per step.
+const STEP: usize = 8192;
+
+/// Changes sent to a running worker.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// New settings: the engine reloads its models with them.
+    Settings(EngineSettings),
+}
+
+/// Owns the worker thread; dropping it stops and joins the thread.
+pub struct WorkerHandle {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    commands: Sender<Command>,
+}
+
+impl WorkerHandle {
+    /// Sends a command; a worker that has stopped ignores it.
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Starts a worker for audio at `host_rate`, with a queue of `queue_seconds` of audio. Returns the audio
+/// thread's input, the handle, and the reader of published snapshots.
+pub fn spawn(
+    models_dir: PathBuf,
+    host_rate: u32,
+    settings: EngineSettings,
+    queue_seconds: f64,
+) -> std::io::Result<(AudioInput, WorkerHandle, Output<Snapshot>)> {
+    let capacity = (f64::from(host_rate) * queue_seconds).ceil() as usize;
+    let (input, queue) = audio_queue(capacity);
+    let (publisher, reader) = TripleBuffer::new(&Snapshot::default()).split();
+    let (commands, receiver) = crossbeam_channel::unbounded();
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = std::thread::Builder::new()
+        .name("earmark-worker".into())
+        .spawn({
+            let stop = stop.clone();
+            move || {
+                run(
+                    models_dir, host_rate, settings, queue, publisher, receiver, stop,
+                )
+            }
+        })?;
+    Ok((
+        input,
+        WorkerHandle {
+            stop,
+            thread: Some(thread),
+            commands,
+        },
+        reader,
+    ))
+}
+
+fn run(
+    models_dir: PathBuf,
+    host_rate: u32,
+    settings: EngineSettings,
+    mut queue: AudioQueue,
+    mut publisher: Input<Snapshot>,
+    commands: Receiver<Command>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut engine = Engine::load(&models_dir, host_rate, &settings);
+    publisher.write(engine.snapshot());
+    debug_assert!(
+        RESET_MARKER.is_nan(),
+        "the split below relies on the marker being NaN"
+    );
+    let mut buffer = vec![0.0f32; STEP];
+    let (mut busy, mut total) = (0.0f64, 0.0f64);
+    let mut last_publish = Instant::now();
+    // Something changed since the last snapshot (audio analysed, a model updated).
+    let mut dirty = false;
+    let mut updated = false;
+    while !stop.load(Ordering::Acquire) {
+        for command in commands.try_iter() {
+            match command {
+                Command::Settings(settings) => {
+                    engine = Engine::load(
+                        settings.models_dir.as_ref().unwrap_or(&models_dir),
+                        host_rate,
+                        &settings,
+                    );
+                    dirty = true;
+                    updated = true;
+                }
+            }
+        }
+        let started = Instant::now();
+        let (read, _) = queue.consumer.pop_partial_slice(&mut buffer);
+        let n = read.len();
+        if n > 0 {
+            for (i, part) in buffer[..n].split(|x| x.is_nan()).enumerate() {
+                if i > 0 {
+                    engine.reset();
+                    updated = true;
+                }
+                engine.feed(part, |_, _| updated = true);
+            }
+            dirty = true;
+            busy += started.elapsed().as_secs_f64();
+        }
+        // Publish promptly after an update, at least every 100 ms while audio flows, and once the queue is drained
+        // (so a reader waiting for the end of a stream sees it).
+        if dirty && (updated || n == 0 || last_publish.elapsed() > Duration::from_millis(100)) {
+            let status = engine.status_mut();
+            status.dropped_samples = queue.dropped.load(Ordering::Relaxed);
+            status.worker_load = if total > 0.0 {
+                (busy / total) as f32
+            } else {
+                0.0
+            };
+            publisher.write(engine.snapshot());
+            last_publish = Instant::now();
+            dirty = false;
+            updated = false;
+        }
+        if n == 0 {
+            std::thread::sleep(IDLE_SLEEP);
+        }
+        total += started.elapsed().as_secs_f64();
+        // A moving window: halve the history so the load reflects the last few seconds.
+        if total > 2.0 {
+            busy /= 2.0;
+            total /= 2.0;
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The engine: the same readouts offline and on the worker thread, for any block size, across resets, for
+//! single- and two-stage models. Uses the committed test models (needs ONNX Runtime: `cargo xtask ort`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use earmark_core::engine::offline::analyze;
+use earmark_core::engine::readout::{ModelReadout, Snapshot};
+use earmark_core::engine::worker::spawn;
+use earmark_core::engine::{Engine, EngineSettings};
+use earmark_core::frontend::BatchFrontend;
+use earmark_core::manifest::Manifest;
+
+fn band_energy_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/testing")
+}
+
+fn two_stage_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two_stage")
+}
+
+/// Low tone, then a high one, with a little noise: the register readout must move.
+fn signal(rate: u32, seconds: f32) -> Vec<f32> {
+    let mut state = 0x1234_5678u32;
+    let len = (rate as f32 * seconds) as usize;
+    (0..len)
+        .map(|n| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let t = n as f32 / rate as f32;
+            let f = if n < len / 2 { 110.0 } else { 3500.0 };
+            0.5 * (std::f32::consts::TAU * f * t).sin()
+                + 0.01 * (state as f32 / u32::MAX as f32 - 0.5)
+        })
+        .collect()
+}
+
+/// Readouts with the (timing-dependent) inference time zeroed, for exact comparison.
+fn timeless(readouts: &[ModelReadout]) -> Vec<ModelReadout> {
+    readouts
+        .iter()
+        .map(|r| ModelReadout {
+            inference_ms: 0.0,
+            ..r.clone()
+        })
+        .collect()
+}
+
+fn feed_all(engine: &mut Engine, samples: &[f32], block: usize) -> Vec<(usize, ModelReadout)> {
+    let mut updates = Vec::new();
+    for chunk in samples.chunks(block) {
+        engine.feed(chunk, |i, r| updates.push((i, r.clone())));
+    }
+    updates
+}
+
+fn settings() -> EngineSettings {
+    EngineSettings {
+        update_interval: 0.25,
+        smoothing: 1.0,
+        ..EngineSettings::default()
+    }
+}
+
+#[test]
+fn readouts_do_not_depend_on_the_host_block_size() {
+    let x = signal(48_000, 3.0);
+    let mut reference_engine = Engine::load(&band_energy_dir(), 48_000, &settings());
+    assert!(
+        reference_engine.status_mut().messages.is_empty(),
+        "{:?}",
+        reference_engine.status_mut().messages
+    );
+    let reference = feed_all(&mut reference_engine, &x, 4096);
+    assert!(reference.len() > 8, "{} updates", reference.len());
+    for block in [1, 63, 512, 8192] {
+        let mut engine = Engine::load(&band_energy_dir(), 48_000, &settings());
+        let updates = feed_all(&mut engine, &x, block);
+        let (indices, readouts): (Vec<usize>, Vec<ModelReadout>) = updates.into_iter().unzip();
+        assert!(indices.iter().all(|&i| i == 0));
+        let expected: Vec<ModelReadout> = reference.iter().map(|(_, r)| r.clone()).collect();
+        assert_eq!(timeless(&readouts), timeless(&expected), "block {block}");
+    }
+    // The register moves from low to high, and smoothing keeps it from jumping in one update.
+    let first = &reference.first().unwrap().1;
+    let last = &reference.last().unwrap().1;
+    assert_eq!(first.ranked()[0].0, "low");
+    let top_raw = last
+        .raw
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap()
+        .0;
+    assert_eq!(
+        last.classes[top_raw], "high",
+        "the last segment is all high tone"
+    );
+    assert!(
+        last.scores[2] > first.scores[2] + 0.2,
+        "the smoothed readout follows"
+    );
+    let big_jumps = reference
+        .windows(2)
+        .filter(|w| (w[1].1.scores[2] - w[0].1.scores[2]).abs() > 0.5)
+        .count();
+    assert_eq!(
+        big_jumps, 0,
+        "smoothing with a 1 s time constant never moves 0.5 in 0.25 s"
+    );
+}
+
+fn wait_for(reader: &mut triple_buffer::Output<Snapshot>, seconds: f64) -> Snapshot {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let snapshot = reader.read().clone();
+        if (snapshot.status.stream_seconds - seconds).abs() < 1e-6 || Instant::now() > deadline {
+            return snapshot;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn the_worker_thread_gives_exactly_the_offline_readouts() {
+    let rate = 44_100;
+    let x = signal(rate, 2.0);
+    let (mut input, mut worker, mut reader) =
+        spawn(band_energy_dir(), rate, settings(), 10.0).unwrap();
+    for block in x.chunks(333) {
+        input.push(&[block, block]); // stereo, identical channels: the downmix is the signal
+    }
+    let live = wait_for(&mut reader, x.len() as f64 / f64::from(rate));
+    worker.stop();
+    assert_eq!(live.status.dropped_samples, 0);
+    assert!(
+        live.status
+            .runtime
+            .as_deref()
+            .is_some_and(|r| r.contains("ONNX Runtime"))
+    );
+    let mut offline = Engine::load(&band_energy_dir(), rate, &settings());
+    feed_all(&mut offline, &x, 4096);
+    let expected = offline.snapshot();
+    assert!(expected.models[0].updates > 4);
+    assert_eq!(timeless(&live.models), timeless(&expected.models));
+}
+
+#[test]
+fn a_transport_reset_clears_history_at_the_exact_sample() {
+    let rate = 16_000;
+    let a = signal(rate, 1.5);
+    let b: Vec<f32> = signal(rate, 1.0).into_iter().rev().collect();
+    let mut fresh = Engine::load(&band_energy_dir(), rate, &settings());
+    feed_all(&mut fresh, &b, 1000);
+    let expected = fresh.snapshot().models;
+
+    let (mut input, mut worker, mut reader) =
+        spawn(band_energy_dir(), rate, settings(), 10.0).unwrap();
+    input.push(&[a.as_slice()]);
+    input.reset();
+    input.push(&[b.as_slice()]);
+    let live = wait_for(&mut reader, b.len() as f64 / f64::from(rate));
+    worker.stop();
+    assert_eq!(timeless(&live.models), timeless(&expected));
+}
+
+#[test]
+fn two_stage_models_run_the_encoder_per_segment_and_the_head_over_the_sequence() {
+    let manifest = Manifest::load(&two_stage_dir()).unwrap();
+    let rate = manifest.frontend.sample_rate; // no resampling: frames equal the batch frontend's
+    let x = signal(rate, 2.0);
+    let settings = EngineSettings {
+        smoothing: 0.0,
+        ..settings()
+    };
+    let mut engine = Engine::load(&two_stage_dir(), rate, &settings);
+    assert!(
+        engine.status_mut().messages.is_empty(),
+        "{:?}",
+        engine.status_mut().messages
+    );
+    let updates = feed_all(&mut engine, &x, 777);
+
+    let logmel = BatchFrontend::new(&manifest.frontend).unwrap().process(&x);
+    let (frames, hop, keep) = (manifest.segment.frames, manifest.segment.hop_frames, 4);
+    let regions = [(0usize, 16usize), (16, 40), (40, 64)];
+    assert!(updates.len() >= 6);
+    for (k, (_, readout)) in updates.iter().enumerate() {
+        // Embedding j = time-mean of segment j; the head averages the last `keep` embeddings.
+        let first = k.saturating_sub(keep - 1);
+        let mut mean = vec![0.0f64; 64];
+        for j in first..=k {
+            let segment = logmel.slice(ndarray::s![j * hop..j * hop + frames, ..]);
+            for (m, column) in segment.columns().into_iter().enumerate() {
+                mean[m] += column.iter().map(|&v| f64::from(v)).sum::<f64>()
+                    / frames as f64
+                    / (k - first + 1) as f64;
+            }
+        }
+        let logits: Vec<f64> = regions
+            .iter()
+            .map(|&(lo, hi)| 0.25 * mean[lo..hi].iter().sum::<f64>() / (hi - lo) as f64)
+            .collect();
+        let max = logits.iter().copied().fold(f64::MIN, f64::max);
+        let total: f64 = logits.iter().map(|l| (l - max).exp()).sum();
+        for (c, l) in logits.iter().enumerate() {
+            let expected = (l - max).exp() / total;
+            assert!(
+                (f64::from(readout.raw[c]) - expected).abs() < 1e-4,
+                "update {k}, class {c}"
+            );
+        }
+        assert!(
+            (readout.stream_seconds
+                - ((k * hop + frames) as f64 * manifest.frontend.hop_seconds()))
+            .abs()
+                < 1e-9
+        );
+    }
+}
+
+#[test]
+fn short_files_still_get_a_readout_offline() {
+    let mut engine = Engine::load(&band_energy_dir(), 22_050, &settings());
+    let timeline = analyze(&mut engine, &signal(22_050, 0.1), |_| {});
+    assert_eq!(timeline.len(), 1);
+    assert_eq!(timeline[0].readout.ranked()[0].0, "low");
+}
+
+#[test]
+fn missing_models_are_messages_not_failures() {
+    let empty = tempfile::tempdir().unwrap();
+    let mut engine = Engine::load(empty.path(), 48_000, &settings());
+    assert!(engine.snapshot().models.is_empty());
+    assert!(
+        engine
+            .status_mut()
+            .messages
+            .iter()
+            .any(|m| m.contains("no models found"))
+    );
+    // Feeding audio to an engine without models is harmless.
+    engine.feed(&[0.0; 1024], |_, _| panic!("no model, no update"));
+}
+
+#[test]
+fn several_instances_run_side_by_side_and_stop_cleanly() {
+    let x = signal(48_000, 1.0);
+    let mut workers = Vec::new();
+    for _ in 0..3 {
+        let (mut input, worker, reader) =
+            spawn(band_energy_dir(), 48_000, settings(), 5.0).unwrap();
+        input.push(&[x.as_slice()]);
+        workers.push((input, worker, reader));
+    }
+    for (_, worker, reader) in &mut workers {
+        let snapshot = wait_for(reader, 1.0);
+        assert!(snapshot.models[0].updates > 0);
+        worker.stop();
+    }
+    // After the worker is gone the audio thread's side keeps working (it only counts drops).
+    let (input, _, _) = &mut workers[0];
+    input.push(&[x.as_slice()]);
+}
