@@ -228,3 +228,117 @@ fn a_broken_model_folder_is_named_in_the_error() {
         "{message}"
     );
 }
+
+/// 1 s of a low tone then 1 s of a high one.
+fn low_then_high(rate: u32) -> Vec<f32> {
+    (0..2 * rate as usize)
+        .map(|n| {
+            let f = if n < rate as usize { 110.0 } else { 3500.0 };
+            0.5 * (std::f32::consts::TAU * f * n as f32 / rate as f32).sin()
+        })
+        .collect()
+}
+
+#[test]
+fn analyze_writes_a_timeline_that_follows_the_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tones.wav");
+    write_wav_f32(&wav, 48_000, 1, &low_then_high(48_000));
+    let out = dir.path().join("timeline.json");
+    let output = earmark()
+        .args(["analyze", "--smoothing", "0", "--out"])
+        .arg(&out)
+        .arg(&wav)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let reports: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let report = &reports[0];
+    assert_eq!(report["sample_rate"], 48_000);
+    assert!((report["seconds"].as_f64().unwrap() - 2.0).abs() < 1e-9);
+    let model = report["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "band-energy")
+        .unwrap();
+    let timeline = model["timeline"].as_array().unwrap();
+    assert!(timeline.len() >= 3, "{} updates", timeline.len());
+    let top = |u: &serde_json::Value| {
+        let raw: Vec<f64> = u["raw"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        raw.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0
+    };
+    assert_eq!(top(&timeline[0]), 0, "low first");
+    assert_eq!(top(timeline.last().unwrap()), 2, "high last");
+    let ends: Vec<f64> = timeline
+        .iter()
+        .map(|u| u["end"].as_f64().unwrap())
+        .collect();
+    assert!(ends.windows(2).all(|w| w[1] > w[0]), "{ends:?}");
+}
+
+#[test]
+fn analyze_csv_has_a_row_per_update_and_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tones.wav");
+    write_wav_f32(
+        &wav,
+        22_050,
+        2,
+        &low_then_high(22_050)
+            .iter()
+            .flat_map(|&s| [s, s])
+            .collect::<Vec<_>>(),
+    );
+    let output = earmark()
+        .args(["analyze", "--format", "csv"])
+        .arg(&wav)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("file,model,start,end,class,score,raw"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(
+        !rows.is_empty() && rows.len().is_multiple_of(3),
+        "{} rows",
+        rows.len()
+    );
+    assert!(rows.iter().all(|r| r.contains("\"band-energy\"")));
+}
+
+#[test]
+fn analyze_keeps_the_good_files_when_one_is_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav_f32(&dir.path().join("a.wav"), 16_000, 1, &low_then_high(16_000));
+    std::fs::write(dir.path().join("b.mp3"), b"ID3 this is not an mp3").unwrap();
+    let out = dir.path().join("out.json");
+    let output = earmark()
+        .arg("analyze")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "a failed file is a failed run");
+    let message = stderr(&output);
+    assert!(
+        message.contains("b.mp3") && message.contains("1 of 2 files"),
+        "{message}"
+    );
+    let reports: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(reports.as_array().unwrap().len(), 1);
+    assert!(reports[0]["file"].as_str().unwrap().ends_with("a.wav"));
+}

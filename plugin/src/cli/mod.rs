@@ -1,5 +1,6 @@
 //! Command-line interface of the offline `earmark` binary.
 
+mod analyze;
 mod demo;
 mod demo_clip;
 mod features;
@@ -8,6 +9,7 @@ mod models;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use earmark_core::engine::EngineSettings;
 
 /// Earmark: emotion, genre and instrument readouts for music, offline.
 #[derive(Debug, Parser)]
@@ -31,6 +33,27 @@ enum Command {
         /// Also write the demo clip to this WAV file.
         #[arg(long)]
         save_wav: Option<PathBuf>,
+    },
+    /// Analyse audio files with every model (the plugin's engine, offline) and write a timeline of readouts.
+    Analyze {
+        /// Audio files or folders (searched recursively for wav, flac, mp3, ogg).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: analyze::Format,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Folder of models. Default: the models shipped with Earmark.
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Seconds between readouts (single-stage models).
+        #[arg(long, default_value_t = 0.5)]
+        update_interval: f64,
+        /// Smoothing time constant in seconds (0: none).
+        #[arg(long, default_value_t = 1.5)]
+        smoothing: f64,
     },
     /// Write the log-mel frontend's output for an audio file as a frames × mels float32 .npy.
     Features {
@@ -56,6 +79,34 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             save_wav,
         } => demo::run(models, json, save_wav),
+        Command::Analyze {
+            inputs,
+            format,
+            out,
+            models,
+            update_interval,
+            smoothing,
+        } => {
+            if !(update_interval > 0.0 && smoothing >= 0.0) {
+                anyhow::bail!("--update-interval must be positive and --smoothing non-negative");
+            }
+            let models = match models {
+                Some(dir) => dir,
+                None => models::default_models_dir()?,
+            };
+            let settings = EngineSettings {
+                update_interval,
+                smoothing,
+                ..EngineSettings::default()
+            };
+            analyze::run(analyze::Options {
+                inputs,
+                format,
+                out,
+                models,
+                settings,
+            })
+        }
         Command::Features {
             file,
             config,
