@@ -1,1 +1,283 @@
-//! Workspace-level end-to-end tests live in `tests/tests/`; this library only gives them a crate to belong to.
+//! A small CLAP host (clack-host) that loads the built Earmark plugin the way a DAW does, for the workspace's
+//! end-to-end tests. It processes audio in blocks, collects MIDI CC output (how readouts leave the plugin),
+//! sets parameters, and saves/loads state.
+
+use std::ffi::CStr;
+use std::path::PathBuf;
+
+use clack_extensions::params::{
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamRescanFlags, PluginParams,
+};
+use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_host::events::event_types::{MidiEvent, ParamValueEvent};
+use clack_host::events::io::EventBuffer;
+use clack_host::prelude::*;
+use clack_host::utils::ClapId;
+
+/// The CLAP id of the plugin under test.
+pub const PLUGIN_ID: &CStr = c"dev.earmark.analyzer";
+
+/// `target/<profile>/libearmark.so`, found from this test binary's location (`target/<profile>/deps/…`).
+pub fn plugin_library() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps layout");
+    let library = profile_dir.join("libearmark.so");
+    assert!(
+        library.is_file(),
+        "{} is missing: run the workspace tests (`cargo xtask test`) so the plugin is built",
+        library.display()
+    );
+    library
+}
+
+/// `target/<profile>/earmark`, the offline binary.
+pub fn earmark_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target layout").join("earmark");
+    assert!(binary.is_file(), "{} is missing: run the workspace tests (`cargo xtask test`)", binary.display());
+    binary
+}
+
+struct Shared;
+
+impl SharedHandler<'_> for Shared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {}
+}
+
+impl HostParamsImplShared for Shared {
+    fn request_flush(&self) {}
+}
+
+struct MainThread;
+
+impl MainThreadHandler<'_> for MainThread {}
+
+impl HostParamsImplMainThread for MainThread {
+    fn rescan(&self, _flags: ParamRescanFlags) {}
+    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+}
+
+impl HostStateImpl for MainThread {
+    fn mark_dirty(&self) {}
+}
+
+struct Handlers;
+
+impl HostHandlers for Handlers {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = MainThread;
+    type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<HostParams>().register::<HostState>();
+    }
+}
+
+/// One MIDI CC the plugin sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cc {
+    /// Samples processed before the block that carried it.
+    pub at_sample: u64,
+    /// Channel 0–15.
+    pub channel: u8,
+    /// Controller number.
+    pub cc: u8,
+    /// 7-bit value.
+    pub value: u8,
+}
+
+/// A loaded, activated plugin instance.
+pub struct PluginHost {
+    _entry: PluginEntry,
+    instance: PluginInstance<Handlers>,
+    processor: Option<StartedPluginAudioProcessor<Handlers>>,
+    channels: usize,
+    max_block: usize,
+    samples: u64,
+    /// Every CC received so far.
+    pub ccs: Vec<Cc>,
+    pending_params: Vec<(ClapId, f64)>,
+}
+
+impl PluginHost {
+    /// Loads the plugin library, creates an instance and activates it at `sample_rate` for blocks of up to
+    /// `max_block` frames on `channels` (1 or 2) channels.
+    pub fn new(sample_rate: f64, max_block: usize, channels: usize) -> Self {
+        let library = plugin_library();
+        // SAFETY: loading a CLAP bundle runs its entry's init; ours is built by this workspace.
+        let entry = unsafe { PluginEntry::load(&library) }.expect("load the CLAP entry");
+        let info = HostInfo::new("earmark-e2e", "Earmark", "https://example.invalid", "0.1").unwrap();
+        let mut instance =
+            PluginInstance::<Handlers>::new(|_| Shared, |_| MainThread, &entry, PLUGIN_ID, &info).expect("instance");
+        let config =
+            PluginAudioConfiguration { sample_rate, min_frames_count: 1, max_frames_count: max_block.max(1) as u32 };
+        let processor = instance.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
+        Self {
+            _entry: entry,
+            instance,
+            processor: Some(processor),
+            channels,
+            max_block,
+            samples: 0,
+            ccs: Vec::new(),
+            pending_params: Vec::new(),
+        }
+    }
+
+    /// The plugin's parameter id for the parameter named `name`.
+    pub fn param_id(&mut self, name: &str) -> ClapId {
+        let handle = self.instance.plugin_handle();
+        let params = handle.get_extension::<PluginParams>().expect("params extension");
+        let mut buffer = clack_extensions::params::ParamInfoBuffer::new();
+        (0..params.count(&handle))
+            .filter_map(|i| params.get_info(&handle, i, &mut buffer).map(|info| (info.id, info.name.to_vec())))
+            .find(|(_, n)| n.as_slice() == name.as_bytes())
+            .map(|(id, _)| id)
+            .unwrap_or_else(|| panic!("no parameter named {name}"))
+    }
+
+    /// The current value of a parameter as CLAP carries it (nice-plug: normalised for floats, step index for
+    /// integers).
+    pub fn param_value(&mut self, id: ClapId) -> f64 {
+        let handle = self.instance.plugin_handle();
+        let params = handle.get_extension::<PluginParams>().expect("params extension");
+        params.get_value(&handle, id).expect("parameter value")
+    }
+
+    /// The parameter's current value as the plugin displays it (e.g. `CC 20`, `0.50 s`).
+    pub fn param_text(&mut self, id: ClapId) -> String {
+        let value = self.param_value(id);
+        let handle = self.instance.plugin_handle();
+        let params = handle.get_extension::<PluginParams>().expect("params extension");
+        let mut buffer = [0u8; 256];
+        let text = params.value_to_text(&handle, id, value, &mut buffer).expect("value to text");
+        String::from_utf8_lossy(text).into_owned()
+    }
+
+    /// The CLAP value the plugin parses from `text` (what a user typing into the host would set).
+    pub fn param_value_from_text(&mut self, id: ClapId, text: &str) -> f64 {
+        let handle = self.instance.plugin_handle();
+        let params = handle.get_extension::<PluginParams>().expect("params extension");
+        let text = std::ffi::CString::new(text).unwrap();
+        params.text_to_value(&handle, id, &text).expect("text to value")
+    }
+
+    /// Sends a parameter change with the next processed block.
+    pub fn set_param(&mut self, id: ClapId, value: f64) {
+        self.pending_params.push((id, value));
+    }
+
+    /// Processes `input` (one slice per channel, equal lengths) in blocks of `block` frames; returns the
+    /// output, and records the CCs the plugin sent.
+    pub fn process(&mut self, input: &[Vec<f32>], block: usize) -> Vec<Vec<f32>> {
+        assert_eq!(input.len(), self.channels);
+        assert!(block <= self.max_block);
+        let len = input[0].len();
+        let mut output = vec![vec![0.0f32; len]; self.channels];
+        let mut start = 0;
+        while start < len || (len == 0 && start == 0) {
+            let end = (start + block).min(len);
+            let mut in_block: Vec<Vec<f32>> = input.iter().map(|c| c[start..end].to_vec()).collect();
+            let mut out_block = vec![vec![0.0f32; end - start]; self.channels];
+            self.process_block(&mut in_block, &mut out_block);
+            for (o, b) in output.iter_mut().zip(&out_block) {
+                o[start..end].copy_from_slice(b);
+            }
+            if len == 0 {
+                break;
+            }
+            start = end;
+        }
+        output
+    }
+
+    /// Processes one block in separate input and output buffers.
+    fn process_block(&mut self, input: &mut [Vec<f32>], output: &mut [Vec<f32>]) {
+        let mut in_ports = AudioPorts::with_capacity(self.channels, 1);
+        let mut out_ports = AudioPorts::with_capacity(self.channels, 1);
+        let in_audio = in_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                input.iter_mut().map(|c| InputChannel::variable(c.as_mut_slice())),
+            ),
+        }]);
+        let mut out_audio = out_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(output.iter_mut().map(|c| c.as_mut_slice())),
+        }]);
+        let mut events_in = EventBuffer::new();
+        for (id, value) in self.pending_params.drain(..) {
+            events_in.push(&ParamValueEvent::new(0, id, Pckn::match_all(), value));
+        }
+        let mut events_out = EventBuffer::new();
+        let processor = self.processor.as_mut().expect("active");
+        processor
+            .process(
+                &in_audio,
+                &mut out_audio,
+                &events_in.as_input(),
+                &mut events_out.as_output(),
+                Some(self.samples),
+                None,
+            )
+            .expect("process");
+        for event in events_out.iter() {
+            if let Some(midi) = event.as_event::<MidiEvent>() {
+                let [status, cc, value] = midi.data();
+                if status & 0xF0 == 0xB0 {
+                    self.ccs.push(Cc { at_sample: self.samples, channel: status & 0x0F, cc, value });
+                }
+            }
+        }
+        self.samples += input.first().map_or(0, |c| c.len() as u64);
+    }
+
+    /// The last value received for controller `cc`.
+    pub fn last_cc(&self, cc: u8) -> Option<u8> {
+        self.ccs.iter().rev().find(|c| c.cc == cc).map(|c| c.value)
+    }
+
+    /// Keeps processing one-sample blocks of silence (nice-plug does not call `process()` for empty blocks, and
+    /// CCs only leave from there) until the worker has analysed everything queued and the CC output has been
+    /// quiet for `quiet` polls; at most `max_polls` polls, 10 ms apart. Returns the polls made.
+    pub fn drain_readouts(&mut self, quiet: usize, max_polls: usize) -> usize {
+        let mut still = 0;
+        for poll in 0..max_polls {
+            let before = self.ccs.len();
+            self.process(&vec![vec![0.0]; self.channels], self.max_block.max(1));
+            still = if self.ccs.len() == before { still + 1 } else { 0 };
+            if still >= quiet && !self.ccs.is_empty() {
+                return poll + 1;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        max_polls
+    }
+
+    /// The plugin's saved state.
+    pub fn save_state(&mut self) -> Vec<u8> {
+        let handle = self.instance.plugin_handle();
+        let state = handle.get_extension::<PluginState>().expect("state extension");
+        let mut bytes = Vec::new();
+        state.save(&handle, &mut bytes).expect("save state");
+        bytes
+    }
+
+    /// Loads a saved state.
+    pub fn load_state(&mut self, bytes: &[u8]) {
+        let handle = self.instance.plugin_handle();
+        let state = handle.get_extension::<PluginState>().expect("state extension");
+        state.load(&handle, &mut &bytes[..]).expect("load state");
+    }
+}
+
+impl Drop for PluginHost {
+    fn drop(&mut self) {
+        if let Some(processor) = self.processor.take() {
+            let stopped = processor.stop_processing();
+            self.instance.deactivate(stopped);
+        }
+    }
+}

@@ -15,18 +15,9 @@ fn read(path: &str) -> String {
 /// The fenced `sh` commands of the README's "Set up on a fresh machine" section.
 fn setup_commands() -> Vec<String> {
     let readme = read("README.md");
-    let section = readme
-        .split("## Set up on a fresh machine")
-        .nth(1)
-        .expect("set-up section")
-        .split("\n## ")
-        .next()
-        .unwrap();
-    section
-        .split("```sh")
-        .skip(1)
-        .map(|block| block.split("```").next().unwrap().trim().to_string())
-        .collect()
+    let section =
+        readme.split("## Set up on a fresh machine").nth(1).expect("set-up section").split("\n## ").next().unwrap();
+    section.split("```sh").skip(1).map(|block| block.split("```").next().unwrap().trim().to_string()).collect()
 }
 
 #[test]
@@ -34,20 +25,13 @@ fn readme_has_the_two_setup_commands_and_ci_runs_the_test_one() {
     let commands = setup_commands();
     assert_eq!(commands, ["cargo xtask demo", "cargo xtask test"]);
     let ci = read(".ci/run");
-    assert!(
-        ci.lines().any(|l| l.trim() == commands[1]),
-        ".ci/run must run `{}`",
-        commands[1]
-    );
+    assert!(ci.lines().any(|l| l.trim() == commands[1]), ".ci/run must run `{}`", commands[1]);
 }
 
 #[test]
 fn readme_explains_every_dependency() {
     let readme = read("README.md");
-    let table = readme
-        .split("## Dependencies and what each is for")
-        .nth(1)
-        .expect("dependency section");
+    let table = readme.split("## Dependencies and what each is for").nth(1).expect("dependency section");
     let manifests = ["Cargo.toml", "xtask/Cargo.toml"];
     let mut missing = Vec::new();
     for manifest in manifests {
@@ -69,10 +53,7 @@ fn readme_explains_every_dependency() {
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "README's dependency table lacks: {missing:?}"
-    );
+    assert!(missing.is_empty(), "README's dependency table lacks: {missing:?}");
 }
 
 #[test]
@@ -80,31 +61,13 @@ fn training_builds_without_nice_plug_or_egui() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(root())
-        .args([
-            "tree",
-            "-p",
-            "earmark-training",
-            "-e",
-            "normal,build",
-            "--prefix",
-            "none",
-        ])
+        .args(["tree", "-p", "earmark-training", "-e", "normal,build", "--prefix", "none"])
         .output()
         .expect("cargo tree runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let tree = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        tree.contains("earmark-core"),
-        "the training crate shares the core"
-    );
+    assert!(tree.contains("earmark-core"), "the training crate shares the core");
     for forbidden in ["nice-plug", "nice_plug", "egui", "baseview"] {
-        assert!(
-            !tree.contains(forbidden),
-            "earmark-training depends on {forbidden}"
-        );
+        assert!(!tree.contains(forbidden), "earmark-training depends on {forbidden}");
     }
 }

@@ -41,10 +41,7 @@ impl FeatureCache {
     pub fn open(root: &Path, config: &FrontendConfig) -> Result<Self, CacheError> {
         let frontend = BatchFrontend::new(config)?;
         let dir = root.join(&config.cache_key()[..16]);
-        let io = |e: std::io::Error| CacheError::Io {
-            path: dir.clone(),
-            reason: e.to_string(),
-        };
+        let io = |e: std::io::Error| CacheError::Io { path: dir.clone(), reason: e.to_string() };
         std::fs::create_dir_all(&dir).map_err(io)?;
         let config_file = dir.join("config.json");
         if !config_file.exists() {
@@ -62,27 +59,15 @@ impl FeatureCache {
     /// Where the features of `audio` are (or would be) stored: keyed by absolute path, size and modification time,
     /// so an edited file is analysed again.
     pub fn entry_path(&self, audio: &Path) -> Result<PathBuf, CacheError> {
-        let io = |e: std::io::Error| CacheError::Io {
-            path: audio.to_path_buf(),
-            reason: e.to_string(),
-        };
+        let io = |e: std::io::Error| CacheError::Io { path: audio.to_path_buf(), reason: e.to_string() };
         let absolute = std::fs::canonicalize(audio).map_err(io)?;
         let meta = std::fs::metadata(&absolute).map_err(io)?;
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
+        let modified = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
         let mut hasher = Sha256::new();
         hasher.update(absolute.as_os_str().as_encoded_bytes());
         hasher.update(meta.len().to_le_bytes());
         hasher.update(modified.to_le_bytes());
-        let key: String = hasher
-            .finalize()
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let key: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
         Ok(self.dir.join(format!("{key}.npy")))
     }
 
@@ -96,14 +81,9 @@ impl FeatureCache {
         let features = self.frontend.process(&mono.samples);
         // Temporary file + rename: an interrupted run never leaves a truncated entry that later reads as valid.
         let tmp = entry.with_extension("npy.partial");
-        ndarray_npy::write_npy(&tmp, &features).map_err(|e| CacheError::Io {
-            path: tmp.clone(),
-            reason: e.to_string(),
-        })?;
-        std::fs::rename(&tmp, &entry).map_err(|e| CacheError::Io {
-            path: entry.clone(),
-            reason: e.to_string(),
-        })?;
+        ndarray_npy::write_npy(&tmp, &features)
+            .map_err(|e| CacheError::Io { path: tmp.clone(), reason: e.to_string() })?;
+        std::fs::rename(&tmp, &entry).map_err(|e| CacheError::Io { path: entry.clone(), reason: e.to_string() })?;
         Ok(features)
     }
 }
@@ -140,10 +120,7 @@ mod tests {
         ndarray_npy::write_npy(cache.entry_path(&wav).unwrap(), &marker).unwrap();
         assert_eq!(cache.features(&wav).unwrap(), marker);
 
-        let other = FrontendConfig {
-            n_mels: 40,
-            ..config
-        };
+        let other = FrontendConfig { n_mels: 40, ..config };
         let mut other_cache = FeatureCache::open(&dir.path().join("cache"), &other).unwrap();
         assert_ne!(other_cache.dir(), cache.dir());
         assert_eq!(other_cache.features(&wav).unwrap().ncols(), 40);
@@ -159,10 +136,7 @@ mod tests {
         cache.features(&wav).unwrap();
         write_tone(&wav, 1.0);
         assert_ne!(cache.entry_path(&wav).unwrap(), before);
-        assert_eq!(
-            cache.features(&wav).unwrap().nrows(),
-            FrontendConfig::default().frame_count(22_050)
-        );
+        assert_eq!(cache.features(&wav).unwrap().nrows(), FrontendConfig::default().frame_count(22_050));
     }
 
     #[test]
@@ -170,8 +144,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.flac");
         std::fs::write(&bad, b"fLaC but nothing else").unwrap();
-        let mut cache =
-            FeatureCache::open(&dir.path().join("cache"), &FrontendConfig::default()).unwrap();
+        let mut cache = FeatureCache::open(&dir.path().join("cache"), &FrontendConfig::default()).unwrap();
         assert!(matches!(cache.features(&bad), Err(CacheError::Audio(_))));
         let entries = std::fs::read_dir(cache.dir()).unwrap().count();
         assert_eq!(entries, 1, "only config.json");

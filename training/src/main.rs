@@ -33,20 +33,13 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Features {
-            inputs,
-            config,
-            cache,
-        } => {
-            let text = std::fs::read_to_string(&config)
-                .with_context(|| format!("reading {}", config.display()))?;
+        Command::Features { inputs, config, cache } => {
+            let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
             let config = FrontendConfig::from_json(&text)?;
             let mut cache = FeatureCache::open(&cache, &config)?;
             let files = audio_files(&inputs)?;
-            let bar = ProgressBar::new(files.len() as u64).with_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
-                    .expect("static template"),
-            );
+            let bar = ProgressBar::new(files.len() as u64)
+                .with_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").expect("static template"));
             let mut failed = 0;
             for file in &files {
                 bar.set_message(file.display().to_string());
@@ -57,11 +50,7 @@ fn main() -> Result<()> {
                 bar.inc(1);
             }
             bar.finish_and_clear();
-            println!(
-                "{} files cached in {} ({failed} failed)",
-                files.len() - failed,
-                cache.dir().display()
-            );
+            println!("{} files cached in {} ({failed} failed)", files.len() - failed, cache.dir().display());
             Ok(())
         }
     }
@@ -72,20 +61,17 @@ fn audio_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut stack: Vec<PathBuf> = inputs.to_vec();
     while let Some(path) = stack.pop() {
         if path.is_dir() {
-            for entry in
-                std::fs::read_dir(&path).with_context(|| format!("listing {}", path.display()))?
-            {
+            for entry in std::fs::read_dir(&path).with_context(|| format!("listing {}", path.display()))? {
                 stack.push(entry?.path());
             }
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            ["wav", "flac", "mp3", "ogg"].contains(&e.to_ascii_lowercase().as_str())
-        }) {
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["wav", "flac", "mp3", "ogg"].contains(&e.to_ascii_lowercase().as_str()))
+        {
             files.push(path);
         } else if inputs.contains(&path) {
-            anyhow::bail!(
-                "{} is neither a folder nor a wav/flac/mp3/ogg file",
-                path.display()
-            );
+            anyhow::bail!("{} is neither a folder nor a wav/flac/mp3/ogg file", path.display());
         }
     }
     files.sort();

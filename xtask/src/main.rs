@@ -4,7 +4,7 @@
 //!   into `target/earmark-ort/1.31.1/{cpu,gpu}/`.
 //! - `cargo xtask pyenv`: a Python virtual environment in `target/pyenv` with the reference packages
 //!   (librosa, onnx, onnxruntime) that regenerate fixtures and feed benchmarks.
-//! - `cargo xtask test [cargo test args…]`: `ort`, then `cargo test --workspace`.
+//! - `cargo xtask test [cargo test args…]`: `ort`, builds the plugin and `earmark`, then `cargo test --workspace`.
 //! - `cargo xtask demo [earmark demo args…]`: `ort`, then the offline demo on the shipped models.
 //! - `cargo xtask bundle …`: nice-plug's bundler (CLAP/VST3).
 
@@ -22,14 +22,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ort") => {
             let gpu = args.iter().any(|a| a == "--gpu");
-            let lib = ort::provision(
-                &root,
-                if gpu {
-                    ort::Flavour::Gpu
-                } else {
-                    ort::Flavour::Cpu
-                },
-            )?;
+            let lib = ort::provision(&root, if gpu { ort::Flavour::Gpu } else { ort::Flavour::Cpu })?;
             println!("ONNX Runtime ready: {}", lib.display());
             Ok(())
         }
@@ -40,15 +33,14 @@ fn main() -> Result<()> {
         }
         Some("test") => {
             ort::provision(&root, ort::Flavour::Cpu)?;
+            // `cargo test` links the plugin as an rlib and never rebuilds its cdylib, nor other packages'
+            // binaries: build the plugin library and the `earmark` binary the end-to-end tests host and run.
+            cargo(&root, &["build", "-p", "earmark", "-p", "earmark-cli"], &[])?;
             cargo(&root, &["test", "--workspace"], &args[1..])
         }
         Some("demo") => {
             ort::provision(&root, ort::Flavour::Cpu)?;
-            cargo(
-                &root,
-                &["run", "--release", "--quiet", "-p", "earmark", "--", "demo"],
-                &args[1..],
-            )
+            cargo(&root, &["run", "--release", "--quiet", "-p", "earmark", "--", "demo"], &args[1..])
         }
         Some("bundle") | Some("bundle-universal") => {
             std::env::set_current_dir(&root)?;
@@ -65,11 +57,7 @@ fn main() -> Result<()> {
                  bundle NAME [--release]  build CLAP/VST3 bundles into target/bundled/",
                 ort::VERSION
             );
-            if args.is_empty() {
-                Ok(())
-            } else {
-                bail!("unknown command `{}`", args[0])
-            }
+            if args.is_empty() { Ok(()) } else { bail!("unknown command `{}`", args[0]) }
         }
     }
 }
@@ -90,10 +78,7 @@ fn cargo(root: &Path, base: &[&str], extra: &[String]) -> Result<()> {
 
 /// The workspace root: the parent of this crate's folder.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
 }
 
 /// The cargo target directory (honours `CARGO_TARGET_DIR`).

@@ -41,11 +41,7 @@ impl Flavour {
                 package: "onnxruntime-gpu",
                 file: "onnxruntime_gpu-1.31.1-cp312-cp312-manylinux_2_28_x86_64.whl",
                 sha256: "05d548956197b9d01f59b625de740e0d6be3593f874e241a12dc0362650ecdf7",
-                members: &[
-                    LIBRARY,
-                    "libonnxruntime_providers_shared.so",
-                    "libonnxruntime_providers_cuda.so",
-                ],
+                members: &[LIBRARY, "libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"],
             },
         }
     }
@@ -60,10 +56,7 @@ impl Flavour {
 
 /// Makes sure `target/earmark-ort/<version>/<flavour>/libonnxruntime.so.<version>` exists; returns its path.
 pub fn provision(root: &Path, flavour: Flavour) -> Result<PathBuf> {
-    let dir = crate::target_dir(root)
-        .join("earmark-ort")
-        .join(VERSION)
-        .join(flavour.dir_name());
+    let dir = crate::target_dir(root).join("earmark-ort").join(VERSION).join(flavour.dir_name());
     let library = dir.join(LIBRARY);
     let wheel = flavour.wheel();
     if wheel.members.iter().all(|m| dir.join(m).is_file()) {
@@ -84,13 +77,10 @@ pub fn provision(root: &Path, flavour: Flavour) -> Result<PathBuf> {
             downloads.display()
         );
     }
-    let mut archive =
-        zip::ZipArchive::new(fs::File::open(&wheel_path)?).context("opening the wheel")?;
+    let mut archive = zip::ZipArchive::new(fs::File::open(&wheel_path)?).context("opening the wheel")?;
     for member in wheel.members {
         let name = format!("onnxruntime/capi/{member}");
-        let mut entry = archive
-            .by_name(&name)
-            .with_context(|| format!("{name} is not in {}", wheel.file))?;
+        let mut entry = archive.by_name(&name).with_context(|| format!("{name} is not in {}", wheel.file))?;
         let mut bytes = Vec::with_capacity(entry.size() as usize);
         entry.read_to_end(&mut bytes)?;
         // Write then rename: an interrupted unpack never leaves a truncated library that looks provisioned.
@@ -99,12 +89,7 @@ pub fn provision(root: &Path, flavour: Flavour) -> Result<PathBuf> {
         fs::rename(&tmp, dir.join(member))?;
     }
     fs::remove_file(&wheel_path).ok();
-    eprintln!(
-        "unpacked {} from {} ({})",
-        LIBRARY,
-        wheel.file,
-        dir.display()
-    );
+    eprintln!("unpacked {} from {} ({})", LIBRARY, wheel.file, dir.display());
     Ok(library)
 }
 
@@ -115,22 +100,8 @@ fn download(wheel: &Wheel, into: &Path) -> Result<()> {
     let mut last_error = String::new();
     for python in ["python3", "python"] {
         let output = Command::new(python)
-            .args([
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--python-version",
-                "3.12",
-            ])
-            .args([
-                "--implementation",
-                "cp",
-                "--platform",
-                "manylinux_2_28_x86_64",
-                "--disable-pip-version-check",
-            ])
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.12"])
+            .args(["--implementation", "cp", "--platform", "manylinux_2_28_x86_64", "--disable-pip-version-check"])
             .arg("-d")
             .arg(into)
             .arg(format!("{}=={VERSION}", wheel.package))
@@ -152,8 +123,5 @@ fn download(wheel: &Wheel, into: &Path) -> Result<()> {
 
 fn sha256_file(path: &Path) -> Result<String> {
     let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -12,20 +12,13 @@ pub fn provision(root: &Path) -> Result<PathBuf> {
     let python = venv.join("bin/python");
     let requirements = root.join("tools/reference/requirements.txt");
     let stamp = venv.join(".requirements");
-    let wanted = std::fs::read_to_string(&requirements)
-        .context("reading tools/reference/requirements.txt")?;
-    if python.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str())
-    {
+    let wanted = std::fs::read_to_string(&requirements).context("reading tools/reference/requirements.txt")?;
+    if python.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "creating the virtual environment")?;
     run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "creating the virtual environment",
-    )?;
-    run(
-        Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "-r"])
-            .arg(&requirements),
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r"]).arg(&requirements),
         "installing the reference packages",
     )?;
     std::fs::write(&stamp, wanted)?;
@@ -33,9 +26,7 @@ pub fn provision(root: &Path) -> Result<PathBuf> {
 }
 
 fn run(command: &mut Command, what: &str) -> Result<()> {
-    let status = command
-        .status()
-        .with_context(|| format!("{what}: could not start {command:?}"))?;
+    let status = command.status().with_context(|| format!("{what}: could not start {command:?}"))?;
     if !status.success() {
         bail!("{what} failed ({status})");
     }

@@ -48,12 +48,10 @@ fn python_with_librosa(root: &Path) -> Option<PathBuf> {
         Some(root.join(".venv/bin/python")),
         Some(PathBuf::from("python3")),
     ];
-    candidates.into_iter().flatten().find(|python| {
-        Command::new(python)
-            .args(["-c", "import librosa"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|python| Command::new(python).args(["-c", "import librosa"]).output().is_ok_and(|o| o.status.success()))
 }
 
 fn main() {
@@ -70,14 +68,10 @@ fn main() {
     let mut rows = Vec::new();
     for name in &names {
         let config_path = fixtures.join(name).join("config.json");
-        let config =
-            FrontendConfig::from_json(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+        let config = FrontendConfig::from_json(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
         let x = signal(config.sample_rate);
-        ndarray_npy::write_npy(
-            signals_dir.path().join(format!("{name}.npy")),
-            &ndarray::Array1::from(x.clone()),
-        )
-        .unwrap();
+        ndarray_npy::write_npy(signals_dir.path().join(format!("{name}.npy")), &ndarray::Array1::from(x.clone()))
+            .unwrap();
         let mut batch = BatchFrontend::new(&config).unwrap();
         let rust = frames_per_second(|| batch.process(&x).nrows());
         let mut stream = StreamingFrontend::new(&config).unwrap();
@@ -105,10 +99,7 @@ fn main() {
             .output()
             .ok()?;
         if !output.status.success() {
-            eprintln!(
-                "librosa benchmark failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            eprintln!("librosa benchmark failed: {}", String::from_utf8_lossy(&output.stderr));
             return None;
         }
         serde_json::from_slice(&output.stdout).ok()

@@ -88,56 +88,33 @@ impl DecodedAudio {
             return self.samples.clone();
         }
         let scale = 1.0 / self.channels as f32;
-        self.samples
-            .chunks_exact(self.channels)
-            .map(|frame| frame.iter().sum::<f32>() * scale)
-            .collect()
+        self.samples.chunks_exact(self.channels).map(|frame| frame.iter().sum::<f32>() * scale).collect()
     }
 }
 
 /// Decodes the first audio track of `path`.
 pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
-    let file = File::open(path).map_err(|source| AudioError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = File::open(path).map_err(|source| AudioError::Open { path: path.to_path_buf(), source })?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let unsupported = |e: SymphoniaError| AudioError::Unsupported {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
+    let unsupported = |e: SymphoniaError| AudioError::Unsupported { path: path.to_path_buf(), reason: e.to_string() };
     let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            stream,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
+        .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(unsupported)?;
-    let track = format
-        .default_track(TrackType::Audio)
-        .ok_or(AudioError::NoAudioTrack {
-            path: path.to_path_buf(),
-        })?;
+    let track = format.default_track(TrackType::Audio).ok_or(AudioError::NoAudioTrack { path: path.to_path_buf() })?;
     let track_id = track.id;
     let params = track
         .codec_params
         .as_ref()
         .and_then(|p| p.audio())
-        .ok_or(AudioError::NoAudioTrack {
-            path: path.to_path_buf(),
-        })?
+        .ok_or(AudioError::NoAudioTrack { path: path.to_path_buf() })?
         .clone();
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| AudioError::Unsupported {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| AudioError::Unsupported { path: path.to_path_buf(), reason: e.to_string() })?;
 
     let mut samples: Vec<f32> = Vec::new();
     let mut block: Vec<f32> = Vec::new();
@@ -153,10 +130,7 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
                 break;
             }
             Err(e) if samples.is_empty() => {
-                return Err(AudioError::Corrupt {
-                    path: path.to_path_buf(),
-                    reason: e.to_string(),
-                });
+                return Err(AudioError::Corrupt { path: path.to_path_buf(), reason: e.to_string() });
             }
             Err(_) => {
                 skipped_packets += 1;
@@ -176,10 +150,7 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
             }
             Err(SymphoniaError::DecodeError(_)) => skipped_packets += 1,
             Err(e) => {
-                return Err(AudioError::Corrupt {
-                    path: path.to_path_buf(),
-                    reason: e.to_string(),
-                });
+                return Err(AudioError::Corrupt { path: path.to_path_buf(), reason: e.to_string() });
             }
         }
     }
@@ -195,12 +166,7 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
             reason: format!("all {skipped_packets} packets failed to decode"),
         });
     }
-    Ok(DecodedAudio {
-        sample_rate,
-        channels,
-        samples,
-        skipped_packets,
-    })
+    Ok(DecodedAudio { sample_rate, channels, samples, skipped_packets })
 }
 
 /// Resamples a mono signal from `from` Hz to `to` Hz with rubato's FFT resampler (no-op when equal).
@@ -209,12 +175,10 @@ pub fn resample_mono(signal: &[f32], from: u32, to: u32) -> Result<Vec<f32>, Aud
         return Ok(signal.to_vec());
     }
     let fail = |reason: String| AudioError::Resample { from, to, reason };
-    let mut resampler = Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Input)
-        .map_err(|e| fail(e.to_string()))?;
+    let mut resampler =
+        Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Input).map_err(|e| fail(e.to_string()))?;
     let input = InterleavedSlice::new(signal, 1, signal.len()).map_err(|e| fail(e.to_string()))?;
-    let output = resampler
-        .process_all(&input, signal.len(), None)
-        .map_err(|e| fail(e.to_string()))?;
+    let output = resampler.process_all(&input, signal.len(), None).map_err(|e| fail(e.to_string()))?;
     Ok(output.take_data())
 }
 

@@ -245,19 +245,12 @@ pub enum ManifestError {
 impl Manifest {
     /// Reads and validates `dir/manifest.json` (or the file itself when `path` is a file).
     pub fn load(path: &Path) -> Result<Self, ManifestError> {
-        let file = if path.is_dir() {
-            path.join(MANIFEST_FILE)
-        } else {
-            path.to_path_buf()
-        };
+        let file = if path.is_dir() { path.join(MANIFEST_FILE) } else { path.to_path_buf() };
         let text = std::fs::read_to_string(&file).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 ManifestError::Missing { path: file.clone() }
             } else {
-                ManifestError::Unreadable {
-                    path: file.clone(),
-                    source,
-                }
+                ManifestError::Unreadable { path: file.clone(), source }
             }
         })?;
         Self::parse(&text, &file)
@@ -266,15 +259,9 @@ impl Manifest {
     /// Parses and validates manifest JSON; `origin` names it in errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Self, ManifestError> {
         // Check the version before the schema, so a newer manifest gets "update Earmark", not a field error.
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ManifestError::InvalidJson {
-                path: origin.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        match value
-            .get("format_version")
-            .and_then(serde_json::Value::as_u64)
-        {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ManifestError::InvalidJson { path: origin.to_path_buf(), reason: e.to_string() })?;
+        match value.get("format_version").and_then(serde_json::Value::as_u64) {
             Some(v) if v == u64::from(MANIFEST_FORMAT_VERSION) => {}
             Some(v) => {
                 return Err(ManifestError::UnsupportedVersion {
@@ -289,17 +276,9 @@ impl Manifest {
                 });
             }
         }
-        let manifest: Manifest =
-            serde_json::from_value(value).map_err(|e| ManifestError::InvalidJson {
-                path: origin.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        manifest
-            .validate()
-            .map_err(|reason| ManifestError::Inconsistent {
-                path: origin.to_path_buf(),
-                reason,
-            })?;
+        let manifest: Manifest = serde_json::from_value(value)
+            .map_err(|e| ManifestError::InvalidJson { path: origin.to_path_buf(), reason: e.to_string() })?;
+        manifest.validate().map_err(|reason| ManifestError::Inconsistent { path: origin.to_path_buf(), reason })?;
         Ok(manifest)
     }
 
@@ -334,9 +313,7 @@ impl Manifest {
                 }
             }
             other => {
-                return Err(format!(
-                    "graphs must be [main] or [encoder, head], found {other:?}"
-                ));
+                return Err(format!("graphs must be [main] or [encoder, head], found {other:?}"));
             }
         }
         let classes = &self.labels.classes;
@@ -345,11 +322,7 @@ impl Manifest {
         }
         if let Some(thresholds) = &self.labels.thresholds {
             if thresholds.len() != classes.len() {
-                return Err(format!(
-                    "{} thresholds for {} classes",
-                    thresholds.len(),
-                    classes.len()
-                ));
+                return Err(format!("{} thresholds for {} classes", thresholds.len(), classes.len()));
             }
             if let Some(t) = thresholds.iter().find(|t| !(0.0..=1.0).contains(*t)) {
                 return Err(format!("threshold {t} is outside [0, 1]"));
@@ -358,38 +331,23 @@ impl Manifest {
         if let Some(groups) = &self.labels.hierarchy {
             for group in groups {
                 if let Some(unknown) = group.members.iter().find(|m| !classes.contains(m)) {
-                    return Err(format!(
-                        "hierarchy group `{}` names unknown class `{unknown}`",
-                        group.name
-                    ));
+                    return Err(format!("hierarchy group `{}` names unknown class `{unknown}`", group.name));
                 }
             }
         }
         for graph in &self.graphs {
-            if graph.file.is_empty()
-                || Path::new(&graph.file).is_absolute()
-                || graph.file.contains("..")
-            {
-                return Err(format!(
-                    "graph file `{}` must be a plain name inside the model folder",
-                    graph.file
-                ));
+            if graph.file.is_empty() || Path::new(&graph.file).is_absolute() || graph.file.contains("..") {
+                return Err(format!("graph file `{}` must be a plain name inside the model folder", graph.file));
             }
             for spec in graph.inputs.iter().chain(&graph.outputs) {
                 self.validate_tensor(spec)
                     .map_err(|e| format!("{:?} graph, tensor `{}`: {e}", graph.role, spec.name))?;
             }
         }
-        if let Some(main) = self
-            .graph(GraphRole::Main)
-            .or(self.graph(GraphRole::Encoder))
-        {
+        if let Some(main) = self.graph(GraphRole::Main).or(self.graph(GraphRole::Encoder)) {
             let first = main.inputs.first().ok_or("the first graph has no inputs")?;
             if !first.axes.contains(&Axis::Mel) {
-                return Err(format!(
-                    "input `{}` of the first graph has no `mel` axis",
-                    first.name
-                ));
+                return Err(format!("input `{}` of the first graph has no `mel` axis", first.name));
             }
         }
         Ok(())
@@ -397,17 +355,10 @@ impl Manifest {
 
     fn validate_tensor(&self, spec: &TensorSpec) -> Result<(), String> {
         if spec.dtype != "float32" {
-            return Err(format!(
-                "dtype `{}` is not supported (float32 only)",
-                spec.dtype
-            ));
+            return Err(format!("dtype `{}` is not supported (float32 only)", spec.dtype));
         }
         if spec.axes.len() != spec.shape.len() {
-            return Err(format!(
-                "{} axes named for a {}-dimensional shape",
-                spec.axes.len(),
-                spec.shape.len()
-            ));
+            return Err(format!("{} axes named for a {}-dimensional shape", spec.axes.len(), spec.shape.len()));
         }
         for (axis, dim) in spec.axes.iter().zip(&spec.shape) {
             let expected = match axis {
@@ -419,9 +370,7 @@ impl Manifest {
             if let (Some((what, want)), Some(got)) = (expected, dim.fixed())
                 && got != want as u64
             {
-                return Err(format!(
-                    "its {axis:?} axis has size {got} but {what} is {want}"
-                ));
+                return Err(format!("its {axis:?} axis has size {got} but {what} is {want}"));
             }
             if *axis == Axis::Mel && dim.fixed().is_none() {
                 return Err("the mel axis must have a fixed size".into());

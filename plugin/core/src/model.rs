@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::manifest::{GraphRole, GraphSpec, Manifest, ManifestError};
-use crate::runtime::{
-    OnnxSession, Provider, Runtime, RuntimeError, SessionOptions, TensorInfo, format_dims,
-};
+use crate::runtime::{OnnxSession, Provider, Runtime, RuntimeError, SessionOptions, TensorInfo, format_dims};
 
 /// Why a model folder cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -46,34 +44,20 @@ pub struct Model {
 
 impl Model {
     /// Loads `dir/manifest.json` and every graph it names, and checks each graph's real tensors against it.
-    pub fn load(
-        dir: &Path,
-        runtime: &Runtime,
-        options: SessionOptions,
-    ) -> Result<Self, ModelError> {
+    pub fn load(dir: &Path, runtime: &Runtime, options: SessionOptions) -> Result<Self, ModelError> {
         let manifest = Manifest::load(dir)?;
         let manifest_path = dir.join(crate::manifest::MANIFEST_FILE);
         let mut sessions = Vec::with_capacity(manifest.graphs.len());
         for graph in &manifest.graphs {
             let file = dir.join(&graph.file);
             if !file.is_file() {
-                return Err(ModelError::MissingFile {
-                    manifest: manifest_path,
-                    file,
-                });
+                return Err(ModelError::MissingFile { manifest: manifest_path, file });
             }
             let session = OnnxSession::load(runtime, &file, options)?;
-            check_graph(graph, &session).map_err(|reason| ModelError::Mismatch {
-                file: file.clone(),
-                reason,
-            })?;
+            check_graph(graph, &session).map_err(|reason| ModelError::Mismatch { file: file.clone(), reason })?;
             sessions.push(session);
         }
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            manifest,
-            sessions,
-        })
+        Ok(Self { dir: dir.to_path_buf(), manifest, sessions })
     }
 
     /// The folder it was loaded from.
@@ -88,9 +72,7 @@ impl Model {
 
     /// The provider its sessions run on (all graphs of a model share the same options).
     pub fn provider(&self) -> Provider {
-        self.sessions
-            .first()
-            .map_or(Provider::Cpu, OnnxSession::provider)
+        self.sessions.first().map_or(Provider::Cpu, OnnxSession::provider)
     }
 
     /// Why CUDA was asked for and not used, if so.
@@ -105,16 +87,11 @@ impl Model {
     }
 
     /// Runs the graph with `role` on float32 inputs; returns its outputs in graph order.
-    pub fn run(
-        &mut self,
-        role: GraphRole,
-        inputs: &[ArrayViewD<'_, f32>],
-    ) -> Result<Vec<ArrayD<f32>>, ModelError> {
+    pub fn run(&mut self, role: GraphRole, inputs: &[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, ModelError> {
         let dir = self.dir.clone();
-        let session = self.session_mut(role).ok_or_else(|| ModelError::Mismatch {
-            file: dir,
-            reason: format!("the model has no {role:?} graph"),
-        })?;
+        let session = self
+            .session_mut(role)
+            .ok_or_else(|| ModelError::Mismatch { file: dir, reason: format!("the model has no {role:?} graph") })?;
         Ok(session.run(inputs)?)
     }
 }
@@ -125,25 +102,14 @@ fn check_graph(spec: &GraphSpec, session: &OnnxSession) -> Result<(), String> {
     check_tensors("output", &spec.outputs, session.outputs())
 }
 
-fn check_tensors(
-    kind: &str,
-    specs: &[crate::manifest::TensorSpec],
-    real: &[TensorInfo],
-) -> Result<(), String> {
+fn check_tensors(kind: &str, specs: &[crate::manifest::TensorSpec], real: &[TensorInfo]) -> Result<(), String> {
     if specs.len() != real.len() {
         let names: Vec<&str> = real.iter().map(|t| t.name.as_str()).collect();
-        return Err(format!(
-            "the manifest lists {} {kind}s, the graph has {} ({names:?})",
-            specs.len(),
-            real.len()
-        ));
+        return Err(format!("the manifest lists {} {kind}s, the graph has {} ({names:?})", specs.len(), real.len()));
     }
     for (spec, info) in specs.iter().zip(real) {
         if spec.name != info.name {
-            return Err(format!(
-                "{kind} `{}` in the manifest is `{}` in the graph",
-                spec.name, info.name
-            ));
+            return Err(format!("{kind} `{}` in the manifest is `{}` in the graph", spec.name, info.name));
         }
         if spec.dtype != info.element_type {
             return Err(format!(
@@ -151,8 +117,7 @@ fn check_tensors(
                 spec.name, info.element_type, spec.dtype
             ));
         }
-        let manifest_dims: Vec<Option<u64>> =
-            spec.shape.iter().map(crate::manifest::Dim::fixed).collect();
+        let manifest_dims: Vec<Option<u64>> = spec.shape.iter().map(crate::manifest::Dim::fixed).collect();
         if manifest_dims != info.dims {
             return Err(format!(
                 "{kind} `{}` has shape {} in the graph, {} in the manifest",

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use earmark_core::engine::offline::analyze;
 use earmark_core::engine::readout::{ModelReadout, Snapshot};
-use earmark_core::engine::worker::spawn;
-use earmark_core::engine::{Engine, EngineSettings};
+use earmark_core::engine::worker::{Spawned, spawn};
+use earmark_core::engine::{Engine, EngineSettings, LiveSettings};
 use earmark_core::frontend::BatchFrontend;
 use earmark_core::manifest::Manifest;
 
@@ -30,21 +30,14 @@ fn signal(rate: u32, seconds: f32) -> Vec<f32> {
             state ^= state << 5;
             let t = n as f32 / rate as f32;
             let f = if n < len / 2 { 110.0 } else { 3500.0 };
-            0.5 * (std::f32::consts::TAU * f * t).sin()
-                + 0.01 * (state as f32 / u32::MAX as f32 - 0.5)
+            0.5 * (std::f32::consts::TAU * f * t).sin() + 0.01 * (state as f32 / u32::MAX as f32 - 0.5)
         })
         .collect()
 }
 
 /// Readouts with the (timing-dependent) inference time zeroed, for exact comparison.
 fn timeless(readouts: &[ModelReadout]) -> Vec<ModelReadout> {
-    readouts
-        .iter()
-        .map(|r| ModelReadout {
-            inference_ms: 0.0,
-            ..r.clone()
-        })
-        .collect()
+    readouts.iter().map(|r| ModelReadout { inference_ms: 0.0, ..r.clone() }).collect()
 }
 
 fn feed_all(engine: &mut Engine, samples: &[f32], block: usize) -> Vec<(usize, ModelReadout)> {
@@ -56,22 +49,14 @@ fn feed_all(engine: &mut Engine, samples: &[f32], block: usize) -> Vec<(usize, M
 }
 
 fn settings() -> EngineSettings {
-    EngineSettings {
-        update_interval: 0.25,
-        smoothing: 1.0,
-        ..EngineSettings::default()
-    }
+    EngineSettings { update_interval: 0.25, smoothing: 1.0, ..EngineSettings::default() }
 }
 
 #[test]
 fn readouts_do_not_depend_on_the_host_block_size() {
     let x = signal(48_000, 3.0);
     let mut reference_engine = Engine::load(&band_energy_dir(), 48_000, &settings());
-    assert!(
-        reference_engine.status_mut().messages.is_empty(),
-        "{:?}",
-        reference_engine.status_mut().messages
-    );
+    assert!(reference_engine.status_mut().messages.is_empty(), "{:?}", reference_engine.status_mut().messages);
     let reference = feed_all(&mut reference_engine, &x, 4096);
     assert!(reference.len() > 8, "{} updates", reference.len());
     for block in [1, 63, 512, 8192] {
@@ -86,29 +71,26 @@ fn readouts_do_not_depend_on_the_host_block_size() {
     let first = &reference.first().unwrap().1;
     let last = &reference.last().unwrap().1;
     assert_eq!(first.ranked()[0].0, "low");
-    let top_raw = last
-        .raw
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .unwrap()
-        .0;
-    assert_eq!(
-        last.classes[top_raw], "high",
-        "the last segment is all high tone"
-    );
-    assert!(
-        last.scores[2] > first.scores[2] + 0.2,
-        "the smoothed readout follows"
-    );
-    let big_jumps = reference
-        .windows(2)
-        .filter(|w| (w[1].1.scores[2] - w[0].1.scores[2]).abs() > 0.5)
-        .count();
-    assert_eq!(
-        big_jumps, 0,
-        "smoothing with a 1 s time constant never moves 0.5 in 0.25 s"
-    );
+    let top_raw = last.raw.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+    assert_eq!(last.classes[top_raw], "high", "the last segment is all high tone");
+    assert!(last.scores[2] > first.scores[2] + 0.2, "the smoothed readout follows");
+    let big_jumps = reference.windows(2).filter(|w| (w[1].1.scores[2] - w[0].1.scores[2]).abs() > 0.5).count();
+    assert_eq!(big_jumps, 0, "smoothing with a 1 s time constant never moves 0.5 in 0.25 s");
+}
+
+/// A worker with one snapshot reader.
+fn start(
+    rate: u32,
+    queue_seconds: f64,
+) -> (
+    earmark_core::engine::input::AudioInput,
+    earmark_core::engine::worker::WorkerHandle,
+    triple_buffer::Output<Snapshot>,
+) {
+    let live = std::sync::Arc::new(LiveSettings::new(&settings()));
+    let Spawned { input, handle, mut readers } =
+        spawn(band_energy_dir(), rate, settings(), live, queue_seconds, 1).unwrap();
+    (input, handle, readers.pop().unwrap())
 }
 
 fn wait_for(reader: &mut triple_buffer::Output<Snapshot>, seconds: f64) -> Snapshot {
@@ -126,20 +108,14 @@ fn wait_for(reader: &mut triple_buffer::Output<Snapshot>, seconds: f64) -> Snaps
 fn the_worker_thread_gives_exactly_the_offline_readouts() {
     let rate = 44_100;
     let x = signal(rate, 2.0);
-    let (mut input, mut worker, mut reader) =
-        spawn(band_energy_dir(), rate, settings(), 10.0).unwrap();
+    let (mut input, mut worker, mut reader) = start(rate, 10.0);
     for block in x.chunks(333) {
         input.push(&[block, block]); // stereo, identical channels: the downmix is the signal
     }
     let live = wait_for(&mut reader, x.len() as f64 / f64::from(rate));
     worker.stop();
     assert_eq!(live.status.dropped_samples, 0);
-    assert!(
-        live.status
-            .runtime
-            .as_deref()
-            .is_some_and(|r| r.contains("ONNX Runtime"))
-    );
+    assert!(live.status.runtime.as_deref().is_some_and(|r| r.contains("ONNX Runtime")));
     let mut offline = Engine::load(&band_energy_dir(), rate, &settings());
     feed_all(&mut offline, &x, 4096);
     let expected = offline.snapshot();
@@ -156,8 +132,7 @@ fn a_transport_reset_clears_history_at_the_exact_sample() {
     feed_all(&mut fresh, &b, 1000);
     let expected = fresh.snapshot().models;
 
-    let (mut input, mut worker, mut reader) =
-        spawn(band_energy_dir(), rate, settings(), 10.0).unwrap();
+    let (mut input, mut worker, mut reader) = start(rate, 10.0);
     input.push(&[a.as_slice()]);
     input.reset();
     input.push(&[b.as_slice()]);
@@ -171,16 +146,9 @@ fn two_stage_models_run_the_encoder_per_segment_and_the_head_over_the_sequence()
     let manifest = Manifest::load(&two_stage_dir()).unwrap();
     let rate = manifest.frontend.sample_rate; // no resampling: frames equal the batch frontend's
     let x = signal(rate, 2.0);
-    let settings = EngineSettings {
-        smoothing: 0.0,
-        ..settings()
-    };
+    let settings = EngineSettings { smoothing: 0.0, ..settings() };
     let mut engine = Engine::load(&two_stage_dir(), rate, &settings);
-    assert!(
-        engine.status_mut().messages.is_empty(),
-        "{:?}",
-        engine.status_mut().messages
-    );
+    assert!(engine.status_mut().messages.is_empty(), "{:?}", engine.status_mut().messages);
     let updates = feed_all(&mut engine, &x, 777);
 
     let logmel = BatchFrontend::new(&manifest.frontend).unwrap().process(&x);
@@ -194,30 +162,18 @@ fn two_stage_models_run_the_encoder_per_segment_and_the_head_over_the_sequence()
         for j in first..=k {
             let segment = logmel.slice(ndarray::s![j * hop..j * hop + frames, ..]);
             for (m, column) in segment.columns().into_iter().enumerate() {
-                mean[m] += column.iter().map(|&v| f64::from(v)).sum::<f64>()
-                    / frames as f64
-                    / (k - first + 1) as f64;
+                mean[m] += column.iter().map(|&v| f64::from(v)).sum::<f64>() / frames as f64 / (k - first + 1) as f64;
             }
         }
-        let logits: Vec<f64> = regions
-            .iter()
-            .map(|&(lo, hi)| 0.25 * mean[lo..hi].iter().sum::<f64>() / (hi - lo) as f64)
-            .collect();
+        let logits: Vec<f64> =
+            regions.iter().map(|&(lo, hi)| 0.25 * mean[lo..hi].iter().sum::<f64>() / (hi - lo) as f64).collect();
         let max = logits.iter().copied().fold(f64::MIN, f64::max);
         let total: f64 = logits.iter().map(|l| (l - max).exp()).sum();
         for (c, l) in logits.iter().enumerate() {
             let expected = (l - max).exp() / total;
-            assert!(
-                (f64::from(readout.raw[c]) - expected).abs() < 1e-4,
-                "update {k}, class {c}"
-            );
+            assert!((f64::from(readout.raw[c]) - expected).abs() < 1e-4, "update {k}, class {c}");
         }
-        assert!(
-            (readout.stream_seconds
-                - ((k * hop + frames) as f64 * manifest.frontend.hop_seconds()))
-            .abs()
-                < 1e-9
-        );
+        assert!((readout.stream_seconds - ((k * hop + frames) as f64 * manifest.frontend.hop_seconds())).abs() < 1e-9);
     }
 }
 
@@ -234,13 +190,7 @@ fn missing_models_are_messages_not_failures() {
     let empty = tempfile::tempdir().unwrap();
     let mut engine = Engine::load(empty.path(), 48_000, &settings());
     assert!(engine.snapshot().models.is_empty());
-    assert!(
-        engine
-            .status_mut()
-            .messages
-            .iter()
-            .any(|m| m.contains("no models found"))
-    );
+    assert!(engine.status_mut().messages.iter().any(|m| m.contains("no models found")));
     // Feeding audio to an engine without models is harmless.
     engine.feed(&[0.0; 1024], |_, _| panic!("no model, no update"));
 }
@@ -250,8 +200,7 @@ fn several_instances_run_side_by_side_and_stop_cleanly() {
     let x = signal(48_000, 1.0);
     let mut workers = Vec::new();
     for _ in 0..3 {
-        let (mut input, worker, reader) =
-            spawn(band_energy_dir(), 48_000, settings(), 5.0).unwrap();
+        let (mut input, worker, reader) = start(48_000, 5.0);
         input.push(&[x.as_slice()]);
         workers.push((input, worker, reader));
     }
@@ -263,4 +212,25 @@ fn several_instances_run_side_by_side_and_stop_cleanly() {
     // After the worker is gone the audio thread's side keeps working (it only counts drops).
     let (input, _, _) = &mut workers[0];
     input.push(&[x.as_slice()]);
+}
+
+#[test]
+fn automated_settings_apply_without_reloading() {
+    let rate = 16_000;
+    let x = signal(rate, 2.0);
+    let live = std::sync::Arc::new(LiveSettings::new(&settings()));
+    let Spawned { mut input, mut handle, mut readers } =
+        spawn(band_energy_dir(), rate, settings(), live.clone(), 10.0, 2).unwrap();
+    input.push(&[&x[..rate as usize]]);
+    let first = wait_for(&mut readers[0], 1.0);
+    // Twice as many updates per second from now on; both readers see the same snapshots.
+    live.set_update_interval(0.125);
+    std::thread::sleep(Duration::from_millis(50));
+    input.push(&[&x[rate as usize..]]);
+    let second = wait_for(&mut readers[0], 2.0);
+    let other = wait_for(&mut readers[1], 2.0);
+    handle.stop();
+    let new_updates = second.models[0].updates - first.models[0].updates;
+    assert!(new_updates >= 2 * first.models[0].updates - 1, "{} then {new_updates}", first.models[0].updates);
+    assert_eq!(timeless(&second.models), timeless(&other.models));
 }

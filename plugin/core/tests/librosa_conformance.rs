@@ -10,24 +10,15 @@ use earmark_core::frontend::{BatchFrontend, Compression, FrontendConfig, Streami
 use ndarray::{Array1, Array2};
 use ndarray_npy::read_npy;
 
-const CONFIGS: [&str; 4] = [
-    "emotion_22k_128",
-    "pons_44k_40",
-    "speech_16k_64",
-    "nas_16k_140",
-];
+const CONFIGS: [&str; 4] = ["emotion_22k_128", "pons_44k_40", "speech_16k_64", "nas_16k_140"];
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/librosa")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/librosa").join(name)
 }
 
 fn load(name: &str) -> (FrontendConfig, Vec<f32>, Array2<f32>, Array2<f32>) {
     let dir = fixture(name);
-    let config =
-        FrontendConfig::from_json(&std::fs::read_to_string(dir.join("config.json")).unwrap())
-            .unwrap();
+    let config = FrontendConfig::from_json(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     let signal: Array1<f32> = read_npy(dir.join("signal.npy")).unwrap();
     let mel: Array2<f32> = read_npy(dir.join("mel_power.npy")).unwrap();
     let compressed: Array2<f32> = read_npy(dir.join("compressed.npy")).unwrap();
@@ -44,10 +35,7 @@ fn max_relative_error(ours: &Array2<f32>, theirs: &Array2<f32>) -> f64 {
 }
 
 fn max_abs_error(ours: &Array2<f32>, theirs: &Array2<f32>) -> f64 {
-    ours.iter()
-        .zip(theirs)
-        .map(|(&a, &b)| (f64::from(a) - f64::from(b)).abs())
-        .fold(0.0, f64::max)
+    ours.iter().zip(theirs).map(|(&a, &b)| (f64::from(a) - f64::from(b)).abs()).fold(0.0, f64::max)
 }
 
 #[test]
@@ -84,10 +72,7 @@ fn top_db_really_clips_in_the_fixture() {
     // Guards the fixture itself: the speech config must exercise top_db, or the dB test above proves less.
     let (_, _, _, expected) = load("speech_16k_64");
     let max = expected.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let clipped = expected
-        .iter()
-        .filter(|&&v| (v - (max - 80.0)).abs() < 1e-4)
-        .count();
+    let clipped = expected.iter().filter(|&&v| (v - (max - 80.0)).abs() < 1e-4).count();
     assert!(clipped > 0, "no value sits on the top_db floor");
 }
 
@@ -95,10 +80,7 @@ fn top_db_really_clips_in_the_fixture() {
 fn streaming_matches_librosa_too() {
     for name in CONFIGS {
         let (config, signal, expected, _) = load(name);
-        let uncompressed = FrontendConfig {
-            compression: Compression::None,
-            ..config
-        };
+        let uncompressed = FrontendConfig { compression: Compression::None, ..config };
         let mut stream = StreamingFrontend::new(&uncompressed).unwrap();
         let mut frames = Vec::new();
         for block in signal.chunks(333) {

@@ -39,20 +39,14 @@ fn the_unedited_copy_loads() {
 #[test]
 fn missing_manifest() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(
-        error_of(dir.path()),
-        ModelError::Manifest(ManifestError::Missing { .. })
-    ));
+    assert!(matches!(error_of(dir.path()), ModelError::Manifest(ManifestError::Missing { .. })));
 }
 
 #[test]
 fn unreadable_json_names_line_and_column() {
     let dir = edited_copy(|m| m.replacen('{', "{ oops", 1));
     let err = error_of(dir.path());
-    assert!(
-        matches!(err, ModelError::Manifest(ManifestError::InvalidJson { .. })),
-        "{err:?}"
-    );
+    assert!(matches!(err, ModelError::Manifest(ManifestError::InvalidJson { .. })), "{err:?}");
     assert!(err.to_string().contains("line 1"), "{err}");
 }
 
@@ -60,23 +54,14 @@ fn unreadable_json_names_line_and_column() {
 fn unknown_format_version_asks_for_an_update() {
     let dir = edited_copy(|m| m.replace("\"format_version\": 1", "\"format_version\": 7"));
     let err = error_of(dir.path());
-    assert!(
-        matches!(
-            err,
-            ModelError::Manifest(ManifestError::UnsupportedVersion { found: 7, .. })
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ModelError::Manifest(ManifestError::UnsupportedVersion { found: 7, .. })), "{err:?}");
     assert!(err.to_string().contains("Update Earmark"));
 }
 
 #[test]
 fn unknown_fields_are_rejected() {
     let dir = edited_copy(|m| m.replace("\"task\": \"test\"", "\"task\": \"test\", \"tsak\": 1"));
-    assert!(matches!(
-        error_of(dir.path()),
-        ModelError::Manifest(ManifestError::InvalidJson { .. })
-    ));
+    assert!(matches!(error_of(dir.path()), ModelError::Manifest(ManifestError::InvalidJson { .. })));
 }
 
 #[test]
@@ -84,13 +69,7 @@ fn mel_count_disagreeing_with_the_frontend_is_inconsistent() {
     // The frontend now makes 40 mels but the input still says 64.
     let dir = edited_copy(|m| m.replace("\"n_mels\": 64", "\"n_mels\": 40"));
     let err = error_of(dir.path());
-    assert!(
-        matches!(
-            err,
-            ModelError::Manifest(ManifestError::Inconsistent { .. })
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ModelError::Manifest(ManifestError::Inconsistent { .. })), "{err:?}");
     assert!(err.to_string().contains("frontend.n_mels is 40"), "{err}");
 }
 
@@ -106,31 +85,21 @@ fn manifest_and_graph_disagreeing_on_shape_is_a_mismatch() {
     let err = error_of(dir.path());
     assert!(matches!(err, ModelError::Mismatch { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(
-        text.contains("[?, 1, 64, 32] in the graph")
-            && text.contains("[?, 1, 40, 32] in the manifest"),
-        "{text}"
-    );
+    assert!(text.contains("[?, 1, 64, 32] in the graph") && text.contains("[?, 1, 40, 32] in the manifest"), "{text}");
 }
 
 #[test]
 fn wrong_tensor_name_is_a_mismatch() {
     let dir = edited_copy(|m| m.replace("\"name\": \"logmel\"", "\"name\": \"spectrogram\""));
     let err = error_of(dir.path()).to_string();
-    assert!(
-        err.contains("`spectrogram` in the manifest is `logmel` in the graph"),
-        "{err}"
-    );
+    assert!(err.contains("`spectrogram` in the manifest is `logmel` in the graph"), "{err}");
 }
 
 #[test]
 fn missing_output_is_a_mismatch() {
     let dir = edited_copy(|m| {
         let mut manifest: serde_json::Value = serde_json::from_str(&m).unwrap();
-        manifest["graphs"][0]["outputs"]
-            .as_array_mut()
-            .unwrap()
-            .pop();
+        manifest["graphs"][0]["outputs"].as_array_mut().unwrap().pop();
         manifest.to_string()
     });
     let err = error_of(dir.path()).to_string();
@@ -141,10 +110,7 @@ fn missing_output_is_a_mismatch() {
 fn missing_model_file() {
     let dir = edited_copy(|m| m);
     std::fs::remove_file(dir.path().join("model.onnx")).unwrap();
-    assert!(matches!(
-        error_of(dir.path()),
-        ModelError::MissingFile { .. }
-    ));
+    assert!(matches!(error_of(dir.path()), ModelError::MissingFile { .. }));
 }
 
 #[test]
@@ -152,10 +118,7 @@ fn corrupt_model_file_is_a_session_error() {
     let dir = edited_copy(|m| m);
     std::fs::write(dir.path().join("model.onnx"), b"definitely not protobuf").unwrap();
     let err = error_of(dir.path());
-    assert!(
-        matches!(err, ModelError::Runtime(RuntimeError::Session { .. })),
-        "{err:?}"
-    );
+    assert!(matches!(err, ModelError::Runtime(RuntimeError::Session { .. })), "{err:?}");
 }
 
 #[test]
@@ -172,21 +135,12 @@ fn thresholds_and_hierarchy_are_checked_against_the_classes() {
     )
     .unwrap();
     let err = with(r#"{"classes": ["low", "mid", "high"], "thresholds": [0.5]}"#).unwrap_err();
-    assert!(
-        err.to_string().contains("1 thresholds for 3 classes"),
-        "{err}"
-    );
-    let err = with(
-        r#"{"classes": ["low", "mid", "high"], "hierarchy": [{"name": "x", "members": ["bass"]}]}"#,
-    )
-    .unwrap_err();
+    assert!(err.to_string().contains("1 thresholds for 3 classes"), "{err}");
+    let err =
+        with(r#"{"classes": ["low", "mid", "high"], "hierarchy": [{"name": "x", "members": ["bass"]}]}"#).unwrap_err();
     assert!(err.to_string().contains("unknown class `bass`"), "{err}");
     let err = with(r#"{"classes": ["a", "b"]}"#).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("size 3 but the number of labels is 2"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("size 3 but the number of labels is 2"), "{err}");
 }
 
 #[test]

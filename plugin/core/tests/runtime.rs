@@ -20,10 +20,7 @@ fn runtime() -> &'static Runtime {
 
 fn max_abs_diff(a: ndarray::ArrayViewD<f32>, b: ndarray::ArrayViewD<f32>) -> f32 {
     assert_eq!(a.shape(), b.shape());
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 #[test]
@@ -33,74 +30,34 @@ fn test_model_matches_its_reference_outputs_at_batch_3_and_1() {
     let probabilities: Array2<f32> = read_npy(fixtures.join("probabilities.npy")).unwrap();
     let band_means: Array2<f32> = read_npy(fixtures.join("band_means.npy")).unwrap();
 
-    let mut model = Model::load(
-        &workspace().join("models/testing/band-energy"),
-        runtime(),
-        SessionOptions::default(),
-    )
-    .unwrap();
+    let mut model =
+        Model::load(&workspace().join("models/testing/band-energy"), runtime(), SessionOptions::default()).unwrap();
     assert_eq!(model.provider(), Provider::Cpu);
     assert_eq!(model.manifest().labels.classes, ["low", "mid", "high"]);
 
-    let outputs = model
-        .run(GraphRole::Main, &[input.view().into_dyn()])
-        .unwrap();
+    let outputs = model.run(GraphRole::Main, &[input.view().into_dyn()]).unwrap();
     assert_eq!(outputs.len(), 2);
     assert!(max_abs_diff(outputs[0].view(), probabilities.view().into_dyn()) <= 1e-6);
     assert!(max_abs_diff(outputs[1].view(), band_means.view().into_dyn()) <= 1e-4);
     // The fixture's second and third items were made loud in the low and high regions.
-    let argmax = |row: ndarray::ArrayView1<f32>| {
-        row.iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .unwrap()
-            .0
-    };
-    assert_eq!(
-        argmax(
-            outputs[0]
-                .index_axis(Axis(0), 1)
-                .into_dimensionality()
-                .unwrap()
-        ),
-        0
-    );
-    assert_eq!(
-        argmax(
-            outputs[0]
-                .index_axis(Axis(0), 2)
-                .into_dimensionality()
-                .unwrap()
-        ),
-        2
-    );
+    let argmax = |row: ndarray::ArrayView1<f32>| row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+    assert_eq!(argmax(outputs[0].index_axis(Axis(0), 1).into_dimensionality().unwrap()), 0);
+    assert_eq!(argmax(outputs[0].index_axis(Axis(0), 2).into_dimensionality().unwrap()), 2);
 
     // The batch axis is dynamic: one item alone gives the same answer.
     let single = input.slice(s![1..2, .., .., ..]).to_owned();
-    let outputs = model
-        .run(GraphRole::Main, &[single.view().into_dyn()])
-        .unwrap();
+    let outputs = model.run(GraphRole::Main, &[single.view().into_dyn()]).unwrap();
     let expected = probabilities.slice(s![1..2, ..]).to_owned();
     assert!(max_abs_diff(outputs[0].view(), expected.view().into_dyn()) <= 1e-6);
 }
 
 #[test]
 fn wrong_input_shapes_are_errors_not_crashes() {
-    let mut model = Model::load(
-        &workspace().join("models/testing/band-energy"),
-        runtime(),
-        SessionOptions::default(),
-    )
-    .unwrap();
+    let mut model =
+        Model::load(&workspace().join("models/testing/band-energy"), runtime(), SessionOptions::default()).unwrap();
     let wrong = Array4::<f32>::zeros((1, 1, 40, 32));
-    let err = model
-        .run(GraphRole::Main, &[wrong.view().into_dyn()])
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("[1, 1, 40, 32]") && err.contains("[?, 1, 64, 32]"),
-        "{err}"
-    );
+    let err = model.run(GraphRole::Main, &[wrong.view().into_dyn()]).unwrap_err().to_string();
+    assert!(err.contains("[1, 1, 40, 32]") && err.contains("[?, 1, 64, 32]"), "{err}");
     let err = model.run(GraphRole::Main, &[]).unwrap_err().to_string();
     assert!(err.contains("0 inputs given"), "{err}");
     let err = model.run(GraphRole::Head, &[]).unwrap_err().to_string();
@@ -111,41 +68,23 @@ fn wrong_input_shapes_are_errors_not_crashes() {
 fn the_library_in_use_is_the_pinned_version_from_an_absolute_path() {
     let runtime = runtime();
     assert!(runtime.library().is_absolute());
-    assert!(
-        runtime
-            .library()
-            .to_string_lossy()
-            .ends_with(&format!("libonnxruntime.so.{ORT_VERSION}"))
-    );
+    assert!(runtime.library().to_string_lossy().ends_with(&format!("libonnxruntime.so.{ORT_VERSION}")));
     // Asking for the same file again is fine; a different one in the same process is refused.
     assert!(Runtime::init_from(runtime.library()).is_ok());
     let other = tempfile::NamedTempFile::new().unwrap();
-    let err = Runtime::init_from(other.path())
-        .err()
-        .expect("a second library must be refused")
-        .to_string();
+    let err = Runtime::init_from(other.path()).err().expect("a second library must be refused").to_string();
     assert!(err.contains("already loaded"), "{err}");
 }
 
 #[test]
 fn cuda_request_without_cuda_falls_back_to_cpu_and_says_why() {
-    let options = SessionOptions {
-        device: Device::Cuda,
-        ..SessionOptions::default()
-    };
-    let model = Model::load(
-        &workspace().join("models/testing/band-energy"),
-        runtime(),
-        options,
-    )
-    .unwrap();
+    let options = SessionOptions { device: Device::Cuda, ..SessionOptions::default() };
+    let model = Model::load(&workspace().join("models/testing/band-energy"), runtime(), options).unwrap();
     if cfg!(feature = "cuda") && model.provider() == Provider::Cuda {
         return; // a CUDA build on a machine with a working GPU: nothing fell back.
     }
     assert_eq!(model.provider(), Provider::Cpu);
-    let reason = model
-        .fallback_reason()
-        .expect("a fallback must carry its reason");
+    let reason = model.fallback_reason().expect("a fallback must carry its reason");
     assert!(!reason.is_empty());
 }
 

@@ -11,29 +11,12 @@ fn nothing_found_lists_every_place_searched() {
     let bogus_env = empty.path().join("nowhere/libonnxruntime.so");
     let plan = SearchPlan::build(&[empty.path().to_path_buf()], Some(&bogus_env));
     let err = plan.find().unwrap_err();
-    let RuntimeError::LibraryNotFound { searched } = &err else {
-        panic!("wrong error: {err:?}")
-    };
-    assert!(
-        searched
-            .iter()
-            .any(|s| s.contains(&empty.path().join(ORT_LIBRARY_FILE).display().to_string()))
-    );
-    assert!(
-        searched
-            .iter()
-            .any(|s| s.contains("earmark-ort") && s.contains("cargo xtask ort"))
-    );
-    assert!(
-        searched
-            .iter()
-            .any(|s| s.contains("nowhere") && s.contains("EARMARK_ORT_LIB"))
-    );
+    let RuntimeError::LibraryNotFound { searched } = &err else { panic!("wrong error: {err:?}") };
+    assert!(searched.iter().any(|s| s.contains(&empty.path().join(ORT_LIBRARY_FILE).display().to_string())));
+    assert!(searched.iter().any(|s| s.contains("earmark-ort") && s.contains("cargo xtask ort")));
+    assert!(searched.iter().any(|s| s.contains("nowhere") && s.contains("EARMARK_ORT_LIB")));
     let message = err.to_string();
-    assert!(
-        message.contains("cargo xtask ort") && message.contains("EARMARK_ORT_LIB"),
-        "{message}"
-    );
+    assert!(message.contains("cargo xtask ort") && message.contains("EARMARK_ORT_LIB"), "{message}");
 }
 
 #[test]
@@ -55,14 +38,9 @@ fn a_file_that_is_not_onnx_runtime_is_a_load_error() {
     let dir = tempfile::tempdir().unwrap();
     let fake = dir.path().join(ORT_LIBRARY_FILE);
     std::fs::write(&fake, b"\x7fELF but not really").unwrap();
-    let err = Runtime::init_from(&fake)
-        .err()
-        .expect("loading garbage must fail");
+    let err = Runtime::init_from(&fake).err().expect("loading garbage must fail");
     assert!(matches!(err, RuntimeError::LibraryLoad { .. }), "{err:?}");
     assert!(err.to_string().contains(&fake.display().to_string()));
     let missing = dir.path().join("missing.so");
-    assert!(matches!(
-        Runtime::init_from(&missing),
-        Err(RuntimeError::LibraryNotFound { .. })
-    ));
+    assert!(matches!(Runtime::init_from(&missing), Err(RuntimeError::LibraryNotFound { .. })));
 }

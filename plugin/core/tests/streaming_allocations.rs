@@ -40,10 +40,7 @@ fn allocations() -> usize {
 #[test]
 fn push_finish_and_reset_do_not_allocate() {
     let configs = [
-        FrontendConfig {
-            compression: Compression::Log10Offset { delta: 1.0 },
-            ..FrontendConfig::default()
-        },
+        FrontendConfig { compression: Compression::Log10Offset { delta: 1.0 }, ..FrontendConfig::default() },
         FrontendConfig {
             sample_rate: 44_100,
             hop_length: 1024,
@@ -55,17 +52,11 @@ fn push_finish_and_reset_do_not_allocate() {
         },
         FrontendConfig {
             padding: Padding::None,
-            compression: Compression::PowerToDb {
-                ref_value: 1.0,
-                amin: 1e-10,
-                top_db: Some(80.0),
-            },
+            compression: Compression::PowerToDb { ref_value: 1.0, amin: 1e-10, top_db: Some(80.0) },
             ..FrontendConfig::default()
         },
     ];
-    let signal: Vec<f32> = (0..50_000)
-        .map(|n| (n as f32 * 0.031).sin() * 0.5)
-        .collect();
+    let signal: Vec<f32> = (0..50_000).map(|n| (n as f32 * 0.031).sin() * 0.5).collect();
     for config in configs {
         let mut stream = StreamingFrontend::new(&config).unwrap();
         let mut frames = 0usize;
@@ -86,11 +77,7 @@ fn push_finish_and_reset_do_not_allocate() {
         stream.finish(|f| checksum += f[0]);
         let made = allocations() - before;
         assert!(frames > 100 && checksum.is_finite());
-        assert_eq!(
-            made, 0,
-            "{:?} padding: {made} allocations after construction",
-            config.padding
-        );
+        assert_eq!(made, 0, "{:?} padding: {made} allocations after construction", config.padding);
     }
 }
 

@@ -1,8 +1,7 @@
 //! The streaming frontend yields the batch frontend's frames for every block size from 1 to 4096.
 
 use earmark_core::frontend::{
-    BatchFrontend, Compression, FrontendConfig, MelNorm, MelScale, Padding, StreamingFrontend,
-    WindowKind, clip_top_db,
+    BatchFrontend, Compression, FrontendConfig, MelNorm, MelScale, Padding, StreamingFrontend, WindowKind, clip_top_db,
 };
 
 /// A deterministic test signal: a few partials, a sweep and LCG noise.
@@ -31,20 +30,12 @@ fn stream_all(config: &FrontendConfig, signal: &[f32], block: usize) -> Vec<f32>
 }
 
 fn batch(config: &FrontendConfig, signal: &[f32]) -> Vec<f32> {
-    BatchFrontend::new(config)
-        .unwrap()
-        .process(signal)
-        .into_raw_vec_and_offset()
-        .0
+    BatchFrontend::new(config).unwrap().process(signal).into_raw_vec_and_offset().0
 }
 
 fn assert_close(a: &[f32], b: &[f32], what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: frame counts differ");
-    let err = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max);
+    let err = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
     assert!(err <= 1e-6, "{what}: max abs diff {err}");
 }
 
@@ -52,10 +43,7 @@ fn configs() -> Vec<(&'static str, FrontendConfig)> {
     vec![
         (
             "emotion",
-            FrontendConfig {
-                compression: Compression::Log10Offset { delta: 1.0 },
-                ..FrontendConfig::default()
-            },
+            FrontendConfig { compression: Compression::Log10Offset { delta: 1.0 }, ..FrontendConfig::default() },
         ),
         (
             "pons-reflect",
@@ -80,11 +68,7 @@ fn configs() -> Vec<(&'static str, FrontendConfig)> {
                 n_mels: 64,
                 mel_scale: MelScale::Htk,
                 mel_norm: MelNorm::None,
-                compression: Compression::PowerToDb {
-                    ref_value: 1.0,
-                    amin: 1e-10,
-                    top_db: None,
-                },
+                compression: Compression::PowerToDb { ref_value: 1.0, amin: 1e-10, top_db: None },
                 ..FrontendConfig::default()
             },
         ),
@@ -110,29 +94,18 @@ fn every_block_size_from_1_to_4096_gives_the_batch_frames() {
     let expected = batch(config, &x);
     assert_eq!(expected.len(), config.frame_count(x.len()) * config.n_mels);
     for block in 1..=4096 {
-        assert_close(
-            &stream_all(config, &x, block),
-            &expected,
-            &format!("block {block}"),
-        );
+        assert_close(&stream_all(config, &x, block), &expected, &format!("block {block}"));
     }
 }
 
 #[test]
 fn other_configurations_at_awkward_block_sizes() {
     for (name, config) in configs() {
-        let x = signal(
-            config.sample_rate as usize / 2 + 17,
-            config.sample_rate as f32,
-        );
+        let x = signal(config.sample_rate as usize / 2 + 17, config.sample_rate as f32);
         let expected = batch(&config, &x);
         assert!(!expected.is_empty());
         for block in [1, 2, 3, 7, 64, 160, 511, 512, 513, 1024, 4095, 4096] {
-            assert_close(
-                &stream_all(&config, &x, block),
-                &expected,
-                &format!("{name}, block {block}"),
-            );
+            assert_close(&stream_all(&config, &x, block), &expected, &format!("{name}, block {block}"));
         }
     }
 }
@@ -144,11 +117,7 @@ fn signals_shorter_than_the_padding() {
     for len in [1, 2, 5, 1023, 1024, 1025, 2047, 2048, 2049] {
         let x = signal(len, 44_100.0);
         let expected = batch(config, &x);
-        assert_eq!(
-            expected.len(),
-            config.frame_count(len) * config.n_mels,
-            "len {len}"
-        );
+        assert_eq!(expected.len(), config.frame_count(len) * config.n_mels, "len {len}");
         assert_close(&stream_all(config, &x, 7), &expected, &format!("len {len}"));
     }
     for (_, config) in configs() {
@@ -160,11 +129,7 @@ fn signals_shorter_than_the_padding() {
 #[test]
 fn top_db_over_the_streamed_frames_equals_batch() {
     let config = FrontendConfig {
-        compression: Compression::PowerToDb {
-            ref_value: 1.0,
-            amin: 1e-10,
-            top_db: Some(60.0),
-        },
+        compression: Compression::PowerToDb { ref_value: 1.0, amin: 1e-10, top_db: Some(60.0) },
         ..FrontendConfig::default()
     };
     let mut x = signal(22_050, 22_050.0);

@@ -13,13 +13,7 @@ pub struct FrameRing {
 impl FrameRing {
     /// Room for `capacity` frames of `n_mels` values.
     pub fn new(capacity: usize, n_mels: usize) -> Self {
-        Self {
-            data: vec![0.0; capacity * n_mels],
-            n_mels,
-            capacity,
-            next: 0,
-            len: 0,
-        }
+        Self { data: vec![0.0; capacity * n_mels], n_mels, capacity, next: 0, len: 0 }
     }
 
     /// Appends a frame, dropping the oldest when full.

@@ -28,14 +28,7 @@ pub struct AudioQueue {
 pub fn audio_queue(capacity: usize) -> (AudioInput, AudioQueue) {
     let (producer, consumer) = RingBuffer::new(capacity.max(1));
     let dropped = Arc::new(AtomicU64::new(0));
-    (
-        AudioInput {
-            producer,
-            dropped: dropped.clone(),
-            reset_pending: false,
-        },
-        AudioQueue { consumer, dropped },
-    )
+    (AudioInput { producer, dropped: dropped.clone(), reset_pending: false }, AudioQueue { consumer, dropped })
 }
 
 impl AudioInput {
@@ -58,17 +51,13 @@ impl AudioInput {
             && let Ok(chunk) = self.producer.write_chunk_uninit(n)
         {
             chunk.fill_from_iter((0..n).map(|i| {
-                let sum: f32 = channels
-                    .iter()
-                    .map(|c| c.as_ref().get(i).copied().unwrap_or(0.0))
-                    .sum();
+                let sum: f32 = channels.iter().map(|c| c.as_ref().get(i).copied().unwrap_or(0.0)).sum();
                 let mono = sum * scale;
                 if mono.is_finite() { mono } else { 0.0 }
             }));
         }
         if n < frames {
-            self.dropped
-                .fetch_add((frames - n) as u64, Ordering::Relaxed);
+            self.dropped.fetch_add((frames - n) as u64, Ordering::Relaxed);
         }
     }
 

@@ -17,22 +17,13 @@ impl SpectrogramLayout {
     /// Reads the layout from a tensor spec; `frames`/`n_mels` size the dynamic axes.
     pub fn from_spec(spec: &TensorSpec, frames: usize, n_mels: usize) -> Result<Self, String> {
         let position = |axis: Axis| spec.axes.iter().position(|a| *a == axis);
-        let (Some(0), Some(mel), Some(time)) = (
-            position(Axis::Batch),
-            position(Axis::Mel),
-            position(Axis::Time),
-        ) else {
-            return Err(format!(
-                "input `{}` axes {:?} need batch first, a mel and a time axis",
-                spec.name, spec.axes
-            ));
+        let (Some(0), Some(mel), Some(time)) = (position(Axis::Batch), position(Axis::Mel), position(Axis::Time))
+        else {
+            return Err(format!("input `{}` axes {:?} need batch first, a mel and a time axis", spec.name, spec.axes));
         };
         let channel = position(Axis::Channel);
         if spec.axes.len() != 3 + usize::from(channel.is_some()) {
-            return Err(format!(
-                "input `{}` axes {:?} hold axes that cannot be filled",
-                spec.name, spec.axes
-            ));
+            return Err(format!("input `{}` axes {:?} hold axes that cannot be filled", spec.name, spec.axes));
         }
         let mut shape = vec![1; spec.axes.len()];
         shape[mel] = n_mels;
@@ -71,37 +62,20 @@ impl SequenceLayout {
     /// Reads the layout of a head input; `features` is the encoder's embedding size.
     pub fn from_spec(spec: &TensorSpec, features: usize) -> Result<Self, String> {
         match spec.axes.as_slice() {
-            [Axis::Batch, Axis::Sequence, Axis::Feature] => Ok(Self {
-                sequence_first: true,
-                features,
-            }),
-            [Axis::Batch, Axis::Feature, Axis::Sequence] => Ok(Self {
-                sequence_first: false,
-                features,
-            }),
-            other => Err(format!(
-                "head input `{}` axes {other:?} must be [batch, sequence, feature]",
-                spec.name
-            )),
+            [Axis::Batch, Axis::Sequence, Axis::Feature] => Ok(Self { sequence_first: true, features }),
+            [Axis::Batch, Axis::Feature, Axis::Sequence] => Ok(Self { sequence_first: false, features }),
+            other => Err(format!("head input `{}` axes {other:?} must be [batch, sequence, feature]", spec.name)),
         }
     }
 
     /// The head input for `embeddings` (oldest first), batch 1.
     pub fn tensor(&self, embeddings: &[Vec<f32>]) -> ArrayD<f32> {
         let n = embeddings.len();
-        let shape = if self.sequence_first {
-            vec![1, n, self.features]
-        } else {
-            vec![1, self.features, n]
-        };
+        let shape = if self.sequence_first { vec![1, n, self.features] } else { vec![1, self.features, n] };
         let mut tensor = ArrayD::zeros(shape);
         for (s, embedding) in embeddings.iter().enumerate() {
             for (f, &v) in embedding.iter().enumerate() {
-                let index = if self.sequence_first {
-                    [0, s, f]
-                } else {
-                    [0, f, s]
-                };
+                let index = if self.sequence_first { [0, s, f] } else { [0, f, s] };
                 tensor[index.as_slice()] = v;
             }
         }
@@ -129,19 +103,13 @@ mod tests {
         for t in 0..3 {
             ring.push(&[t as f32 * 10.0, t as f32 * 10.0 + 1.0]);
         }
-        let nchw = SpectrogramLayout::from_spec(
-            &spec(vec![Axis::Batch, Axis::Channel, Axis::Mel, Axis::Time]),
-            3,
-            2,
-        )
-        .unwrap();
+        let nchw =
+            SpectrogramLayout::from_spec(&spec(vec![Axis::Batch, Axis::Channel, Axis::Mel, Axis::Time]), 3, 2).unwrap();
         let mut x = nchw.tensor();
         nchw.fill(&ring, &mut x);
         assert_eq!(x.shape(), &[1, 1, 2, 3]);
         assert_eq!(x[[0, 0, 1, 2]], 21.0);
-        let ntm =
-            SpectrogramLayout::from_spec(&spec(vec![Axis::Batch, Axis::Time, Axis::Mel]), 3, 2)
-                .unwrap();
+        let ntm = SpectrogramLayout::from_spec(&spec(vec![Axis::Batch, Axis::Time, Axis::Mel]), 3, 2).unwrap();
         let mut y = ntm.tensor();
         ntm.fill(&ring, &mut y);
         assert_eq!(y.shape(), &[1, 3, 2]);
@@ -151,9 +119,7 @@ mod tests {
 
     #[test]
     fn sequences_follow_the_declared_order() {
-        let layout =
-            SequenceLayout::from_spec(&spec(vec![Axis::Batch, Axis::Sequence, Axis::Feature]), 2)
-                .unwrap();
+        let layout = SequenceLayout::from_spec(&spec(vec![Axis::Batch, Axis::Sequence, Axis::Feature]), 2).unwrap();
         let x = layout.tensor(&[vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]]);
         assert_eq!(x.shape(), &[1, 3, 2]);
         assert_eq!(x[[0, 2, 0]], 5.0);

@@ -42,13 +42,53 @@ pub struct EngineSettings {
 
 impl Default for EngineSettings {
     fn default() -> Self {
+        Self { update_interval: 0.5, smoothing: 1.5, device: Device::Cpu, models_dir: None }
+    }
+}
+
+/// Settings the host may automate while audio runs: written from any thread (the audio thread included, so
+/// plain atomics), read by the worker, which applies a change without reloading models.
+#[derive(Debug)]
+pub struct LiveSettings {
+    update_interval: atomic_float::AtomicF64,
+    smoothing: atomic_float::AtomicF64,
+}
+
+impl LiveSettings {
+    /// Starts from `settings`.
+    pub fn new(settings: &EngineSettings) -> Self {
         Self {
-            update_interval: 0.5,
-            smoothing: 1.5,
-            device: Device::Cpu,
-            models_dir: None,
+            update_interval: atomic_float::AtomicF64::new(settings.update_interval),
+            smoothing: atomic_float::AtomicF64::new(settings.smoothing),
         }
     }
+
+    /// Seconds between readouts; real-time safe.
+    pub fn set_update_interval(&self, seconds: f64) {
+        self.update_interval.store(seconds.max(0.01), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Smoothing time constant; real-time safe.
+    pub fn set_smoothing(&self, seconds: f64) {
+        self.smoothing.store(seconds.max(0.0), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The current values applied to `base`.
+    pub fn apply_to(&self, base: &EngineSettings) -> EngineSettings {
+        EngineSettings {
+            update_interval: self.update_interval.load(std::sync::atomic::Ordering::Relaxed),
+            smoothing: self.smoothing.load(std::sync::atomic::Ordering::Relaxed),
+            ..base.clone()
+        }
+    }
+}
+
+/// The models folder to use when the user chose none: `models/` next to our binary (inside a bundle, or an
+/// installed `earmark`), else the `models/` of the checkout this was built from.
+pub fn default_models_dir() -> Option<PathBuf> {
+    let beside = crate::runtime::own_binary_dir().map(|dir| dir.join("models")).filter(|d| d.is_dir());
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    beside.or_else(|| checkout.is_dir().then_some(checkout))
 }
 
 /// Why the engine (or one model in it) cannot run.
@@ -91,12 +131,7 @@ pub fn find_model_dirs(root: &Path) -> Vec<PathBuf> {
         if depth < 2
             && let Ok(entries) = std::fs::read_dir(&dir)
         {
-            stack.extend(
-                entries
-                    .flatten()
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| (e.path(), depth + 1)),
-            );
+            stack.extend(entries.flatten().filter(|e| e.path().is_dir()).map(|e| (e.path(), depth + 1)));
         }
     }
     found.sort();
@@ -114,11 +149,7 @@ pub struct Engine {
 impl Engine {
     /// Loads ONNX Runtime and every model under `models_dir` for audio at `host_rate`.
     pub fn load(models_dir: &Path, host_rate: u32, settings: &EngineSettings) -> Self {
-        let mut engine = Self {
-            pipelines: Vec::new(),
-            status: EngineStatus::default(),
-            host_rate,
-        };
+        let mut engine = Self { pipelines: Vec::new(), status: EngineStatus::default(), host_rate };
         let runtime = match Runtime::global() {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -126,22 +157,12 @@ impl Engine {
                 return engine;
             }
         };
-        engine.status.runtime = Some(format!(
-            "ONNX Runtime {} ({})",
-            runtime.version(),
-            runtime.library().display()
-        ));
+        engine.status.runtime = Some(format!("ONNX Runtime {} ({})", runtime.version(), runtime.library().display()));
         let dirs = find_model_dirs(models_dir);
         if dirs.is_empty() {
-            engine
-                .status
-                .messages
-                .push(EngineError::NoModels(models_dir.to_path_buf()).to_string());
+            engine.status.messages.push(EngineError::NoModels(models_dir.to_path_buf()).to_string());
         }
-        let options = SessionOptions {
-            device: settings.device,
-            ..SessionOptions::default()
-        };
+        let options = SessionOptions { device: settings.device, ..SessionOptions::default() };
         for dir in dirs {
             let loaded = Model::load(&dir, runtime, options)
                 .map_err(EngineError::from)
@@ -150,17 +171,12 @@ impl Engine {
                 Ok(mut pipeline) => {
                     if let Some(reason) = &pipeline.readout().fallback_reason {
                         let name = &pipeline.readout().name;
-                        engine.status.messages.push(format!(
-                            "{name}: CUDA unavailable, running on CPU ({reason})"
-                        ));
+                        engine.status.messages.push(format!("{name}: CUDA unavailable, running on CPU ({reason})"));
                     }
                     pipeline.warm_up();
                     engine.pipelines.push(pipeline);
                 }
-                Err(error) => engine
-                    .status
-                    .messages
-                    .push(format!("{}: {error}", dir.display())),
+                Err(error) => engine.status.messages.push(format!("{}: {error}", dir.display())),
             }
         }
         engine
@@ -186,6 +202,11 @@ impl Engine {
         }
     }
 
+    /// Applies a new update interval and smoothing to every model, keeping their history.
+    pub fn set_timing(&mut self, settings: &EngineSettings) {
+        self.pipelines.iter_mut().for_each(|p| p.set_timing(settings));
+    }
+
     /// Clears every model's history (transport restart).
     pub fn reset(&mut self) {
         self.pipelines.iter_mut().for_each(ModelPipeline::reset);
@@ -199,9 +220,6 @@ impl Engine {
 
     /// Everything at once.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            models: self.pipelines.iter().map(|p| p.readout().clone()).collect(),
-            status: self.status.clone(),
-        }
+        Snapshot { models: self.pipelines.iter().map(|p| p.readout().clone()).collect(), status: self.status.clone() }
     }
 }

@@ -17,17 +17,10 @@ pub struct TimelineEntry {
 
 /// Feeds `mono` (at the engine's host rate), ends the stream, and returns every update in order.
 /// `progress(samples done)` is called after each block.
-pub fn analyze(
-    engine: &mut Engine,
-    mono: &[f32],
-    mut progress: impl FnMut(usize),
-) -> Vec<TimelineEntry> {
+pub fn analyze(engine: &mut Engine, mono: &[f32], mut progress: impl FnMut(usize)) -> Vec<TimelineEntry> {
     let mut timeline = Vec::new();
     let mut record = |model: usize, readout: &ModelReadout| {
-        timeline.push(TimelineEntry {
-            model,
-            readout: readout.clone(),
-        });
+        timeline.push(TimelineEntry { model, readout: readout.clone() });
     };
     let mut done = 0;
     for block in mono.chunks(BLOCK) {

@@ -19,11 +19,7 @@ use crate::model::Model;
 /// How a model turns segments into scores.
 enum Stages {
     /// One graph: segment → class scores.
-    Single {
-        layout: SpectrogramLayout,
-        input: ArrayD<f32>,
-        class_output: usize,
-    },
+    Single { layout: SpectrogramLayout, input: ArrayD<f32>, class_output: usize },
     /// Encoder once per new segment, head over the last `sequence_length` embeddings.
     TwoStage {
         layout: SpectrogramLayout,
@@ -41,12 +37,7 @@ fn output_with_axes(graph: &GraphSpec, axes: &[Axis]) -> Result<usize, String> {
         .outputs
         .iter()
         .position(|o| o.axes == axes)
-        .ok_or_else(|| {
-            format!(
-                "the {:?} graph has no output with axes {axes:?}",
-                graph.role
-            )
-        })
+        .ok_or_else(|| format!("the {:?} graph has no output with axes {axes:?}", graph.role))
 }
 
 impl Stages {
@@ -61,12 +52,8 @@ impl Stages {
                 class_output: output_with_axes(main, &[Axis::Batch, Axis::Class])?,
             });
         }
-        let encoder = manifest
-            .graph(GraphRole::Encoder)
-            .ok_or("no main or encoder graph")?;
-        let head = manifest
-            .graph(GraphRole::Head)
-            .ok_or("an encoder without a head")?;
+        let encoder = manifest.graph(GraphRole::Encoder).ok_or("no main or encoder graph")?;
+        let head = manifest.graph(GraphRole::Head).ok_or("an encoder without a head")?;
         let layout = SpectrogramLayout::from_spec(&encoder.inputs[0], frames, n_mels)?;
         let embedding_output = output_with_axes(encoder, &[Axis::Batch, Axis::Feature])?;
         let features = encoder.outputs[embedding_output].shape[1]
@@ -133,31 +120,14 @@ impl SegmentStage {
     }
 
     fn infer(&mut self) -> Result<Vec<f32>, EngineError> {
-        let first_row = |a: &ArrayD<f32>| {
-            a.index_axis(NdAxis(0), 0)
-                .iter()
-                .copied()
-                .collect::<Vec<f32>>()
-        };
+        let first_row = |a: &ArrayD<f32>| a.index_axis(NdAxis(0), 0).iter().copied().collect::<Vec<f32>>();
         match &mut self.stages {
-            Stages::Single {
-                layout,
-                input,
-                class_output,
-            } => {
+            Stages::Single { layout, input, class_output } => {
                 fill_segment(layout, &self.ring, self.top_db, input);
                 let outputs = self.model.run(GraphRole::Main, &[input.view()])?;
                 Ok(first_row(&outputs[*class_output]))
             }
-            Stages::TwoStage {
-                layout,
-                input,
-                embedding_output,
-                embeddings,
-                sequence_length,
-                head,
-                class_output,
-            } => {
+            Stages::TwoStage { layout, input, embedding_output, embeddings, sequence_length, head, class_output } => {
                 fill_segment(layout, &self.ring, self.top_db, input);
                 let outputs = self.model.run(GraphRole::Encoder, &[input.view()])?;
                 if embeddings.len() == *sequence_length {
@@ -187,18 +157,10 @@ impl SegmentStage {
     }
 }
 
-fn fill_segment(
-    layout: &SpectrogramLayout,
-    ring: &FrameRing,
-    top_db: Option<f32>,
-    input: &mut ArrayD<f32>,
-) {
+fn fill_segment(layout: &SpectrogramLayout, ring: &FrameRing, top_db: Option<f32>, input: &mut ArrayD<f32>) {
     layout.fill(ring, input);
     if let Some(top_db) = top_db {
-        clip_top_db(
-            input.as_slice_mut().expect("tensors are built contiguous"),
-            top_db,
-        );
+        clip_top_db(input.as_slice_mut().expect("tensors are built contiguous"), top_db);
     }
 }
 
@@ -211,16 +173,9 @@ pub struct ModelPipeline {
 
 impl ModelPipeline {
     /// Builds the pipeline for a loaded model receiving audio at `host_rate`.
-    pub fn new(
-        model: Model,
-        host_rate: u32,
-        settings: &EngineSettings,
-    ) -> Result<Self, EngineError> {
+    pub fn new(model: Model, host_rate: u32, settings: &EngineSettings) -> Result<Self, EngineError> {
         let manifest = model.manifest().clone();
-        let unsupported = |reason: String| EngineError::Unsupported {
-            model: manifest.name.clone(),
-            reason,
-        };
+        let unsupported = |reason: String| EngineError::Unsupported { model: manifest.name.clone(), reason };
         let stages = Stages::new(&manifest).map_err(unsupported)?;
         let config = &manifest.frontend;
         let resampler = if host_rate == config.sample_rate {
@@ -230,9 +185,7 @@ impl ModelPipeline {
         };
         let hop_seconds = config.hop_seconds();
         let run_every = match stages {
-            Stages::Single { .. } => {
-                ((settings.update_interval / hop_seconds).round() as usize).max(1)
-            }
+            Stages::Single { .. } => ((settings.update_interval / hop_seconds).round() as usize).max(1),
             Stages::TwoStage { .. } => manifest.segment.hop_frames,
         };
         let top_db = match config.compression {
@@ -285,25 +238,22 @@ impl ModelPipeline {
 
     /// Feeds host-rate mono samples; `on_update` sees the readout after every inference.
     pub fn feed(&mut self, samples: &[f32], mut on_update: impl FnMut(&ModelReadout)) {
-        let Self {
-            resampler,
-            frontend,
-            stage,
-        } = self;
-        let mut to_frames =
-            |block: &[f32]| frontend.push(block, |frame| stage.on_frame(frame, &mut on_update));
+        let Self { resampler, frontend, stage } = self;
+        let mut to_frames = |block: &[f32]| frontend.push(block, |frame| stage.on_frame(frame, &mut on_update));
         match resampler {
             Some(resampler) => resampler.push(samples, &mut to_frames),
             None => to_frames(samples),
         }
     }
 
-    /// Ends a finite stream (offline analysis): pads the frontend's tail and, if the stream was shorter than one
-    /// segment, analyses it padded with silence so every file gets a readout.
+    /// Ends a finite stream (offline analysis). A stream that never filled one segment is analysed once, padded
+    /// with silence, so every file gets a readout; otherwise nothing more happens: the plugin never sees a
+    /// stream's end either, and `earmark analyze` must give exactly the plugin's readouts.
     pub fn finish(&mut self, mut on_update: impl FnMut(&ModelReadout)) {
-        let Self {
-            frontend, stage, ..
-        } = self;
+        let Self { frontend, stage, .. } = self;
+        if stage.readout.updates > 0 {
+            return;
+        }
         frontend.finish(|frame| stage.on_frame(frame, &mut on_update));
         if stage.readout.updates == 0 && !stage.ring.is_empty() {
             let SegmentStage { ring, silence, .. } = stage;
@@ -326,6 +276,14 @@ impl ModelPipeline {
         let error = self.stage.readout.error.take();
         self.stage.reset();
         self.stage.readout.error = error;
+    }
+
+    /// Applies new timing settings (update interval, smoothing) without reloading the model or losing history.
+    pub fn set_timing(&mut self, settings: &EngineSettings) {
+        if let Stages::Single { .. } = self.stage.stages {
+            self.stage.run_every = ((settings.update_interval / self.stage.hop_seconds).round() as usize).max(1);
+        }
+        self.stage.smoother = Smoother::new(settings.smoothing);
     }
 
     /// Forgets the stream (transport restart): frames, embeddings, smoothing, resampler state.

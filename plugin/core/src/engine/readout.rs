@@ -43,12 +43,8 @@ pub struct ModelReadout {
 impl ModelReadout {
     /// Classes ranked by score, best first (what the genre view shows).
     pub fn ranked(&self) -> Vec<(&str, f32)> {
-        let mut ranked: Vec<(&str, f32)> = self
-            .classes
-            .iter()
-            .map(String::as_str)
-            .zip(self.scores.iter().copied())
-            .collect();
+        let mut ranked: Vec<(&str, f32)> =
+            self.classes.iter().map(String::as_str).zip(self.scores.iter().copied()).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked
     }
@@ -87,9 +83,7 @@ pub struct Smoother {
 impl Smoother {
     /// `time_constant` in seconds; 0 disables smoothing.
     pub fn new(time_constant: f64) -> Self {
-        Self {
-            time_constant: time_constant.max(0.0),
-        }
+        Self { time_constant: time_constant.max(0.0) }
     }
 
     /// Moves `state` towards `target` for `dt` seconds; an empty state takes the target as is.
@@ -100,10 +94,7 @@ impl Smoother {
             return;
         }
         let alpha = (1.0 - (-dt / self.time_constant).exp()) as f32;
-        state
-            .iter_mut()
-            .zip(target)
-            .for_each(|(s, t)| *s += alpha * (t - *s));
+        state.iter_mut().zip(target).for_each(|(s, t)| *s += alpha * (t - *s));
     }
 }
 
@@ -120,11 +111,7 @@ mod tests {
         for _ in 0..4 {
             smoother.apply(&mut state, &[1.0], 0.5);
         }
-        assert!(
-            (state[0] - (1.0 - (-1.0f32).exp())).abs() < 1e-6,
-            "{}",
-            state[0]
-        );
+        assert!((state[0] - (1.0 - (-1.0f32).exp())).abs() < 1e-6, "{}", state[0]);
         let off = Smoother::new(0.0);
         off.apply(&mut state, &[0.25], 0.5);
         assert_eq!(state, [0.25]);

@@ -23,16 +23,11 @@ impl StreamResampler {
     /// A resampler from `from` Hz to `to` Hz.
     pub fn new(from: u32, to: u32) -> Result<Self, AudioError> {
         let fail = |reason: String| AudioError::Resample { from, to, reason };
-        let resampler = Fft::<f32>::new(from as usize, to as usize, CHUNK, 1, FixedSync::Input)
-            .map_err(|e| fail(e.to_string()))?;
+        let resampler =
+            Fft::<f32>::new(from as usize, to as usize, CHUNK, 1, FixedSync::Input).map_err(|e| fail(e.to_string()))?;
         let output = vec![0.0; resampler.output_frames_max()];
         let pending = vec![0.0; resampler.input_frames_max()];
-        Ok(Self {
-            resampler,
-            pending,
-            filled: 0,
-            output,
-        })
+        Ok(Self { resampler, pending, filled: 0, output })
     }
 
     /// Pushes input samples; `on_output` receives each block of resampled samples as it is produced.
@@ -44,11 +39,9 @@ impl StreamResampler {
             self.filled += take;
             samples = &samples[take..];
             if self.filled == needed {
-                let input = InterleavedSlice::new(&self.pending[..needed], 1, needed)
-                    .expect("sized by rubato");
+                let input = InterleavedSlice::new(&self.pending[..needed], 1, needed).expect("sized by rubato");
                 let frames = self.output.len();
-                let mut output = InterleavedSlice::new_mut(&mut self.output[..], 1, frames)
-                    .expect("sized by rubato");
+                let mut output = InterleavedSlice::new_mut(&mut self.output[..], 1, frames).expect("sized by rubato");
                 let (_, written) = self
                     .resampler
                     .process_into_buffer(&input, &mut output, None)
@@ -88,10 +81,6 @@ mod tests {
         }
         // 1 s in, all complete chunks out: within one chunk of 22 050 samples.
         let expected = 22_050.0;
-        assert!(
-            (reference.len() as f64 - expected).abs() < 1024.0,
-            "{}",
-            reference.len()
-        );
+        assert!((reference.len() as f64 - expected).abs() < 1024.0, "{}", reference.len());
     }
 }

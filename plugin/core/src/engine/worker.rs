@@ -14,7 +14,7 @@ use triple_buffer::{Input, Output, TripleBuffer};
 
 use super::input::{AudioInput, AudioQueue, RESET_MARKER, audio_queue};
 use super::readout::Snapshot;
-use super::{Engine, EngineSettings};
+use super::{Engine, EngineSettings, LiveSettings};
 
 /// How long the worker sleeps when the queue is empty: short against any readout interval, long enough to cost
 /// nothing measurable.
@@ -57,55 +57,61 @@ impl Drop for WorkerHandle {
     }
 }
 
-/// Starts a worker for audio at `host_rate`, with a queue of `queue_seconds` of audio. Returns the audio
-/// thread's input, the handle, and the reader of published snapshots.
+/// A running worker's two ends besides its handle.
+pub struct Spawned {
+    /// For the audio thread.
+    pub input: AudioInput,
+    /// Owns the thread.
+    pub handle: WorkerHandle,
+    /// Snapshot readers, one per consumer (say the editor and the audio thread's MIDI output): a triple
+    /// buffer has exactly one reader.
+    pub readers: Vec<Output<Snapshot>>,
+}
+
+/// Starts a worker for audio at `host_rate`, with a queue of `queue_seconds` of audio and `readers` snapshot
+/// readers. `live` carries automatable settings; `settings` the rest.
 pub fn spawn(
     models_dir: PathBuf,
     host_rate: u32,
     settings: EngineSettings,
+    live: Arc<LiveSettings>,
     queue_seconds: f64,
-) -> std::io::Result<(AudioInput, WorkerHandle, Output<Snapshot>)> {
+    readers: usize,
+) -> std::io::Result<Spawned> {
     let capacity = (f64::from(host_rate) * queue_seconds).ceil() as usize;
     let (input, queue) = audio_queue(capacity);
-    let (publisher, reader) = TripleBuffer::new(&Snapshot::default()).split();
+    let (publishers, readers): (Vec<Input<Snapshot>>, Vec<Output<Snapshot>>) =
+        (0..readers.max(1)).map(|_| TripleBuffer::new(&Snapshot::default()).split()).unzip();
     let (commands, receiver) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
-    let thread = std::thread::Builder::new()
-        .name("earmark-worker".into())
-        .spawn({
-            let stop = stop.clone();
-            move || {
-                run(
-                    models_dir, host_rate, settings, queue, publisher, receiver, stop,
-                )
-            }
-        })?;
-    Ok((
-        input,
-        WorkerHandle {
-            stop,
-            thread: Some(thread),
-            commands,
-        },
-        reader,
-    ))
+    let thread = std::thread::Builder::new().name("earmark-worker".into()).spawn({
+        let stop = stop.clone();
+        move || run(models_dir, host_rate, settings, live, queue, publishers, receiver, stop)
+    })?;
+    Ok(Spawned { input, handle: WorkerHandle { stop, thread: Some(thread), commands }, readers })
 }
 
+fn publish(publishers: &mut [Input<Snapshot>], snapshot: &Snapshot) {
+    for publisher in publishers {
+        publisher.write(snapshot.clone());
+    }
+}
+
+#[allow(clippy::too_many_arguments, reason = "the thread's whole world, moved in once")]
 fn run(
     models_dir: PathBuf,
     host_rate: u32,
-    settings: EngineSettings,
+    mut settings: EngineSettings,
+    live: Arc<LiveSettings>,
     mut queue: AudioQueue,
-    mut publisher: Input<Snapshot>,
+    mut publishers: Vec<Input<Snapshot>>,
     commands: Receiver<Command>,
     stop: Arc<AtomicBool>,
 ) {
+    settings = live.apply_to(&settings);
     let mut engine = Engine::load(&models_dir, host_rate, &settings);
-    publisher.write(engine.snapshot());
-    debug_assert!(
-        RESET_MARKER.is_nan(),
-        "the split below relies on the marker being NaN"
-    );
+    publish(&mut publishers, &engine.snapshot());
+    debug_assert!(RESET_MARKER.is_nan(), "the split below relies on the marker being NaN");
     let mut buffer = vec![0.0f32; STEP];
     let (mut busy, mut total) = (0.0f64, 0.0f64);
     let mut last_publish = Instant::now();
@@ -116,11 +122,7 @@ fn run(
         for command in commands.try_iter() {
             match command {
                 Command::Settings(settings) => {
-                    engine = Engine::load(
-                        settings.models_dir.as_ref().unwrap_or(&models_dir),
-                        host_rate,
-                        &settings,
-                    );
+                    engine = Engine::load(settings.models_dir.as_ref().unwrap_or(&models_dir), host_rate, &settings);
                     dirty = true;
                     updated = true;
                 }
@@ -145,12 +147,8 @@ fn run(
         if dirty && (updated || n == 0 || last_publish.elapsed() > Duration::from_millis(100)) {
             let status = engine.status_mut();
             status.dropped_samples = queue.dropped.load(Ordering::Relaxed);
-            status.worker_load = if total > 0.0 {
-                (busy / total) as f32
-            } else {
-                0.0
-            };
-            publisher.write(engine.snapshot());
+            status.worker_load = if total > 0.0 { (busy / total) as f32 } else { 0.0 };
+            publish(&mut publishers, &engine.snapshot());
             last_publish = Instant::now();
             dirty = false;
             updated = false;

@@ -33,9 +33,7 @@ impl FrameAnalyzer {
         config.validate()?;
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(config.n_fft);
         let db_reference = match config.compression {
-            Compression::PowerToDb {
-                ref_value, amin, ..
-            } => 10.0 * amin.max(ref_value).log10(),
+            Compression::PowerToDb { ref_value, amin, .. } => 10.0 * amin.max(ref_value).log10(),
             _ => 0.0,
         };
         Ok(Self {
@@ -90,15 +88,11 @@ impl FrameAnalyzer {
         match self.config.compression {
             Compression::None => {}
             Compression::Log10Offset { delta } => {
-                frame
-                    .iter_mut()
-                    .for_each(|v| *v = ln_clamped(*v + delta) * LOG10_E);
+                frame.iter_mut().for_each(|v| *v = ln_clamped(*v + delta) * LOG10_E);
             }
             Compression::PowerToDb { amin, .. } => {
                 let reference = self.db_reference;
-                frame
-                    .iter_mut()
-                    .for_each(|v| *v = 10.0 * LOG10_E * ln_clamped(v.max(amin)) - reference);
+                frame.iter_mut().for_each(|v| *v = 10.0 * LOG10_E * ln_clamped(v.max(amin)) - reference);
             }
             Compression::Log1p { c } => frame.iter_mut().for_each(|v| *v = ln_1p_clamped(c * *v)),
         }

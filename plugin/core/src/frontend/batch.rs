@@ -13,9 +13,7 @@ pub struct BatchFrontend {
 impl BatchFrontend {
     /// Validates `config` and plans the FFT.
     pub fn new(config: &FrontendConfig) -> Result<Self, FrontendError> {
-        Ok(Self {
-            analyzer: FrameAnalyzer::new(config)?,
-        })
+        Ok(Self { analyzer: FrameAnalyzer::new(config)? })
     }
 
     /// The configuration in use.
@@ -31,16 +29,8 @@ impl BatchFrontend {
     /// The compressed spectrogram (`frames × n_mels`), with `top_db` applied over the whole signal as librosa does.
     pub fn process(&mut self, signal: &[f32]) -> Array2<f32> {
         let mut out = self.frames(signal, true);
-        if let Compression::PowerToDb {
-            top_db: Some(top_db),
-            ..
-        } = self.config().compression
-        {
-            clip_top_db(
-                out.as_slice_mut()
-                    .expect("freshly built arrays are contiguous"),
-                top_db,
-            );
+        if let Compression::PowerToDb { top_db: Some(top_db), .. } = self.config().compression {
+            clip_top_db(out.as_slice_mut().expect("freshly built arrays are contiguous"), top_db);
         }
         out
     }
@@ -53,11 +43,8 @@ impl BatchFrontend {
         let mut out = Array2::<f32>::zeros((frames, config.n_mels));
         for (t, mut row) in out.rows_mut().into_iter().enumerate() {
             let start = t * config.hop_length;
-            let row = row
-                .as_slice_mut()
-                .expect("rows of a standard-layout array are contiguous");
-            self.analyzer
-                .mel_power(&padded[start..start + config.n_fft], row);
+            let row = row.as_slice_mut().expect("rows of a standard-layout array are contiguous");
+            self.analyzer.mel_power(&padded[start..start + config.n_fft], row);
             if compress {
                 self.analyzer.compress(row);
             }
@@ -73,8 +60,7 @@ impl BatchFrontend {
         (0..config.frame_count(signal.len()))
             .map(|t| {
                 let start = t * config.hop_length;
-                self.analyzer
-                    .power_spectrum_only(&padded[start..start + config.n_fft])
+                self.analyzer.power_spectrum_only(&padded[start..start + config.n_fft])
             })
             .sum()
     }
@@ -113,11 +99,7 @@ pub(crate) fn reflect_index(j: isize, len: usize) -> usize {
     }
     let period = 2 * (len as isize - 1);
     let m = j.rem_euclid(period);
-    if m < len as isize {
-        m as usize
-    } else {
-        (period - m) as usize
-    }
+    if m < len as isize { m as usize } else { (period - m) as usize }
 }
 
 #[cfg(test)]
@@ -130,10 +112,7 @@ mod tests {
         let padded = pad_signal(&[1.0, 2.0, 3.0, 4.0], 3, Padding::Reflect);
         assert_eq!(padded, [4.0, 3.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 1.0]);
         // np.pad([1, 2], 3, mode="reflect") → [2, 1, 2, 1, 2, 1, 2, 1]
-        assert_eq!(
-            pad_signal(&[1.0, 2.0], 3, Padding::Reflect),
-            [2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0]
-        );
+        assert_eq!(pad_signal(&[1.0, 2.0], 3, Padding::Reflect), [2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0]);
         assert_eq!(pad_signal(&[5.0], 2, Padding::Reflect), [5.0; 5]);
     }
 
@@ -141,15 +120,8 @@ mod tests {
     fn frame_counts_match_librosa() {
         let config = FrontendConfig::default(); // n_fft 2048, hop 512, centred
         assert_eq!(config.frame_count(22_050), 1 + 22_050 / 512);
-        assert_eq!(
-            config.frame_count(5 * 22_050),
-            216,
-            "the emotion paper's 5 s segments are 216 frames"
-        );
-        let uncentred = FrontendConfig {
-            padding: Padding::None,
-            ..config
-        };
+        assert_eq!(config.frame_count(5 * 22_050), 216, "the emotion paper's 5 s segments are 216 frames");
+        let uncentred = FrontendConfig { padding: Padding::None, ..config };
         assert_eq!(uncentred.frame_count(2047), 0);
         assert_eq!(uncentred.frame_count(2048 + 1024), 3);
         let mut frontend = BatchFrontend::new(&uncentred).unwrap();
@@ -159,32 +131,18 @@ mod tests {
 
     #[test]
     fn sine_peaks_in_the_right_band() {
-        let config = FrontendConfig {
-            n_mels: 64,
-            ..FrontendConfig::default()
-        };
+        let config = FrontendConfig { n_mels: 64, ..FrontendConfig::default() };
         let mut frontend = BatchFrontend::new(&config).unwrap();
         let sr = config.sample_rate as f32;
-        let tone: Vec<f32> = (0..22_050)
-            .map(|n| (2.0 * std::f32::consts::PI * 1000.0 * n as f32 / sr).sin())
-            .collect();
+        let tone: Vec<f32> = (0..22_050).map(|n| (2.0 * std::f32::consts::PI * 1000.0 * n as f32 / sr).sin()).collect();
         let mel = frontend.mel_power(&tone);
         let middle = mel.row(20);
-        let peak = middle
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .unwrap()
-            .0;
+        let peak = middle.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
         let centre_hz = |m: usize| {
             let lo = super::super::mel::hz_to_mel(0.0, config.mel_scale);
             let hi = super::super::mel::hz_to_mel(11_025.0, config.mel_scale);
             super::super::mel::mel_to_hz(lo + (hi - lo) * (m + 1) as f64 / 65.0, config.mel_scale)
         };
-        assert!(
-            (centre_hz(peak) - 1000.0).abs() < 120.0,
-            "peak band centred at {} Hz",
-            centre_hz(peak)
-        );
+        assert!((centre_hz(peak) - 1000.0).abs() < 120.0, "peak band centred at {} Hz", centre_hz(peak));
     }
 }

@@ -168,11 +168,7 @@ impl FrontendConfig {
             return 0;
         }
         let padded = len + 2 * self.pad();
-        if padded < self.n_fft {
-            0
-        } else {
-            1 + (padded - self.n_fft) / self.hop_length
-        }
+        if padded < self.n_fft { 0 } else { 1 + (padded - self.n_fft) / self.hop_length }
     }
 
     /// Duration of one hop in seconds.
@@ -194,20 +190,14 @@ impl FrontendConfig {
         }
         let win = self.win_length();
         if win == 0 || win > self.n_fft {
-            return bad(format!(
-                "win_length = {win} must be in 1..=n_fft ({})",
-                self.n_fft
-            ));
+            return bad(format!("win_length = {win} must be in 1..=n_fft ({})", self.n_fft));
         }
         if self.n_mels == 0 {
             return bad("n_mels must be positive".into());
         }
         let nyquist = self.sample_rate as f32 / 2.0;
         if !(self.fmin >= 0.0 && self.fmin.is_finite()) {
-            return bad(format!(
-                "fmin = {} must be a non-negative number",
-                self.fmin
-            ));
+            return bad(format!("fmin = {} must be a non-negative number", self.fmin));
         }
         let fmax = self.fmax();
         if !(fmax > self.fmin && fmax <= nyquist) {
@@ -217,10 +207,7 @@ impl FrontendConfig {
             ));
         }
         if self.power != 1.0 && self.power != 2.0 {
-            return bad(format!(
-                "power = {} must be 1 (magnitude) or 2 (power)",
-                self.power
-            ));
+            return bad(format!("power = {} must be 1 (magnitude) or 2 (power)", self.power));
         }
         match self.compression {
             Compression::None => {}
@@ -230,18 +217,12 @@ impl FrontendConfig {
             Compression::Log1p { c } if !(c > 0.0 && c.is_finite()) => {
                 return bad(format!("log1p c = {c} must be positive"));
             }
-            Compression::PowerToDb {
-                ref_value,
-                amin,
-                top_db,
-            } => {
+            Compression::PowerToDb { ref_value, amin, top_db } => {
                 if !(amin > 0.0 && amin.is_finite()) {
                     return bad(format!("power_to_db amin = {amin} must be positive"));
                 }
                 if !(ref_value > 0.0 && ref_value.is_finite()) {
-                    return bad(format!(
-                        "power_to_db ref_value = {ref_value} must be positive"
-                    ));
+                    return bad(format!("power_to_db ref_value = {ref_value} must be positive"));
                 }
                 if let Some(top) = top_db
                     && !(top >= 0.0 && top.is_finite())
@@ -265,8 +246,7 @@ impl FrontendConfig {
 
     /// Reads a configuration from JSON and validates it.
     pub fn from_json(text: &str) -> Result<Self, FrontendError> {
-        let config: Self =
-            serde_json::from_str(text).map_err(|e| FrontendError::InvalidConfig(e.to_string()))?;
+        let config: Self = serde_json::from_str(text).map_err(|e| FrontendError::InvalidConfig(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }

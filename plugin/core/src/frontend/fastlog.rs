@@ -25,28 +25,18 @@ pub fn ln_positive(x: f32) -> f32 {
 /// ln(x) with `x` clamped into the positive normal range: NaN and values ≤ 0 become the smallest normal,
 /// +∞ becomes `f32::MAX`, so the result is always finite (a model never sees a NaN from the frontend).
 #[inline(always)]
-#[allow(
-    clippy::manual_clamp,
-    reason = "clamp() keeps NaN; max/min map it to the floor, which is the point"
-)]
+#[allow(clippy::manual_clamp, reason = "clamp() keeps NaN; max/min map it to the floor, which is the point")]
 pub fn ln_clamped(x: f32) -> f32 {
     ln_positive(x.max(f32::MIN_POSITIVE).min(f32::MAX))
 }
 
 /// ln(1 + y) for y ≥ 0, keeping full relative precision for tiny y (the `u = 1 + y` correction of Goldberg).
 #[inline(always)]
-#[allow(
-    clippy::manual_clamp,
-    reason = "clamp() keeps NaN; max/min map it to 0"
-)]
+#[allow(clippy::manual_clamp, reason = "clamp() keeps NaN; max/min map it to 0")]
 pub fn ln_1p_clamped(y: f32) -> f32 {
     let y = y.max(0.0).min(f32::MAX / 2.0);
     let u = 1.0 + y;
-    if u == 1.0 {
-        y
-    } else {
-        ln_positive(u) * (y / (u - 1.0))
-    }
+    if u == 1.0 { y } else { ln_positive(u) * (y / (u - 1.0)) }
 }
 
 #[cfg(test)]
@@ -58,13 +48,7 @@ mod tests {
         let mut worst = 0.0f64;
         let mut x = f32::MIN_POSITIVE;
         while x < f32::MAX / 1.01 {
-            for y in [
-                x,
-                x * 1.000_123,
-                x * 1.333,
-                x * std::f32::consts::SQRT_2,
-                x * 1.5,
-            ] {
+            for y in [x, x * 1.000_123, x * 1.333, x * std::f32::consts::SQRT_2, x * 1.5] {
                 let exact = f64::from(y).ln();
                 let err = (f64::from(ln_positive(y)) - exact).abs() / exact.abs().max(1.0);
                 worst = worst.max(err);
@@ -82,10 +66,7 @@ mod tests {
         for y in [0.0f32, 1e-12, 1e-7, 3e-4, 0.5, 1.0, 1e4, 1e20] {
             let exact = f64::from(y).ln_1p();
             let err = (f64::from(ln_1p_clamped(y)) - exact).abs() / exact.abs().max(1e-30);
-            assert!(
-                err < 3e-7 || (y == 0.0 && ln_1p_clamped(y) == 0.0),
-                "y = {y}: {err:e}"
-            );
+            assert!(err < 3e-7 || (y == 0.0 && ln_1p_clamped(y) == 0.0), "y = {y}: {err:e}");
         }
     }
 

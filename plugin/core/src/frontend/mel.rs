@@ -78,29 +78,17 @@ impl MelFilterBank {
         for row in dense.chunks_exact(n_bins) {
             let first = row.iter().position(|&w| w != 0.0);
             let band = match first {
-                None => Band {
-                    start: 0,
-                    len: 0,
-                    offset: weights.len(),
-                },
+                None => Band { start: 0, len: 0, offset: weights.len() },
                 Some(first) => {
                     let last = row.iter().rposition(|&w| w != 0.0).unwrap_or(first);
-                    let band = Band {
-                        start: first,
-                        len: last + 1 - first,
-                        offset: weights.len(),
-                    };
+                    let band = Band { start: first, len: last + 1 - first, offset: weights.len() };
                     weights.extend_from_slice(&row[first..=last]);
                     band
                 }
             };
             bands.push(band);
         }
-        Self {
-            bands,
-            weights,
-            n_bins,
-        }
+        Self { bands, weights, n_bins }
     }
 
     /// Number of mel bands.
@@ -117,8 +105,7 @@ impl MelFilterBank {
     pub fn to_dense(&self) -> Vec<f32> {
         let mut dense = vec![0.0; self.bands.len() * self.n_bins];
         for (row, band) in dense.chunks_exact_mut(self.n_bins).zip(&self.bands) {
-            row[band.start..band.start + band.len]
-                .copy_from_slice(&self.weights[band.offset..band.offset + band.len]);
+            row[band.start..band.start + band.len].copy_from_slice(&self.weights[band.offset..band.offset + band.len]);
         }
         dense
     }
@@ -129,10 +116,7 @@ impl MelFilterBank {
         debug_assert_eq!(spectrum.len(), self.n_bins);
         debug_assert_eq!(out.len(), self.bands.len());
         for (o, band) in out.iter_mut().zip(&self.bands) {
-            *o = dot(
-                &spectrum[band.start..band.start + band.len],
-                &self.weights[band.offset..band.offset + band.len],
-            );
+            *o = dot(&spectrum[band.start..band.start + band.len], &self.weights[band.offset..band.offset + band.len]);
         }
     }
 }
@@ -157,16 +141,12 @@ fn dense_weights(config: &FrontendConfig) -> Vec<f32> {
     let sr = f64::from(config.sample_rate);
     // np.fft.rfftfreq(n=n_fft, d=1.0/sr)
     let d = 1.0 / sr;
-    let fft_freqs: Vec<f64> = (0..n_bins)
-        .map(|k| k as f64 / (config.n_fft as f64 * d))
-        .collect();
+    let fft_freqs: Vec<f64> = (0..n_bins).map(|k| k as f64 / (config.n_fft as f64 * d)).collect();
     let scale = config.mel_scale;
     let mel_min = hz_to_mel(f64::from(config.fmin), scale);
     let mel_max = hz_to_mel(f64::from(config.fmax()), scale);
-    let mel_f: Vec<f64> = linspace(mel_min, mel_max, config.n_mels + 2)
-        .into_iter()
-        .map(|m| mel_to_hz(m, scale))
-        .collect();
+    let mel_f: Vec<f64> =
+        linspace(mel_min, mel_max, config.n_mels + 2).into_iter().map(|m| mel_to_hz(m, scale)).collect();
     let fdiff: Vec<f64> = mel_f.windows(2).map(|w| w[1] - w[0]).collect();
 
     let mut weights = vec![0.0f32; config.n_mels * n_bins];
@@ -205,23 +185,15 @@ mod tests {
 
     #[test]
     fn sparse_bank_equals_dense_product() {
-        let config = FrontendConfig {
-            n_mels: 40,
-            ..FrontendConfig::default()
-        };
+        let config = FrontendConfig { n_mels: 40, ..FrontendConfig::default() };
         let bank = MelFilterBank::new(&config);
         let dense = bank.to_dense();
-        let spectrum: Vec<f32> = (0..config.n_bins())
-            .map(|k| ((k * 7919) % 113) as f32 / 113.0)
-            .collect();
+        let spectrum: Vec<f32> = (0..config.n_bins()).map(|k| ((k * 7919) % 113) as f32 / 113.0).collect();
         let mut sparse_out = vec![0.0; 40];
         bank.apply(&spectrum, &mut sparse_out);
         for (m, row) in dense.chunks_exact(config.n_bins()).enumerate() {
             let expected: f32 = row.iter().zip(&spectrum).map(|(w, s)| w * s).sum();
-            assert!(
-                (sparse_out[m] - expected).abs() <= 1e-5 * expected.abs().max(1e-6),
-                "band {m}"
-            );
+            assert!((sparse_out[m] - expected).abs() <= 1e-5 * expected.abs().max(1e-6), "band {m}");
         }
         // Each bin feeds at most two filters, so the sparse bank holds at most ~2 weights per bin.
         assert!(bank.nonzero_weights() <= 2 * config.n_bins());

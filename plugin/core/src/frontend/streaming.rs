@@ -80,28 +80,15 @@ impl StreamingFrontend {
     /// Validates `config` and allocates every buffer the stream will ever need.
     pub fn new(config: &FrontendConfig) -> Result<Self, FrontendError> {
         let analyzer = FrameAnalyzer::new(config)?;
-        let reflect_len = if config.padding == Padding::Reflect {
-            config.pad() + 1
-        } else {
-            0
-        };
+        let reflect_len = if config.padding == Padding::Reflect { config.pad() + 1 } else { 0 };
         let mut stream = Self {
-            assembler: FrameAssembler {
-                frame: vec![0.0; config.n_fft],
-                filled: 0,
-                skip: 0,
-                hop: config.hop_length,
-            },
+            assembler: FrameAssembler { frame: vec![0.0; config.n_fft], filled: 0, skip: 0, hop: config.hop_length },
             head: vec![0.0; reflect_len],
             head_len: 0,
             history: vec![0.0; reflect_len],
             history_pos: 0,
             samples_seen: 0,
-            sink: FrameSink {
-                analyzer,
-                mel: vec![0.0; config.n_mels],
-                emitted: 0,
-            },
+            sink: FrameSink { analyzer, mel: vec![0.0; config.n_mels], emitted: 0 },
         };
         stream.reset();
         Ok(stream)
@@ -141,9 +128,7 @@ impl StreamingFrontend {
         if samples.is_empty() {
             return;
         }
-        let Self {
-            sink, assembler, ..
-        } = self;
+        let Self { sink, assembler, .. } = self;
         let mut emit = |frame: &[f32]| sink.emit(frame, &mut on_frame);
         if self.head.is_empty() {
             assembler.feed(samples, &mut emit);
@@ -173,9 +158,7 @@ impl StreamingFrontend {
         let pad = self.config().pad();
         let padding = self.config().padding;
         let seen = self.samples_seen;
-        let Self {
-            sink, assembler, ..
-        } = self;
+        let Self { sink, assembler, .. } = self;
         let mut emit = |frame: &[f32]| sink.emit(frame, &mut on_frame);
         if seen > 0 {
             match padding {

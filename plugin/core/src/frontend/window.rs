@@ -38,10 +38,7 @@ mod tests {
     fn hann_is_periodic_and_centred() {
         let w = padded_window(WindowKind::Hann, 8, 8);
         assert_eq!(w[0], 0.0);
-        assert!(
-            (w[4] - 1.0).abs() < 1e-7,
-            "peak at N/2 for a periodic window"
-        );
+        assert!((w[4] - 1.0).abs() < 1e-7, "peak at N/2 for a periodic window");
         assert!((w[1] - w[7]).abs() < 1e-7);
         let padded = padded_window(WindowKind::Hann, 4, 8);
         assert_eq!(&padded[..2], &[0.0, 0.0]);

@@ -33,10 +33,7 @@ impl SearchPlan {
     /// The standard plan for this process: own binary's folder, xtask cache, then `EARMARK_ORT_LIB`.
     pub fn standard() -> Self {
         let mut binary_dirs: Vec<PathBuf> = Vec::new();
-        for path in [own_binary_path(), std::env::current_exe().ok()]
-            .into_iter()
-            .flatten()
-        {
+        for path in [own_binary_path(), std::env::current_exe().ok()].into_iter().flatten() {
             if let Some(dir) = path.parent()
                 && !binary_dirs.iter().any(|d| d == dir)
             {
@@ -53,11 +50,7 @@ impl SearchPlan {
         for dir in binary_dirs {
             candidates.push((dir.join(ORT_LIBRARY_FILE), "next to the Earmark binary"));
         }
-        let flavours: &[&str] = if cfg!(feature = "cuda") {
-            &["gpu", "cpu"]
-        } else {
-            &["cpu", "gpu"]
-        };
+        let flavours: &[&str] = if cfg!(feature = "cuda") { &["gpu", "cpu"] } else { &["cpu", "gpu"] };
         for dir in binary_dirs {
             for ancestor in dir.ancestors() {
                 let cache = ancestor.join(ORT_CACHE_DIR).join(ORT_VERSION);
@@ -69,33 +62,18 @@ impl SearchPlan {
                 }
             }
         }
-        if binary_dirs.is_empty()
-            || !candidates
-                .iter()
-                .any(|(_, why)| *why == "cache of `cargo xtask ort`")
-        {
+        if binary_dirs.is_empty() || !candidates.iter().any(|(_, why)| *why == "cache of `cargo xtask ort`") {
             // Say where the cache would have been, so the error message tells the whole story.
             if let Some(dir) = binary_dirs.first() {
-                let target = dir
-                    .ancestors()
-                    .find(|a| a.file_name() == Some(OsStr::new("target")))
-                    .unwrap_or(dir);
+                let target = dir.ancestors().find(|a| a.file_name() == Some(OsStr::new("target"))).unwrap_or(dir);
                 candidates.push((
-                    target
-                        .join(ORT_CACHE_DIR)
-                        .join(ORT_VERSION)
-                        .join(flavours[0])
-                        .join(ORT_LIBRARY_FILE),
+                    target.join(ORT_CACHE_DIR).join(ORT_VERSION).join(flavours[0]).join(ORT_LIBRARY_FILE),
                     "cache of `cargo xtask ort`",
                 ));
             }
         }
         if let Some(value) = env_value {
-            let file = if value.is_dir() {
-                value.join(ORT_LIBRARY_FILE)
-            } else {
-                value.to_path_buf()
-            };
+            let file = if value.is_dir() { value.join(ORT_LIBRARY_FILE) } else { value.to_path_buf() };
             candidates.push((file, "EARMARK_ORT_LIB"));
         }
         Self { candidates }
@@ -103,18 +81,17 @@ impl SearchPlan {
 
     /// The first candidate that exists, or an error listing every place searched.
     pub fn find(&self) -> Result<PathBuf, RuntimeError> {
-        self.candidates
-            .iter()
-            .find(|(path, _)| path.is_file())
-            .map(|(path, _)| path.clone())
-            .ok_or_else(|| RuntimeError::LibraryNotFound {
-                searched: self
-                    .candidates
-                    .iter()
-                    .map(|(p, why)| format!("{} ({why})", p.display()))
-                    .collect(),
-            })
+        self.candidates.iter().find(|(path, _)| path.is_file()).map(|(path, _)| path.clone()).ok_or_else(|| {
+            RuntimeError::LibraryNotFound {
+                searched: self.candidates.iter().map(|(p, why)| format!("{} ({why})", p.display())).collect(),
+            }
+        })
     }
+}
+
+/// The folder of the file this code was loaded from (see [`own_binary_path`]).
+pub fn own_binary_dir() -> Option<PathBuf> {
+    own_binary_path().and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
 /// The file this code was loaded from: the plugin's `.so` inside a DAW, the executable otherwise.
@@ -129,8 +106,5 @@ fn own_binary_path() -> Option<PathBuf> {
     // SAFETY: `dli_fname` is a NUL-terminated string owned by the dynamic loader, valid while we are loaded.
     let name = unsafe { CStr::from_ptr(info.dli_fname) };
     let path = PathBuf::from(OsStr::from_bytes(name.to_bytes()));
-    std::fs::canonicalize(&path)
-        .ok()
-        .or(Some(path))
-        .filter(|p| p.is_absolute())
+    std::fs::canonicalize(&path).ok().or(Some(path)).filter(|p| p.is_absolute())
 }

@@ -9,7 +9,7 @@ use std::sync::{Mutex, OnceLock};
 
 use ort::environment::Environment;
 
-pub use locate::{ORT_CACHE_DIR, ORT_ENV_VAR, ORT_LIBRARY_FILE, ORT_VERSION, SearchPlan};
+pub use locate::{ORT_CACHE_DIR, ORT_ENV_VAR, ORT_LIBRARY_FILE, ORT_VERSION, SearchPlan, own_binary_dir};
 pub use session::{Device, OnnxSession, Provider, SessionOptions, TensorInfo, format_dims};
 
 /// What can go wrong between "run this model" and its output.
@@ -93,32 +93,21 @@ impl Runtime {
             return if runtime.library == requested {
                 Ok(runtime)
             } else {
-                Err(RuntimeError::AlreadyLoaded {
-                    loaded: runtime.library.clone(),
-                    requested,
-                })
+                Err(RuntimeError::AlreadyLoaded { loaded: runtime.library.clone(), requested })
             };
         }
         if !requested.is_file() {
-            return Err(RuntimeError::LibraryNotFound {
-                searched: vec![format!("{} (given)", requested.display())],
-            });
+            return Err(RuntimeError::LibraryNotFound { searched: vec![format!("{} (given)", requested.display())] });
         }
-        let builder = ort::init_from(&requested).map_err(|e| RuntimeError::LibraryLoad {
-            path: requested.clone(),
-            reason: e.to_string(),
-        })?;
+        let builder = ort::init_from(&requested)
+            .map_err(|e| RuntimeError::LibraryLoad { path: requested.clone(), reason: e.to_string() })?;
         let environment = builder
             .with_name("earmark")
             .with_telemetry(false)
             .build()
             .map_err(|e| RuntimeError::Environment(e.to_string()))?;
         let version = library_version(&requested).unwrap_or_else(|| "unknown".into());
-        Ok(RUNTIME.get_or_init(|| Runtime {
-            environment,
-            library: requested,
-            version,
-        }))
+        Ok(RUNTIME.get_or_init(|| Runtime { environment, library: requested, version }))
     }
 
     /// The library file in use.
@@ -155,14 +144,9 @@ fn library_version(path: &Path) -> Option<String> {
         let version = if symbol.is_null() {
             None
         } else {
-            let get_base: unsafe extern "C" fn() -> *const ort::sys::OrtApiBase =
-                std::mem::transmute(symbol);
+            let get_base: unsafe extern "C" fn() -> *const ort::sys::OrtApiBase = std::mem::transmute(symbol);
             let base = get_base();
-            (!base.is_null()).then(|| {
-                CStr::from_ptr(((*base).GetVersionString)())
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            (!base.is_null()).then(|| CStr::from_ptr(((*base).GetVersionString)()).to_string_lossy().into_owned())
         };
         libc::dlclose(handle);
         version

@@ -48,10 +48,7 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        Self {
-            device: Device::Cpu,
-            intra_threads: 1,
-        }
+        Self { device: Device::Cpu, intra_threads: 1 }
     }
 }
 
@@ -78,10 +75,7 @@ pub struct OnnxSession {
 
 impl std::fmt::Debug for OnnxSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnnxSession")
-            .field("path", &self.path)
-            .field("provider", &self.provider)
-            .finish()
+        f.debug_struct("OnnxSession").field("path", &self.path).field("provider", &self.provider).finish()
     }
 }
 
@@ -98,34 +92,20 @@ fn describe(outlets: &[ort::value::Outlet]) -> Vec<TensorInfo> {
                 element_type: element_name(*ty),
                 dims: shape.iter().map(|&d| u64::try_from(d).ok()).collect(),
             },
-            other => TensorInfo {
-                name: o.name().to_string(),
-                element_type: format!("{other:?}"),
-                dims: vec![],
-            },
+            other => TensorInfo { name: o.name().to_string(), element_type: format!("{other:?}"), dims: vec![] },
         })
         .collect()
 }
 
 impl OnnxSession {
     /// Loads `path` into a new session on `runtime`.
-    pub fn load(
-        runtime: &Runtime,
-        path: &Path,
-        options: SessionOptions,
-    ) -> Result<Self, RuntimeError> {
-        let fail = |reason: String| RuntimeError::Session {
-            path: path.to_path_buf(),
-            reason,
-        };
+    pub fn load(runtime: &Runtime, path: &Path, options: SessionOptions) -> Result<Self, RuntimeError> {
+        let fail = |reason: String| RuntimeError::Session { path: path.to_path_buf(), reason };
         if !path.is_file() {
             return Err(fail("the file does not exist".into()));
         }
         let mut builder = Session::builder(runtime.environment())
-            .and_then(|b| {
-                b.with_intra_threads(options.intra_threads.max(1))
-                    .map_err(|e| e.into())
-            })
+            .and_then(|b| b.with_intra_threads(options.intra_threads.max(1)).map_err(|e| e.into()))
             .map_err(|e| fail(e.to_string()))?;
         let (provider, fallback_reason) = match options.device {
             Device::Cpu => (Provider::Cpu, None),
@@ -134,9 +114,7 @@ impl OnnxSession {
                 Err(reason) => (Provider::Cpu, Some(reason)),
             },
         };
-        let session = builder
-            .commit_from_file(path)
-            .map_err(|e| fail(e.to_string()))?;
+        let session = builder.commit_from_file(path).map_err(|e| fail(e.to_string()))?;
         Ok(Self {
             inputs: describe(session.inputs()),
             outputs: describe(session.outputs()),
@@ -175,29 +153,15 @@ impl OnnxSession {
     /// Runs the graph on float32 inputs (in the graph's input order) and returns every output as float32.
     ///
     /// Allocates (ONNX Runtime does, ~350 mallocs a run): call it from a worker, never from the audio thread.
-    pub fn run(
-        &mut self,
-        inputs: &[ArrayViewD<'_, f32>],
-    ) -> Result<Vec<ArrayD<f32>>, RuntimeError> {
-        let fail = |reason: String| RuntimeError::Run {
-            path: self.path.clone(),
-            reason,
-        };
+    pub fn run(&mut self, inputs: &[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, RuntimeError> {
+        let fail = |reason: String| RuntimeError::Run { path: self.path.clone(), reason };
         if inputs.len() != self.inputs.len() {
-            return Err(fail(format!(
-                "{} inputs given, the graph takes {}",
-                inputs.len(),
-                self.inputs.len()
-            )));
+            return Err(fail(format!("{} inputs given, the graph takes {}", inputs.len(), self.inputs.len())));
         }
         let mut values = Vec::with_capacity(inputs.len());
         for (view, info) in inputs.iter().zip(&self.inputs) {
             if view.ndim() != info.dims.len()
-                || view
-                    .shape()
-                    .iter()
-                    .zip(&info.dims)
-                    .any(|(&got, want)| want.is_some_and(|w| w != got as u64))
+                || view.shape().iter().zip(&info.dims).any(|(&got, want)| want.is_some_and(|w| w != got as u64))
             {
                 return Err(fail(format!(
                     "input `{}` has shape {:?}, the graph wants {}",
@@ -206,27 +170,20 @@ impl OnnxSession {
                     format_dims(&info.dims)
                 )));
             }
-            let tensor =
-                TensorRef::from_array_view(view.view()).map_err(|e| fail(e.to_string()))?;
+            let tensor = TensorRef::from_array_view(view.view()).map_err(|e| fail(e.to_string()))?;
             values.push(ort::session::SessionInputValue::from(tensor));
         }
         let outputs = self
             .session
             .run(values.as_slice())
-            .map_err(|e| RuntimeError::Run {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| RuntimeError::Run { path: self.path.clone(), reason: e.to_string() })?;
         outputs
             .iter()
             .map(|(name, value)| {
                 value
                     .try_extract_array::<f32>()
                     .map(|a| a.to_owned())
-                    .map_err(|e| RuntimeError::Run {
-                        path: self.path.clone(),
-                        reason: format!("output `{name}`: {e}"),
-                    })
+                    .map_err(|e| RuntimeError::Run { path: self.path.clone(), reason: format!("output `{name}`: {e}") })
             })
             .collect()
     }
@@ -234,10 +191,7 @@ impl OnnxSession {
 
 /// `[batch, 1, 64, 32]`-style text with `?` for dynamic axes.
 pub fn format_dims(dims: &[Option<u64>]) -> String {
-    let parts: Vec<String> = dims
-        .iter()
-        .map(|d| d.map_or_else(|| "?".to_string(), |d| d.to_string()))
-        .collect();
+    let parts: Vec<String> = dims.iter().map(|d| d.map_or_else(|| "?".to_string(), |d| d.to_string())).collect();
     format!("[{}]", parts.join(", "))
 }
 
@@ -245,9 +199,7 @@ pub fn format_dims(dims: &[Option<u64>]) -> String {
 fn register_cuda(builder: &mut ort::session::builder::SessionBuilder) -> Result<(), String> {
     use ort::ep::ExecutionProvider;
     // `with_execution_providers` would fall back to CPU silently; `register` tells us why CUDA failed.
-    ort::ep::CUDA::default()
-        .register(builder)
-        .map_err(|e| e.to_string())
+    ort::ep::CUDA::default().register(builder).map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "cuda"))]

@@ -24,43 +24,20 @@ pub fn render() -> (Vec<f32>, Vec<Section>) {
     let per_section = (SECTION_SECONDS * sr) as usize;
     let mut clip = Vec::with_capacity(3 * per_section);
     // Bass: four notes (A1 D2 E2 A2), harmonics falling as 1/k².
-    clip.extend(notes(
-        &[55.0, 73.42, 82.41, 110.0],
-        per_section,
-        sr,
-        |f, t| {
-            (1..=6)
-                .map(|k| (TAU * f * k as f32 * t).sin() / (k * k) as f32)
-                .sum::<f32>()
-                * 0.5
-        },
-    ));
+    clip.extend(notes(&[55.0, 73.42, 82.41, 110.0], per_section, sr, |f, t| {
+        (1..=6).map(|k| (TAU * f * k as f32 * t).sin() / (k * k) as f32).sum::<f32>() * 0.5
+    }));
     // Chords around C6 (fundamentals 1–1.6 kHz), two soft harmonics.
-    clip.extend(notes(
-        &[1046.5, 1174.7, 1318.5, 1568.0],
-        per_section,
-        sr,
-        |f, t| {
-            [(1.0, 0.3), (1.26, 0.2), (1.5, 0.2)]
-                .iter()
-                .map(|(ratio, gain)| {
-                    gain * ((TAU * f * ratio * t).sin() + 0.15 * (TAU * 2.0 * f * ratio * t).sin())
-                })
-                .sum()
-        },
-    ));
+    clip.extend(notes(&[1046.5, 1174.7, 1318.5, 1568.0], per_section, sr, |f, t| {
+        [(1.0, 0.3), (1.26, 0.2), (1.5, 0.2)]
+            .iter()
+            .map(|(ratio, gain)| gain * ((TAU * f * ratio * t).sin() + 0.15 * (TAU * 2.0 * f * ratio * t).sin()))
+            .sum()
+    }));
     // Bells: inharmonic partials between 3 and 7 kHz.
-    clip.extend(notes(
-        &[3100.0, 3500.0, 2900.0, 3800.0],
-        per_section,
-        sr,
-        |f, t| {
-            [1.0f32, 1.47, 1.83]
-                .iter()
-                .map(|p| 0.25 * (TAU * f * p * t).sin())
-                .sum()
-        },
-    ));
+    clip.extend(notes(&[3100.0, 3500.0, 2900.0, 3800.0], per_section, sr, |f, t| {
+        [1.0f32, 1.47, 1.83].iter().map(|p| 0.25 * (TAU * f * p * t).sin()).sum()
+    }));
     // A faint deterministic noise floor keeps every band finite in dB.
     let mut state = 0x9e37_79b9u32;
     for x in &mut clip {
@@ -69,11 +46,7 @@ pub fn render() -> (Vec<f32>, Vec<Section>) {
         state ^= state << 5;
         *x += (state as f32 / u32::MAX as f32 - 0.5) * 2e-3;
     }
-    let names = [
-        "bass line (low register)",
-        "chords (mid register)",
-        "bells (high register)",
-    ];
+    let names = ["bass line (low register)", "chords (mid register)", "bells (high register)"];
     let sections = names
         .iter()
         .enumerate()
@@ -87,12 +60,7 @@ pub fn render() -> (Vec<f32>, Vec<Section>) {
 }
 
 /// `len` samples of four equal-length notes with a plucked envelope.
-fn notes(
-    freqs: &[f32],
-    len: usize,
-    sr: f32,
-    voice: impl Fn(f32, f32) -> f32,
-) -> impl Iterator<Item = f32> {
+fn notes(freqs: &[f32], len: usize, sr: f32, voice: impl Fn(f32, f32) -> f32) -> impl Iterator<Item = f32> {
     let note_len = len / freqs.len();
     (0..len).map(move |n| {
         let f = freqs[(n / note_len).min(freqs.len() - 1)];

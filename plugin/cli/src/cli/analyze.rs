@@ -61,10 +61,7 @@ pub struct Options {
 pub fn run(options: Options) -> Result<()> {
     let files = audio_files(&options.inputs)?;
     if files.is_empty() {
-        bail!(
-            "no audio files (wav, flac, mp3, ogg) in {:?}",
-            options.inputs
-        );
+        bail!("no audio files (wav, flac, mp3, ogg) in {:?}", options.inputs);
     }
     // One engine per sample rate: the engine resamples from the file's rate, as the plugin does from the host's.
     let mut engines: HashMap<u32, Engine> = HashMap::new();
@@ -87,8 +84,7 @@ pub fn run(options: Options) -> Result<()> {
         Some(path) => {
             let tmp = path.with_extension("partial");
             std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path)
-                .with_context(|| format!("moving the result to {}", path.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("moving the result to {}", path.display()))?;
             eprintln!("{} files analysed → {}", reports.len(), path.display());
         }
         None => std::io::stdout().write_all(text.as_bytes())?,
@@ -103,11 +99,7 @@ pub fn run(options: Options) -> Result<()> {
     Ok(())
 }
 
-fn analyze_file(
-    file: &Path,
-    options: &Options,
-    engines: &mut HashMap<u32, Engine>,
-) -> Result<FileReport> {
+fn analyze_file(file: &Path, options: &Options, engines: &mut HashMap<u32, Engine>) -> Result<FileReport> {
     let decoded = decode_file(file)?;
     let mono = decoded.to_mono();
     let engine = engines
@@ -115,20 +107,13 @@ fn analyze_file(
         .or_insert_with(|| Engine::load(&options.models, decoded.sample_rate, &options.settings));
     let snapshot = engine.snapshot();
     if snapshot.models.is_empty() {
-        bail!(
-            "no model could run:\n  {}",
-            snapshot.status.messages.join("\n  ")
-        );
+        bail!("no model could run:\n  {}", snapshot.status.messages.join("\n  "));
     }
     engine.reset();
     let bar = ProgressBar::new(mono.len() as u64).with_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {percent:>3}% ({elapsed})")
-            .expect("static template"),
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {percent:>3}% ({elapsed})").expect("static template"),
     );
-    bar.set_message(
-        file.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-    );
+    bar.set_message(file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
     let timeline = analyze(engine, &mono, |done| bar.set_position(done as u64));
     bar.finish_and_clear();
     let models = snapshot
@@ -188,18 +173,16 @@ fn csv(reports: &[FileReport]) -> String {
 /// Audio files among `inputs`, folders searched recursively, sorted.
 pub fn audio_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let is_audio = |p: &Path| {
-        p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            ["wav", "flac", "mp3", "ogg"].contains(&e.to_ascii_lowercase().as_str())
-        })
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["wav", "flac", "mp3", "ogg"].contains(&e.to_ascii_lowercase().as_str()))
     };
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
             let mut stack = vec![input.clone()];
             while let Some(dir) = stack.pop() {
-                for entry in
-                    std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?
-                {
+                for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
                     let path = entry?.path();
                     if path.is_dir() {
                         stack.push(path);

@@ -12,20 +12,12 @@ fn earmark() -> Command {
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// `earmark features FILE <--config|--model> SOURCE --out OUT`.
 fn run_features(file: &Path, source_flag: &str, source: &Path, out: &Path) -> Output {
-    earmark()
-        .arg("features")
-        .arg(file)
-        .arg(source_flag)
-        .arg(source)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+    earmark().arg("features").arg(file).arg(source_flag).arg(source).arg("--out").arg(out).output().unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -44,16 +36,10 @@ fn test_signal(rate: u32, seconds: f32) -> Vec<f32> {
 }
 
 fn write_wav_f32(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
+    let spec =
+        hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
     let mut writer = hound::WavWriter::create(path, spec).unwrap();
-    samples
-        .iter()
-        .for_each(|&s| writer.write_sample(s).unwrap());
+    samples.iter().for_each(|&s| writer.write_sample(s).unwrap());
     writer.finalize().unwrap();
 }
 
@@ -62,30 +48,12 @@ fn demo_readout_follows_the_register_of_each_section() {
     let output = earmark().args(["demo", "--json"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let readouts: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let band = readouts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "band-energy")
-        .expect("test model ran");
-    let tops: Vec<&str> = band["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["top"].as_str().unwrap())
-        .collect();
+    let band = readouts.as_array().unwrap().iter().find(|r| r["name"] == "band-energy").expect("test model ran");
+    let tops: Vec<&str> = band["sections"].as_array().unwrap().iter().map(|s| s["top"].as_str().unwrap()).collect();
     assert_eq!(tops, ["low", "mid", "high"]);
     for section in band["sections"].as_array().unwrap() {
-        let best = section["scores"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .fold(0.0, f64::max);
-        assert!(
-            best > 0.8,
-            "a clear register gets a clear readout: {section}"
-        );
+        let best = section["scores"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).fold(0.0, f64::max);
+        assert!(best > 0.8, "a clear register gets a clear readout: {section}");
     }
     assert!(band["segments"].as_array().unwrap().len() > 30);
 }
@@ -94,17 +62,10 @@ fn demo_readout_follows_the_register_of_each_section() {
 fn demo_text_output_and_saved_clip() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("demo.wav");
-    let output = earmark()
-        .args(["demo", "--save-wav"])
-        .arg(&wav)
-        .output()
-        .unwrap();
+    let output = earmark().args(["demo", "--save-wav"]).arg(&wav).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        text.contains("model `band-energy`") && text.contains("provider: CPU"),
-        "{text}"
-    );
+    assert!(text.contains("model `band-energy`") && text.contains("provider: CPU"), "{text}");
     let reader = hound::WavReader::open(&wav).unwrap();
     assert_eq!(reader.spec().sample_rate, 44_100);
     assert_eq!(reader.len(), 9 * 44_100);
@@ -141,11 +102,7 @@ fn features_resamples_and_downmixes_to_a_models_frontend() {
     let written: Array2<f32> = read_npy(&out).unwrap();
     // 2 s at 16 kHz, hop 256, centred: 1 + 32000 / 256 frames of 64 mels.
     assert_eq!(written.dim(), (1 + 32_000 / 256, 64));
-    assert!(
-        stderr(&output).contains("2 ch at 44100 Hz"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("2 ch at 44100 Hz"), "{}", stderr(&output));
 }
 
 #[test]
@@ -158,10 +115,7 @@ fn corrupt_audio_is_a_clear_error_and_writes_nothing() {
     let output = run_features(&bad, "--model", &model, &out);
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(
-        message.contains("broken.wav") && message.starts_with("error:"),
-        "{message}"
-    );
+    assert!(message.contains("broken.wav") && message.starts_with("error:"), "{message}");
     assert!(!out.exists() && !out.with_extension("npy.partial").exists());
 }
 
@@ -169,10 +123,7 @@ fn corrupt_audio_is_a_clear_error_and_writes_nothing() {
 fn invalid_config_names_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.json");
-    let bad = FrontendConfig {
-        power: 3.0,
-        ..FrontendConfig::default()
-    };
+    let bad = FrontendConfig { power: 3.0, ..FrontendConfig::default() };
     std::fs::write(&config, serde_json::to_string(&bad).unwrap()).unwrap();
     let wav = dir.path().join("in.wav");
     write_wav_f32(&wav, 22_050, 1, &test_signal(22_050, 0.2));
@@ -195,19 +146,8 @@ fn without_onnx_runtime_the_demo_says_where_it_looked() {
         .unwrap();
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(
-        message.contains("was not found") && message.contains("cargo xtask ort"),
-        "{message}"
-    );
-    assert!(
-        message.contains(
-            &dir.path()
-                .join("libonnxruntime.so.1.31.1")
-                .display()
-                .to_string()
-        ),
-        "{message}"
-    );
+    assert!(message.contains("was not found") && message.contains("cargo xtask ort"), "{message}");
+    assert!(message.contains(&dir.path().join("libonnxruntime.so.1.31.1").display().to_string()), "{message}");
 }
 
 #[test]
@@ -216,17 +156,10 @@ fn a_broken_model_folder_is_named_in_the_error() {
     let model = dir.path().join("broken");
     std::fs::create_dir(&model).unwrap();
     std::fs::write(model.join("manifest.json"), "{\"format_version\": 1}").unwrap();
-    let output = earmark()
-        .args(["demo", "--models"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let output = earmark().args(["demo", "--models"]).arg(dir.path()).output().unwrap();
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(
-        message.contains("broken") && message.contains("not a valid manifest"),
-        "{message}"
-    );
+    assert!(message.contains("broken") && message.contains("not a valid manifest"), "{message}");
 }
 
 /// 1 s of a low tone then 1 s of a high one.
@@ -245,45 +178,22 @@ fn analyze_writes_a_timeline_that_follows_the_audio() {
     let wav = dir.path().join("tones.wav");
     write_wav_f32(&wav, 48_000, 1, &low_then_high(48_000));
     let out = dir.path().join("timeline.json");
-    let output = earmark()
-        .args(["analyze", "--smoothing", "0", "--out"])
-        .arg(&out)
-        .arg(&wav)
-        .output()
-        .unwrap();
+    let output = earmark().args(["analyze", "--smoothing", "0", "--out"]).arg(&out).arg(&wav).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    let reports: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let reports: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let report = &reports[0];
     assert_eq!(report["sample_rate"], 48_000);
     assert!((report["seconds"].as_f64().unwrap() - 2.0).abs() < 1e-9);
-    let model = report["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "band-energy")
-        .unwrap();
+    let model = report["models"].as_array().unwrap().iter().find(|m| m["name"] == "band-energy").unwrap();
     let timeline = model["timeline"].as_array().unwrap();
     assert!(timeline.len() >= 3, "{} updates", timeline.len());
     let top = |u: &serde_json::Value| {
-        let raw: Vec<f64> = u["raw"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
-        raw.iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .unwrap()
-            .0
+        let raw: Vec<f64> = u["raw"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        raw.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0
     };
     assert_eq!(top(&timeline[0]), 0, "low first");
     assert_eq!(top(timeline.last().unwrap()), 2, "high last");
-    let ends: Vec<f64> = timeline
-        .iter()
-        .map(|u| u["end"].as_f64().unwrap())
-        .collect();
+    let ends: Vec<f64> = timeline.iter().map(|u| u["end"].as_f64().unwrap()).collect();
     assert!(ends.windows(2).all(|w| w[1] > w[0]), "{ends:?}");
 }
 
@@ -291,30 +201,14 @@ fn analyze_writes_a_timeline_that_follows_the_audio() {
 fn analyze_csv_has_a_row_per_update_and_class() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("tones.wav");
-    write_wav_f32(
-        &wav,
-        22_050,
-        2,
-        &low_then_high(22_050)
-            .iter()
-            .flat_map(|&s| [s, s])
-            .collect::<Vec<_>>(),
-    );
-    let output = earmark()
-        .args(["analyze", "--format", "csv"])
-        .arg(&wav)
-        .output()
-        .unwrap();
+    write_wav_f32(&wav, 22_050, 2, &low_then_high(22_050).iter().flat_map(|&s| [s, s]).collect::<Vec<_>>());
+    let output = earmark().args(["analyze", "--format", "csv"]).arg(&wav).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8(output.stdout).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("file,model,start,end,class,score,raw"));
     let rows: Vec<&str> = lines.collect();
-    assert!(
-        !rows.is_empty() && rows.len().is_multiple_of(3),
-        "{} rows",
-        rows.len()
-    );
+    assert!(!rows.is_empty() && rows.len().is_multiple_of(3), "{} rows", rows.len());
     assert!(rows.iter().all(|r| r.contains("\"band-energy\"")));
 }
 
@@ -324,21 +218,11 @@ fn analyze_keeps_the_good_files_when_one_is_corrupt() {
     write_wav_f32(&dir.path().join("a.wav"), 16_000, 1, &low_then_high(16_000));
     std::fs::write(dir.path().join("b.mp3"), b"ID3 this is not an mp3").unwrap();
     let out = dir.path().join("out.json");
-    let output = earmark()
-        .arg("analyze")
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = earmark().arg("analyze").arg(dir.path()).arg("--out").arg(&out).output().unwrap();
     assert!(!output.status.success(), "a failed file is a failed run");
     let message = stderr(&output);
-    assert!(
-        message.contains("b.mp3") && message.contains("1 of 2 files"),
-        "{message}"
-    );
-    let reports: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(message.contains("b.mp3") && message.contains("1 of 2 files"), "{message}");
+    let reports: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(reports.as_array().unwrap().len(), 1);
     assert!(reports[0]["file"].as_str().unwrap().ends_with("a.wav"));
 }

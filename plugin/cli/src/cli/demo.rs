@@ -48,41 +48,24 @@ pub fn run(models: Option<PathBuf>, json: bool, save_wav: Option<PathBuf>) -> Re
         None => default_models_dir()?,
     };
     // Raw segment scores (no smoothing) at each model's segment hop: the demo shows what each segment says.
-    let settings = EngineSettings {
-        update_interval: 0.25,
-        smoothing: 0.0,
-        ..EngineSettings::default()
-    };
+    let settings = EngineSettings { update_interval: 0.25, smoothing: 0.0, ..EngineSettings::default() };
     let mut engine = Engine::load(&root, DEMO_SAMPLE_RATE, &settings);
     let snapshot = engine.snapshot();
     if snapshot.models.is_empty() {
-        bail!(
-            "no model could run:\n  {}",
-            snapshot.status.messages.join("\n  ")
-        );
+        bail!("no model could run:\n  {}", snapshot.status.messages.join("\n  "));
     }
     let timeline = analyze(&mut engine, &clip, |_| {});
-    let summaries: Vec<ModelSummary> = (0..snapshot.models.len())
-        .map(|i| summarise(&engine, i, &sections, &timeline))
-        .collect();
+    let summaries: Vec<ModelSummary> =
+        (0..snapshot.models.len()).map(|i| summarise(&engine, i, &sections, &timeline)).collect();
     if json {
         println!("{}", serde_json::to_string_pretty(&summaries)?);
     } else {
-        print_text(
-            &summaries,
-            &snapshot.status,
-            sections.last().map_or(0.0, |s| s.end),
-        );
+        print_text(&summaries, &snapshot.status, sections.last().map_or(0.0, |s| s.end));
     }
     Ok(())
 }
 
-fn summarise(
-    engine: &Engine,
-    model: usize,
-    sections: &[Section],
-    timeline: &[TimelineEntry],
-) -> ModelSummary {
+fn summarise(engine: &Engine, model: usize, sections: &[Section], timeline: &[TimelineEntry]) -> ModelSummary {
     let readout = &engine.snapshot().models[model];
     let rows: Vec<SegmentRow> = timeline
         .iter()
@@ -97,26 +80,14 @@ fn summarise(
     let sections = sections
         .iter()
         .map(|section| {
-            let inside: Vec<&SegmentRow> = rows
-                .iter()
-                .filter(|r| r.start >= section.start && r.end <= section.end)
-                .collect();
+            let inside: Vec<&SegmentRow> =
+                rows.iter().filter(|r| r.start >= section.start && r.end <= section.end).collect();
             let mut mean = vec![0.0f32; classes.len()];
             for row in &inside {
-                mean.iter_mut()
-                    .zip(&row.scores)
-                    .for_each(|(m, v)| *m += v / inside.len() as f32);
+                mean.iter_mut().zip(&row.scores).for_each(|(m, v)| *m += v / inside.len() as f32);
             }
-            let top = mean
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map_or(0, |(i, _)| i);
-            SectionReadout {
-                section: section.name,
-                top: classes[top].clone(),
-                scores: mean,
-            }
+            let top = mean.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+            SectionReadout { section: section.name, top: classes[top].clone(), scores: mean }
         })
         .collect();
     ModelSummary {
@@ -143,10 +114,7 @@ fn print_text(summaries: &[ModelSummary], status: &EngineStatus, seconds: f64) {
         println!("note: {message}");
     }
     for s in summaries {
-        println!(
-            "model `{}` (task: {}, provider: {})",
-            s.name, s.task, s.provider
-        );
+        println!("model `{}` (task: {}, provider: {})", s.name, s.task, s.provider);
         for section in &s.sections {
             println!("  {:<26} → {}", section.section, section.top);
             for (class, score) in s.classes.iter().zip(&section.scores) {
@@ -155,16 +123,9 @@ fn print_text(summaries: &[ModelSummary], status: &EngineStatus, seconds: f64) {
         }
         println!("  timeline (segment start–end: top class, score):");
         for row in &s.segments {
-            let (top, score) = row
-                .scores
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map_or((0, 0.0), |(i, v)| (i, *v));
-            println!(
-                "    {:5.2}–{:5.2} s  {:<10} {score:4.2}",
-                row.start, row.end, s.classes[top]
-            );
+            let (top, score) =
+                row.scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(i, v)| (i, *v));
+            println!("    {:5.2}–{:5.2} s  {:<10} {score:4.2}", row.start, row.end, s.classes[top]);
         }
         println!();
     }

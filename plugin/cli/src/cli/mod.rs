@@ -74,19 +74,8 @@ enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo {
-            models,
-            json,
-            save_wav,
-        } => demo::run(models, json, save_wav),
-        Command::Analyze {
-            inputs,
-            format,
-            out,
-            models,
-            update_interval,
-            smoothing,
-        } => {
+        Command::Demo { models, json, save_wav } => demo::run(models, json, save_wav),
+        Command::Analyze { inputs, format, out, models, update_interval, smoothing } => {
             if !(update_interval > 0.0 && smoothing >= 0.0) {
                 anyhow::bail!("--update-interval must be positive and --smoothing non-negative");
             }
@@ -94,24 +83,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(dir) => dir,
                 None => models::default_models_dir()?,
             };
-            let settings = EngineSettings {
-                update_interval,
-                smoothing,
-                ..EngineSettings::default()
-            };
-            analyze::run(analyze::Options {
-                inputs,
-                format,
-                out,
-                models,
-                settings,
-            })
+            let settings = EngineSettings { update_interval, smoothing, ..EngineSettings::default() };
+            analyze::run(analyze::Options { inputs, format, out, models, settings })
         }
-        Command::Features {
-            file,
-            config,
-            model,
-            out,
-        } => features::run(&file, config, model, &out),
+        Command::Features { file, config, model, out } => features::run(&file, config, model, &out),
     }
 }

@@ -1,0 +1,103 @@
+//! The plugin's parameters and persisted settings.
+//!
+//! Automatable timing parameters write straight into the engine's [`LiveSettings`] (atomics) from whatever
+//! thread the host sets them on; the models folder and device are persisted with the plugin state and applied
+//! by reloading the worker.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use earmark_core::engine::LiveSettings;
+use earmark_core::runtime::Device;
+use nice_plug::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Settings that are not automatable parameters but belong to the project (saved with the plugin state).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredSettings {
+    /// The user's models folder; `None` = the models inside the bundle.
+    pub models_dir: Option<PathBuf>,
+    /// Requested device.
+    pub device: Device,
+}
+
+/// MIDI CC number parameter: -1 switches that output off.
+fn cc_param(name: &str, default: i32) -> IntParam {
+    IntParam::new(name, default, IntRange::Linear { min: -1, max: 127 })
+        .with_value_to_string(Arc::new(|v| if v < 0 { "off".into() } else { format!("CC {v}") }))
+        .with_string_to_value(Arc::new(|s| {
+            let s = s.trim().trim_start_matches("CC").trim();
+            if s.eq_ignore_ascii_case("off") { Some(-1) } else { s.parse().ok() }
+        }))
+}
+
+/// Everything the host saves and automates.
+#[derive(Params)]
+pub struct EarmarkParams {
+    /// Models folder and device.
+    #[persist = "settings"]
+    pub stored: RwLock<StoredSettings>,
+    /// The editor's size and open state.
+    #[persist = "editor-state"]
+    pub editor_state: crate::editor::EditorStateField,
+
+    /// Seconds between readout updates.
+    #[id = "update"]
+    pub update_interval: FloatParam,
+    /// Smoothing time constant in seconds.
+    #[id = "smooth"]
+    pub smoothing: FloatParam,
+    /// MIDI channel of the CC output (1–16).
+    #[id = "ccchan"]
+    pub cc_channel: IntParam,
+    /// CC for valence.
+    #[id = "ccval"]
+    pub cc_valence: IntParam,
+    /// CC for arousal.
+    #[id = "ccaro"]
+    pub cc_arousal: IntParam,
+    /// CC for the top genre's confidence.
+    #[id = "ccgen"]
+    pub cc_genre_confidence: IntParam,
+    /// CC for the top genre's index (value = class index).
+    #[id = "ccgcls"]
+    pub cc_genre_class: IntParam,
+    /// First of eight consecutive CCs, one per instrument family.
+    #[id = "ccinst"]
+    pub cc_instruments: IntParam,
+}
+
+impl EarmarkParams {
+    /// Parameters whose timing values feed `live`.
+    pub fn new(live: Arc<LiveSettings>) -> Self {
+        let defaults = earmark_core::engine::EngineSettings::default();
+        let on_update = live.clone();
+        let on_smoothing = live;
+        Self {
+            stored: RwLock::new(StoredSettings::default()),
+            editor_state: crate::editor::default_state(),
+            update_interval: FloatParam::new(
+                "Update interval",
+                defaults.update_interval as f32,
+                FloatRange::Skewed { min: 0.1, max: 5.0, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_unit(" s")
+            .with_value_to_string(formatters::v2s_f32_rounded(2))
+            .with_callback(Arc::new(move |v| on_update.set_update_interval(f64::from(v)))),
+            smoothing: FloatParam::new(
+                "Smoothing",
+                defaults.smoothing as f32,
+                FloatRange::Skewed { min: 0.0, max: 10.0, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_unit(" s")
+            .with_value_to_string(formatters::v2s_f32_rounded(2))
+            .with_callback(Arc::new(move |v| on_smoothing.set_smoothing(f64::from(v)))),
+            cc_channel: IntParam::new("CC channel", 1, IntRange::Linear { min: 1, max: 16 }),
+            cc_valence: cc_param("CC valence", 20),
+            cc_arousal: cc_param("CC arousal", 21),
+            cc_genre_confidence: cc_param("CC genre confidence", 22),
+            cc_genre_class: cc_param("CC genre class", 23),
+            cc_instruments: cc_param("CC instrument families (first of 8)", 24),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The built plugin in a real CLAP host (clack-host): bit-exact passthrough at every rate and block size,
+//! readouts arriving as MIDI CCs and following the audio, state round trips, bad input, several instances,
+//! and the debug build's allocation guard on `process()`.
+//!
+//! The plugin is a debug build with nice-plug's `assert_process_allocs`: an allocation inside `process()`
+//! aborts the whole test process, so every test here is also a real-time-safety test.
+
+use std::process::Command;
+
+use earmark_e2e::PluginHost;
+
+/// The plugin's default CCs: genre (or test-model) confidence and class.
+const CC_CONFIDENCE: u8 = 22;
+const CC_CLASS: u8 = 23;
+
+fn tone(rate: u32, seconds: f32, hz: f32, amplitude: f32) -> Vec<f32> {
+    (0..(rate as f32 * seconds) as usize)
+        .map(|n| amplitude * (std::f32::consts::TAU * hz * n as f32 / rate as f32).sin())
+        .collect()
+}
+
+fn noise(len: usize, seed: u32, amplitude: f32) -> Vec<f32> {
+    let mut state = seed.max(1);
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            amplitude * (state as f32 / u32::MAX as f32 * 2.0 - 1.0)
+        })
+        .collect()
+}
+
+fn bits(channels: &[Vec<f32>]) -> Vec<Vec<u32>> {
+    channels.iter().map(|c| c.iter().map(|x| x.to_bits()).collect()).collect()
+}
+
+#[test]
+fn passthrough_is_bit_exact_at_every_rate_and_block_size() {
+    for rate in [44_100u32, 48_000, 96_000] {
+        for block in [1usize, 64, 512, 4096] {
+            let len = rate as usize / 4;
+            let left: Vec<f32> =
+                tone(rate, 0.25, 220.0, 0.5).iter().zip(noise(len, 7, 0.1)).map(|(a, b)| a + b).collect();
+            let right = noise(len, 11, 0.8);
+            let input = vec![left, right];
+            let mut host = PluginHost::new(f64::from(rate), block, 2);
+            let output = host.process(&input, block);
+            assert_eq!(bits(&output), bits(&input), "{rate} Hz, block {block}");
+        }
+    }
+}
+
+#[test]
+fn mono_layout_passes_through_too() {
+    let input = vec![noise(10_000, 3, 0.5)];
+    let mut host = PluginHost::new(48_000.0, 512, 1);
+    assert_eq!(bits(&host.process(&input, 512)), bits(&input));
+}
+
+#[test]
+fn readouts_arrive_as_midi_ccs_and_follow_the_audio() {
+    let rate = 48_000;
+    let mut host = PluginHost::new(f64::from(rate), 512, 2);
+    let low = tone(rate, 2.0, 110.0, 0.5);
+    host.process(&[low.clone(), low], 512);
+    host.drain_readouts(30, 500);
+    assert_eq!(host.last_cc(CC_CLASS), Some(0), "a low tone reads as the first class (low)");
+    assert!(host.last_cc(CC_CONFIDENCE).is_some_and(|v| v > 100), "{:?}", host.last_cc(CC_CONFIDENCE));
+    let high = tone(rate, 4.0, 3500.0, 0.5);
+    host.process(&[high.clone(), high], 512);
+    host.drain_readouts(30, 500);
+    assert_eq!(host.last_cc(CC_CLASS), Some(2), "a high tone reads as the last class (high)");
+    assert!(host.ccs.iter().all(|c| c.channel == 0 && c.value <= 127));
+}
+
+#[test]
+fn bad_input_passes_through_and_nothing_crashes() {
+    let rate = 44_100;
+    let mut host = PluginHost::new(f64::from(rate), 1024, 2);
+    let len = rate as usize;
+    let mut nasty = noise(len, 5, 1.0); // full-scale noise
+    for (i, x) in nasty.iter_mut().enumerate().step_by(97) {
+        *x = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-42, -1e-40][i % 5];
+    }
+    let silence = vec![0.0f32; len];
+    let input = vec![nasty, silence];
+    let output = host.process(&input, 1024);
+    assert_eq!(bits(&output), bits(&input), "NaN, infinities and denormals pass through bit-exact");
+    assert_eq!(host.process(&[Vec::new(), Vec::new()], 1024), [Vec::<f32>::new(), Vec::new()]); // zero-length
+    let tail = tone(rate, 1.5, 110.0, 0.5);
+    host.process(&[tail.clone(), tail], 1024);
+    host.drain_readouts(30, 500);
+    assert!(host.last_cc(CC_CONFIDENCE).is_some(), "readouts keep coming after bad input");
+}
+
+#[test]
+fn state_round_trips_through_save_and_load() {
+    let mut host = PluginHost::new(48_000.0, 512, 2);
+    let cc_valence = host.param_id("CC valence");
+    let update = host.param_id("Update interval");
+    assert_eq!(host.param_text(cc_valence), "CC 20");
+    let fifty = host.param_value_from_text(cc_valence, "CC 50");
+    let slow = host.param_value_from_text(update, "1.25");
+    host.set_param(cc_valence, fifty);
+    host.set_param(update, slow);
+    host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
+    assert_eq!(host.param_text(cc_valence), "CC 50");
+    let saved = host.save_state();
+    drop(host);
+
+    let mut restored = PluginHost::new(44_100.0, 256, 2);
+    assert_eq!(restored.param_text(cc_valence), "CC 20", "a fresh instance starts at the default");
+    restored.load_state(&saved);
+    assert_eq!(restored.param_text(cc_valence), "CC 50");
+    assert_eq!(restored.param_text(update), "1.25 s");
+    assert_eq!(restored.save_state(), saved, "saving the restored state gives the same bytes");
+}
+
+#[test]
+fn several_instances_run_side_by_side() {
+    let rate = 48_000;
+    let mut hosts: Vec<PluginHost> = (0..3).map(|_| PluginHost::new(f64::from(rate), 512, 2)).collect();
+    let low = tone(rate, 1.5, 110.0, 0.5);
+    let high = tone(rate, 1.5, 3500.0, 0.5);
+    for (i, host) in hosts.iter_mut().enumerate() {
+        let signal = if i % 2 == 0 { &low } else { &high };
+        host.process(&[signal.clone(), signal.clone()], 512);
+    }
+    for (i, host) in hosts.iter_mut().enumerate() {
+        host.drain_readouts(30, 500);
+        assert_eq!(host.last_cc(CC_CLASS), Some(if i % 2 == 0 { 0 } else { 2 }), "instance {i}");
+    }
+}
+
+/// Runs one test of this binary in a child process with extra environment; returns (success, stderr).
+fn run_child(test: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", test, "--nocapture", "--test-threads=1"]).env("EARMARK_CHILD", "1");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// The workload the allocation tests run in a child: every rate, block sizes, parameter changes, resets.
+#[test]
+fn child_workload() {
+    if std::env::var_os("EARMARK_CHILD").is_none() {
+        return; // only meaningful in the child processes started below
+    }
+    for (rate, block) in [(44_100u32, 1usize), (48_000, 64), (96_000, 4096)] {
+        let mut host = PluginHost::new(f64::from(rate), block, 2);
+        let update = host.param_id("Update interval");
+        let signal = tone(rate, 1.0, 440.0, 0.5);
+        host.set_param(update, 0.2);
+        host.process(&[signal.clone(), signal], block);
+        host.drain_readouts(10, 200);
+    }
+}
+
+#[test]
+fn process_never_allocates_and_the_guard_is_armed() {
+    if std::env::var_os("EARMARK_CHILD").is_some() {
+        return;
+    }
+    let (ok, stderr) = run_child("child_workload", &[]);
+    assert!(ok, "process() allocated or crashed:\n{stderr}");
+    // The same workload with the plugin's debug test hook allocating in process(): the guard must abort.
+    let (ok, stderr) = run_child("child_workload", &[("EARMARK_TEST_ALLOCATE_IN_PROCESS", "1")]);
+    assert!(!ok, "an allocation in process() went unnoticed: is assert_process_allocs enabled?");
+    assert!(stderr.contains("allocation"), "{stderr}");
+}
