@@ -193,6 +193,26 @@ impl PluginHost {
         output
     }
 
+    /// Like [`Self::process`], but never more than `speed` times faster than real time, as a DAW rendering a
+    /// mixdown would: the plugin's queue to its worker holds a few seconds, not a whole song at once.
+    pub fn process_paced(&mut self, input: &[Vec<f32>], block: usize, sample_rate: f64, speed: f64) -> Vec<Vec<f32>> {
+        let started = std::time::Instant::now();
+        let len = input[0].len();
+        let mut output = vec![Vec::with_capacity(len); self.channels];
+        for start in (0..len).step_by(block.max(1)) {
+            let end = (start + block).min(len);
+            let chunk: Vec<Vec<f32>> = input.iter().map(|c| c[start..end].to_vec()).collect();
+            for (o, b) in output.iter_mut().zip(self.process(&chunk, block)) {
+                o.extend_from_slice(&b);
+            }
+            let due = std::time::Duration::from_secs_f64(end as f64 / sample_rate / speed);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        output
+    }
+
     /// Processes one block in separate input and output buffers.
     fn process_block(&mut self, input: &mut [Vec<f32>], output: &mut [Vec<f32>]) {
         let mut in_ports = AudioPorts::with_capacity(self.channels, 1);

@@ -68,7 +68,7 @@ fn readouts_arrive_as_midi_ccs_and_follow_the_audio() {
     assert_eq!(host.last_cc(CC_CLASS), Some(0), "a low tone reads as the first class (low)");
     assert!(host.last_cc(CC_CONFIDENCE).is_some_and(|v| v > 100), "{:?}", host.last_cc(CC_CONFIDENCE));
     let high = tone(rate, 4.0, 3500.0, 0.5);
-    host.process(&[high.clone(), high], 512);
+    host.process_paced(&[high.clone(), high], 512, f64::from(rate), 8.0);
     host.drain_readouts(30, 500);
     assert_eq!(host.last_cc(CC_CLASS), Some(2), "a high tone reads as the last class (high)");
     assert!(host.ccs.iter().all(|c| c.channel == 0 && c.value <= 127));
