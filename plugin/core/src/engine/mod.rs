@@ -13,6 +13,7 @@ pub mod offline;
 pub mod pipeline;
 pub mod readout;
 pub mod resample;
+pub mod view;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
