@@ -32,7 +32,15 @@ fn readme_has_the_two_setup_commands_and_ci_runs_the_test_one() {
 fn readme_explains_every_dependency() {
     let readme = read("README.md");
     let table = readme.split("## Dependencies and what each is for").nth(1).expect("dependency section");
-    let manifests = ["Cargo.toml", "xtask/Cargo.toml"];
+    let manifests = [
+        "Cargo.toml",
+        "plugin/Cargo.toml",
+        "plugin/core/Cargo.toml",
+        "plugin/cli/Cargo.toml",
+        "training/Cargo.toml",
+        "xtask/Cargo.toml",
+        "tests/Cargo.toml",
+    ];
     let mut missing = Vec::new();
     for manifest in manifests {
         let text = read(manifest);

@@ -6,8 +6,10 @@
 //!   (librosa, onnx, onnxruntime) that regenerate fixtures and feed benchmarks.
 //! - `cargo xtask test [cargo test args…]`: `ort`, builds the plugin and `earmark`, then `cargo test --workspace`.
 //! - `cargo xtask demo [earmark demo args…]`: `ort`, then the offline demo on the shipped models.
-//! - `cargo xtask bundle …`: nice-plug's bundler (CLAP/VST3).
+//! - `cargo xtask bundle …`: nice-plug's bundler (CLAP/VST3), then ONNX Runtime and the models beside the plugin
+//!   binary in each bundle, where the plugin looks for them.
 
+mod bundle;
 mod ort;
 mod pyenv;
 
@@ -40,11 +42,13 @@ fn main() -> Result<()> {
         }
         Some("demo") => {
             ort::provision(&root, ort::Flavour::Cpu)?;
-            cargo(&root, &["run", "--release", "--quiet", "-p", "earmark", "--", "demo"], &args[1..])
+            cargo(&root, &["run", "--release", "--quiet", "-p", "earmark-cli", "--", "demo"], &args[1..])
         }
         Some("bundle") | Some("bundle-universal") => {
+            let library = ort::provision(&root, ort::Flavour::Cpu)?;
             std::env::set_current_dir(&root)?;
-            nice_plug_xtask::main()
+            nice_plug_xtask::main()?;
+            bundle::add_runtime_and_models(&root, &library)
         }
         _ => {
             eprintln!(
