@@ -38,6 +38,8 @@ pub struct Earmark {
     active: Option<Active>,
     /// The editor's snapshot reader, handed over on every activation. Only non-audio threads lock it.
     editor_snapshots: Arc<Mutex<Option<Output<Snapshot>>>>,
+    /// The editor's way to send settings to the current worker. Only non-audio threads lock it.
+    editor_commands: Arc<Mutex<Option<crossbeam_channel::Sender<earmark_core::engine::worker::Command>>>>,
     was_playing: bool,
     /// Last 7-bit value sent per CC slot (-1: none yet), so only changes are sent.
     last_cc: [i16; midi_out::SLOTS],
@@ -55,6 +57,7 @@ impl Default for Earmark {
             live,
             active: None,
             editor_snapshots: Arc::new(Mutex::new(None)),
+            editor_commands: Arc::new(Mutex::new(None)),
             was_playing: false,
             last_cc: [-1; midi_out::SLOTS],
             #[cfg(debug_assertions)]
@@ -137,12 +140,20 @@ impl Plugin for Earmark {
     ];
     const MIDI_OUTPUT: MidiConfig = MidiConfig::MidiCCs;
 
+    #[cfg(feature = "gui")]
+    type Editor = nice_plug_egui::EguiEditor<editor::EarmarkApp>;
+    #[cfg(not(feature = "gui"))]
     type Editor = ();
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    #[cfg(feature = "gui")]
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.editor_snapshots.clone(), self.editor_commands.clone())
     }
 
     fn activate(
@@ -162,6 +173,9 @@ impl Plugin for Earmark {
                 let snapshots = readers.pop().expect("two readers were asked for");
                 if let Ok(mut slot) = self.editor_snapshots.lock() {
                     *slot = editor;
+                }
+                if let Ok(mut slot) = self.editor_commands.lock() {
+                    *slot = Some(handle.commands());
                 }
                 self.active = Some(Active { input, worker: handle, snapshots });
                 self.last_cc = [-1; midi_out::SLOTS];

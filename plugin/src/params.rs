@@ -37,10 +37,6 @@ pub struct EarmarkParams {
     /// Models folder and device.
     #[persist = "settings"]
     pub stored: RwLock<StoredSettings>,
-    /// The editor's size and open state.
-    #[persist = "editor-state"]
-    pub editor_state: crate::editor::EditorStateField,
-
     /// Seconds between readout updates.
     #[id = "update"]
     pub update_interval: FloatParam,
@@ -75,7 +71,6 @@ impl EarmarkParams {
         let on_smoothing = live;
         Self {
             stored: RwLock::new(StoredSettings::default()),
-            editor_state: crate::editor::default_state(),
             update_interval: FloatParam::new(
                 "Update interval",
                 defaults.update_interval as f32,

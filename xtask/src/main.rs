@@ -47,7 +47,12 @@ fn main() -> Result<()> {
         Some("bundle") | Some("bundle-universal") => {
             let library = ort::provision(&root, ort::Flavour::Cpu)?;
             std::env::set_current_dir(&root)?;
-            nice_plug_xtask::main()?;
+            // The bundle carries the editor: enable the plugin's `gui` feature unless features were chosen.
+            let mut bundle_args: Vec<String> = args.clone();
+            if !args.iter().any(|a| a.starts_with("--features") || a == "-F") {
+                bundle_args.extend(["--features".to_string(), "gui".to_string()]);
+            }
+            nice_plug_xtask::main_with_args("cargo xtask", bundle_args)?;
             bundle::add_runtime_and_models(&root, &library)
         }
         _ => {

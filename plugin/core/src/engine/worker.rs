@@ -42,6 +42,11 @@ impl WorkerHandle {
         let _ = self.commands.send(command);
     }
 
+    /// A sender for commands, for another thread (the editor) to keep.
+    pub fn commands(&self) -> Sender<Command> {
+        self.commands.clone()
+    }
+
     /// Stops the thread and waits for it.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::Release);
