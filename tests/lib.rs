@@ -126,6 +126,20 @@ impl PluginHost {
         }
     }
 
+    /// Deactivates the plugin and activates it again at a new sample rate and maximum block size, as a DAW does
+    /// when the project's rate changes.
+    pub fn reactivate(&mut self, sample_rate: f64, max_block: usize) {
+        if let Some(processor) = self.processor.take() {
+            self.instance.deactivate(processor.stop_processing());
+        }
+        let config =
+            PluginAudioConfiguration { sample_rate, min_frames_count: 1, max_frames_count: max_block.max(1) as u32 };
+        let processor = self.instance.activate(|_, _| (), config).expect("activate").start_processing().expect("start");
+        self.processor = Some(processor);
+        self.max_block = max_block;
+        self.samples = 0;
+    }
+
     /// The plugin's parameter id for the parameter named `name`.
     pub fn param_id(&mut self, name: &str) -> ClapId {
         let handle = self.instance.plugin_handle();

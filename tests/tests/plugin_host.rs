@@ -118,6 +118,22 @@ fn state_round_trips_through_save_and_load() {
 }
 
 #[test]
+fn reactivating_at_other_rates_and_block_sizes_keeps_working() {
+    let mut host = PluginHost::new(44_100.0, 512, 2);
+    for (rate, block) in [(22_050u32, 8192usize), (192_000, 8192), (48_000, 1)] {
+        host.reactivate(f64::from(rate), block);
+        let before = host.ccs.len();
+        let signal = tone(rate, 1.5, 110.0, 0.5);
+        let input = vec![signal.clone(), signal];
+        let output = host.process_paced(&input, block, f64::from(rate), 8.0);
+        assert_eq!(bits(&output), bits(&input), "{rate} Hz");
+        host.drain_readouts(30, 500);
+        assert!(host.ccs.len() > before, "no readout after reactivating at {rate} Hz");
+        assert_eq!(host.last_cc(CC_CLASS), Some(0), "{rate} Hz");
+    }
+}
+
+#[test]
 fn several_instances_run_side_by_side() {
     let rate = 48_000;
     let mut hosts: Vec<PluginHost> = (0..3).map(|_| PluginHost::new(f64::from(rate), 512, 2)).collect();
