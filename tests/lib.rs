@@ -9,10 +9,12 @@ use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
-use clack_host::events::event_types::{MidiEvent, ParamValueEvent};
+use clack_host::events::event_types::{MidiEvent, ParamValueEvent, TransportEvent, TransportFlags};
 use clack_host::events::io::EventBuffer;
+use clack_host::events::{EventFlags, EventHeader};
 use clack_host::prelude::*;
 use clack_host::utils::ClapId;
+use clack_host::utils::{BeatTime, SecondsTime};
 
 /// The CLAP id of the plugin under test.
 pub const PLUGIN_ID: &CStr = c"dev.earmark.analyzer";
@@ -99,6 +101,8 @@ pub struct PluginHost {
     /// Every CC received so far.
     pub ccs: Vec<Cc>,
     pending_params: Vec<(ClapId, f64)>,
+    /// The transport sent with every block (`None`: no transport information, as offline hosts do).
+    playing: Option<bool>,
 }
 
 impl PluginHost {
@@ -123,6 +127,7 @@ impl PluginHost {
             samples: 0,
             ccs: Vec::new(),
             pending_params: Vec::new(),
+            playing: None,
         }
     }
 
@@ -138,6 +143,11 @@ impl PluginHost {
         self.processor = Some(processor);
         self.max_block = max_block;
         self.samples = 0;
+    }
+
+    /// From the next block on, tell the plugin the transport is playing (or stopped).
+    pub fn set_playing(&mut self, playing: bool) {
+        self.playing = Some(playing);
     }
 
     /// The plugin's parameter id for the parameter named `name`.
@@ -246,6 +256,22 @@ impl PluginHost {
             events_in.push(&ParamValueEvent::new(0, id, Pckn::match_all(), value));
         }
         let mut events_out = EventBuffer::new();
+        let transport = self.playing.map(|playing| TransportEvent {
+            header: EventHeader::new_core(0, EventFlags::empty()),
+            flags: if playing { TransportFlags::IS_PLAYING } else { TransportFlags::empty() },
+            song_pos_beats: BeatTime::from_int(0),
+            song_pos_seconds: SecondsTime::from_int(0),
+            tempo: 120.0,
+            tempo_inc: 0.0,
+            loop_start_beats: BeatTime::from_int(0),
+            loop_end_beats: BeatTime::from_int(0),
+            loop_start_seconds: SecondsTime::from_int(0),
+            loop_end_seconds: SecondsTime::from_int(0),
+            bar_start: BeatTime::from_int(0),
+            bar_number: 0,
+            time_signature_numerator: 4,
+            time_signature_denominator: 4,
+        });
         let processor = self.processor.as_mut().expect("active");
         processor
             .process(
@@ -254,7 +280,7 @@ impl PluginHost {
                 &events_in.as_input(),
                 &mut events_out.as_output(),
                 Some(self.samples),
-                None,
+                transport.as_ref(),
             )
             .expect("process");
         for event in events_out.iter() {

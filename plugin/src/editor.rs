@@ -36,9 +36,17 @@ pub fn draw_view(ui: &mut egui::Ui, view: &View) {
                     .y_axis_label("arousal")
                     .height(220.0)
                     .show(ui, |plot| {
-                        let trail: Vec<[f64; 2]> =
-                            emotion.trail.iter().map(|(_, p)| [f64::from(p.valence), f64::from(p.arousal)]).collect();
-                        plot.line(Line::new("trail", PlotPoints::from(trail)).color(Color32::from_gray(140)));
+                        // The trail fades with age: each segment is drawn more transparent the older it is.
+                        let oldest = emotion.trail.first().map_or(1.0, |(age, _)| age.max(1e-3));
+                        for (i, pair) in emotion.trail.windows(2).enumerate() {
+                            let alpha = (255.0 * (1.0 - pair[0].0 / oldest).clamp(0.1, 1.0)) as u8;
+                            let points: Vec<[f64; 2]> =
+                                pair.iter().map(|(_, p)| [f64::from(p.valence), f64::from(p.arousal)]).collect();
+                            plot.line(
+                                Line::new(format!("trail {i}"), PlotPoints::from(points))
+                                    .color(Color32::from_white_alpha(alpha)),
+                            );
+                        }
                         let now = [f64::from(emotion.now.valence), f64::from(emotion.now.arousal)];
                         plot.points(Points::new("now", vec![now]).radius(6.0).color(Color32::LIGHT_BLUE));
                     });

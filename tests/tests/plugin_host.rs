@@ -134,6 +134,31 @@ fn reactivating_at_other_rates_and_block_sizes_keeps_working() {
 }
 
 #[test]
+fn a_transport_restart_clears_the_history() {
+    // Smoothing 1.5 s: without a reset, one update of a low tone cannot pull a long-held "high" below "low".
+    let rate = 48_000;
+    let high = tone(rate, 3.0, 3500.0, 0.5);
+    let low = tone(rate, 0.7, 110.0, 0.5);
+    let run = |restart: bool| {
+        let mut host = PluginHost::new(f64::from(rate), 512, 2);
+        host.set_playing(true);
+        host.process_paced(&[high.clone(), high.clone()], 512, f64::from(rate), 8.0);
+        if restart {
+            host.set_playing(false);
+            host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
+            host.set_playing(true);
+        } else {
+            host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
+        }
+        host.process_paced(&[low.clone(), low.clone()], 512, f64::from(rate), 8.0);
+        host.drain_readouts(30, 500);
+        host.last_cc(CC_CLASS)
+    };
+    assert_eq!(run(false), Some(2), "without a restart the smoothed readout still says high");
+    assert_eq!(run(true), Some(0), "after a restart the readout describes only what plays now");
+}
+
+#[test]
 fn several_instances_run_side_by_side() {
     let rate = 48_000;
     let mut hosts: Vec<PluginHost> = (0..3).map(|_| PluginHost::new(f64::from(rate), 512, 2)).collect();
