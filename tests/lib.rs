@@ -145,6 +145,11 @@ impl PluginHost {
         self.samples = 0;
     }
 
+    /// The host's "reset" (CLAP `reset`): clear the plugin's history, as after a jump in the timeline.
+    pub fn reset(&mut self) {
+        self.processor.as_mut().expect("active").reset();
+    }
+
     /// From the next block on, tell the plugin the transport is playing (or stopped).
     pub fn set_playing(&mut self, playing: bool) {
         self.playing = Some(playing);

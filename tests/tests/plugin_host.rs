@@ -139,23 +139,42 @@ fn a_transport_restart_clears_the_history() {
     let rate = 48_000;
     let high = tone(rate, 3.0, 3500.0, 0.5);
     let low = tone(rate, 0.7, 110.0, 0.5);
-    let run = |restart: bool| {
+    #[derive(Clone, Copy)]
+    enum Restart {
+        None,
+        Transport,
+        HostReset,
+    }
+    let run = |restart: Restart| {
         let mut host = PluginHost::new(f64::from(rate), 512, 2);
         host.set_playing(true);
         host.process_paced(&[high.clone(), high.clone()], 512, f64::from(rate), 8.0);
-        if restart {
-            host.set_playing(false);
-            host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
-            host.set_playing(true);
-        } else {
-            host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
+        match restart {
+            Restart::Transport => {
+                host.set_playing(false);
+                host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
+                host.set_playing(true);
+            }
+            Restart::HostReset => {
+                host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
+                host.reset();
+            }
+            Restart::None => {
+                host.process(&[vec![0.0; 512], vec![0.0; 512]], 512);
+            }
         }
         host.process_paced(&[low.clone(), low.clone()], 512, f64::from(rate), 8.0);
         host.drain_readouts(30, 500);
         host.last_cc(CC_CLASS)
     };
-    assert_eq!(run(false), Some(2), "without a restart the smoothed readout still says high");
-    assert_eq!(run(true), Some(0), "after a restart the readout describes only what plays now");
+    assert_eq!(run(Restart::None), Some(2), "without a restart the smoothed readout still says high");
+    assert_eq!(run(Restart::Transport), Some(0), "after a restart the readout describes only what plays now");
+    assert_eq!(run(Restart::HostReset), Some(0), "the host's reset clears the history too");
+}
+
+/// Threads of this process (Linux).
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(0)
 }
 
 #[test]
@@ -172,6 +191,35 @@ fn several_instances_run_side_by_side() {
         host.drain_readouts(30, 500);
         assert_eq!(host.last_cc(CC_CLASS), Some(if i % 2 == 0 { 0 } else { 2 }), "instance {i}");
     }
+}
+
+#[test]
+fn workers_stop_with_their_instances() {
+    if std::env::var_os("EARMARK_CHILD").is_some() {
+        return;
+    }
+    // In a child process of its own, so no other test's threads come and go meanwhile.
+    let (ok, stderr) = run_child("child_thread_count", &[]);
+    assert!(ok, "{stderr}");
+}
+
+#[test]
+fn child_thread_count() {
+    if std::env::var_os("EARMARK_CHILD").is_none() {
+        return;
+    }
+    let x = tone(48_000, 0.5, 220.0, 0.5);
+    let mut warm = PluginHost::new(48_000.0, 512, 2); // loads ONNX Runtime's process-wide pieces once
+    warm.process(&[x.clone(), x.clone()], 512);
+    drop(warm);
+    let before = thread_count();
+    let mut hosts: Vec<PluginHost> = (0..3).map(|_| PluginHost::new(48_000.0, 512, 2)).collect();
+    for host in &mut hosts {
+        host.process(&[x.clone(), x.clone()], 512);
+    }
+    assert!(thread_count() >= before + 3, "one worker per instance");
+    drop(hosts);
+    assert_eq!(thread_count(), before, "a deactivated instance leaves no thread behind");
 }
 
 /// Runs one test of this binary in a child process with extra environment; returns (success, stderr).
