@@ -119,7 +119,6 @@ mod gui {
     use std::sync::{Arc, Mutex};
 
     use crossbeam_channel::Sender;
-    use earmark_core::engine::EngineSettings;
     use earmark_core::engine::readout::Snapshot;
     use earmark_core::engine::view::ViewBuilder;
     use earmark_core::engine::worker::Command;
@@ -171,13 +170,7 @@ mod gui {
 
     impl EarmarkApp {
         fn apply_settings(&self) {
-            let stored = self.params.stored.read().map(|s| s.clone()).unwrap_or_default();
-            let settings = EngineSettings {
-                update_interval: f64::from(self.params.update_interval.value()),
-                smoothing: f64::from(self.params.smoothing.value()),
-                device: stored.device,
-                models_dir: stored.models_dir,
-            };
+            let settings = self.params.engine_settings();
             if let Ok(commands) = self.commands.lock()
                 && let Some(sender) = commands.as_ref()
             {

@@ -68,13 +68,7 @@ impl Default for Earmark {
 
 impl Earmark {
     fn engine_settings(&self) -> EngineSettings {
-        let stored = self.params.stored.read().map(|s| s.clone()).unwrap_or_default();
-        let settings = EngineSettings {
-            update_interval: f64::from(self.params.update_interval.value()),
-            smoothing: f64::from(self.params.smoothing.value()),
-            device: stored.device,
-            models_dir: stored.models_dir,
-        };
+        let settings = self.params.engine_settings();
         self.live.set_update_interval(settings.update_interval);
         self.live.set_smoothing(settings.smoothing);
         settings

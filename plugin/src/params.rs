@@ -64,6 +64,17 @@ pub struct EarmarkParams {
 }
 
 impl EarmarkParams {
+    /// The engine settings these parameters and persisted settings describe right now.
+    pub fn engine_settings(&self) -> earmark_core::engine::EngineSettings {
+        let stored = self.stored.read().map(|s| s.clone()).unwrap_or_default();
+        earmark_core::engine::EngineSettings {
+            update_interval: f64::from(self.update_interval.value()),
+            smoothing: f64::from(self.smoothing.value()),
+            device: stored.device,
+            models_dir: stored.models_dir,
+        }
+    }
+
     /// Parameters whose timing values feed `live`.
     pub fn new(live: Arc<LiveSettings>) -> Self {
         let defaults = earmark_core::engine::EngineSettings::default();
