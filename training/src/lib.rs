@@ -2,3 +2,4 @@
 //! frontend (so a model sees in training exactly what it sees in the plugin) and never on nice-plug or egui.
 
 pub mod feature_cache;
+pub mod onnx;

@@ -1,0 +1,210 @@
+//! Building ONNX graphs node by node: named inputs/outputs with fixed or symbolic (dynamic) dimensions, f32
+//! initializers, operators with attributes. The per-layer emitters of the exporter are written on top of this.
+
+use std::path::Path;
+
+use prost::Message;
+
+use super::proto::*;
+
+/// The ONNX IR version written (ONNX Runtime 1.31 reads IR 3–11).
+pub const IR_VERSION: i64 = 8;
+/// The default-domain opset written: new enough for every operator the exporter emits.
+pub const OPSET: i64 = 17;
+
+/// A dimension of a graph input or output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dim {
+    /// Fixed size.
+    Fixed(i64),
+    /// Dynamic, with a symbolic name (e.g. `batch`).
+    Dynamic(&'static str),
+}
+
+/// An attribute value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attr {
+    /// A float.
+    Float(f32),
+    /// An int.
+    Int(i64),
+    /// A string.
+    Str(&'static str),
+    /// Floats.
+    Floats(Vec<f32>),
+    /// Ints.
+    Ints(Vec<i64>),
+}
+
+/// Why a model could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The file could not be written.
+    #[error("writing {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// An initializer's data does not fill its shape.
+    #[error("initializer `{name}` has {len} values for shape {dims:?}")]
+    ShapeMismatch {
+        /// Initializer name.
+        name: String,
+        /// Values given.
+        len: usize,
+        /// Shape given.
+        dims: Vec<i64>,
+    },
+}
+
+/// Accumulates a graph; [`GraphBuilder::finish`] wraps it into a model.
+#[derive(Debug, Default)]
+pub struct GraphBuilder {
+    graph: GraphProto,
+    counter: usize,
+}
+
+fn value_info(name: &str, dims: &[Dim]) -> ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|d| match d {
+            Dim::Fixed(n) => DimensionProto { dim_value: Some(*n), dim_param: None },
+            Dim::Dynamic(s) => DimensionProto { dim_value: None, dim_param: Some((*s).to_string()) },
+        })
+        .collect();
+    ValueInfoProto {
+        name: Some(name.to_string()),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TensorTypeProto {
+                elem_type: Some(DATA_TYPE_FLOAT),
+                shape: Some(TensorShapeProto { dim }),
+            }),
+        }),
+    }
+}
+
+impl GraphBuilder {
+    /// An empty graph called `name`.
+    pub fn new(name: &str) -> Self {
+        Self { graph: GraphProto { name: Some(name.to_string()), ..GraphProto::default() }, counter: 0 }
+    }
+
+    /// Declares a float32 graph input.
+    pub fn input(&mut self, name: &str, dims: &[Dim]) -> String {
+        self.graph.input.push(value_info(name, dims));
+        name.to_string()
+    }
+
+    /// Declares a float32 graph output (the value `name` must be produced by a node).
+    pub fn output(&mut self, name: &str, dims: &[Dim]) {
+        self.graph.output.push(value_info(name, dims));
+    }
+
+    /// Adds a float32 weight; returns its value name.
+    pub fn initializer(&mut self, name: &str, dims: &[i64], data: &[f32]) -> Result<String, ExportError> {
+        let expected: i64 = dims.iter().product();
+        if expected != data.len() as i64 {
+            return Err(ExportError::ShapeMismatch { name: name.to_string(), len: data.len(), dims: dims.to_vec() });
+        }
+        self.graph.initializer.push(TensorProto {
+            dims: dims.to_vec(),
+            data_type: Some(DATA_TYPE_FLOAT),
+            name: Some(name.to_string()),
+            raw_data: Some(data.iter().flat_map(|v| v.to_le_bytes()).collect()),
+        });
+        Ok(name.to_string())
+    }
+
+    /// Adds an int64 constant (shapes, axes); returns its value name.
+    pub fn int64_initializer(&mut self, name: &str, dims: &[i64], data: &[i64]) -> String {
+        self.graph.initializer.push(TensorProto {
+            dims: dims.to_vec(),
+            data_type: Some(DATA_TYPE_INT64),
+            name: Some(name.to_string()),
+            raw_data: Some(data.iter().flat_map(|v| v.to_le_bytes()).collect()),
+        });
+        name.to_string()
+    }
+
+    /// Adds an operator with one output; returns the output's (generated) value name.
+    pub fn node(&mut self, op_type: &str, inputs: &[&str], attributes: &[(&str, Attr)]) -> String {
+        self.counter += 1;
+        let output = format!("{}_{}", op_type.to_lowercase(), self.counter);
+        self.node_with_outputs(op_type, inputs, &[&output], attributes);
+        output
+    }
+
+    /// Adds an operator with the given output names (LSTM and friends have several).
+    pub fn node_with_outputs(&mut self, op_type: &str, inputs: &[&str], outputs: &[&str], attributes: &[(&str, Attr)]) {
+        let attribute = attributes
+            .iter()
+            .map(|(name, value)| {
+                let mut a = AttributeProto { name: Some((*name).to_string()), ..AttributeProto::default() };
+                let kind = match value {
+                    Attr::Float(f) => {
+                        a.f = Some(*f);
+                        AttributeType::Float
+                    }
+                    Attr::Int(i) => {
+                        a.i = Some(*i);
+                        AttributeType::Int
+                    }
+                    Attr::Str(s) => {
+                        a.s = Some(s.as_bytes().to_vec());
+                        AttributeType::String
+                    }
+                    Attr::Floats(v) => {
+                        a.floats = v.clone();
+                        AttributeType::Floats
+                    }
+                    Attr::Ints(v) => {
+                        a.ints = v.clone();
+                        AttributeType::Ints
+                    }
+                };
+                a.r#type = Some(kind as i32);
+                a
+            })
+            .collect();
+        self.graph.node.push(NodeProto {
+            input: inputs.iter().map(|s| (*s).to_string()).collect(),
+            output: outputs.iter().map(|s| (*s).to_string()).collect(),
+            name: Some(format!("{op_type}_{}", self.graph.node.len())),
+            op_type: Some(op_type.to_string()),
+            attribute,
+            domain: None,
+        });
+    }
+
+    /// Renames the last node's output to `name` (so a graph output can carry a chosen name).
+    pub fn rename_last_output(&mut self, name: &str) -> String {
+        if let Some(node) = self.graph.node.last_mut()
+            && let Some(output) = node.output.first_mut()
+        {
+            *output = name.to_string();
+        }
+        name.to_string()
+    }
+
+    /// The finished model.
+    pub fn finish(self, producer: &str) -> ModelProto {
+        ModelProto {
+            ir_version: Some(IR_VERSION),
+            opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(OPSET) }],
+            producer_name: Some(producer.to_string()),
+            producer_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            doc_string: None,
+            graph: Some(self.graph),
+        }
+    }
+}
+
+/// Writes `model` to `path` atomically (temporary file + rename).
+pub fn save(model: &ModelProto, path: &Path) -> Result<(), ExportError> {
+    let io = |source| ExportError::Io { path: path.display().to_string(), source };
+    let tmp = path.with_extension("onnx.partial");
+    std::fs::write(&tmp, model.encode_to_vec()).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
