@@ -16,6 +16,13 @@ use clack_host::prelude::*;
 use clack_host::utils::ClapId;
 use clack_host::utils::{BeatTime, SecondsTime};
 
+/// Serialises the tests that host plugins: on a 2-core machine, parallel tests each running a worker and ONNX
+/// Runtime would make "the worker has caught up" waits a matter of luck. Hold the guard for a whole test.
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The CLAP id of the plugin under test.
 pub const PLUGIN_ID: &CStr = c"dev.earmark.analyzer";
 

@@ -37,6 +37,7 @@ fn bits(channels: &[Vec<f32>]) -> Vec<Vec<u32>> {
 
 #[test]
 fn passthrough_is_bit_exact_at_every_rate_and_block_size() {
+    let _serial = earmark_e2e::exclusive();
     for rate in [44_100u32, 48_000, 96_000] {
         for block in [1usize, 64, 512, 4096] {
             let len = rate as usize / 4;
@@ -53,6 +54,7 @@ fn passthrough_is_bit_exact_at_every_rate_and_block_size() {
 
 #[test]
 fn mono_layout_passes_through_too() {
+    let _serial = earmark_e2e::exclusive();
     let input = vec![noise(10_000, 3, 0.5)];
     let mut host = PluginHost::new(48_000.0, 512, 1);
     assert_eq!(bits(&host.process(&input, 512)), bits(&input));
@@ -60,22 +62,24 @@ fn mono_layout_passes_through_too() {
 
 #[test]
 fn readouts_arrive_as_midi_ccs_and_follow_the_audio() {
+    let _serial = earmark_e2e::exclusive();
     let rate = 48_000;
     let mut host = PluginHost::new(f64::from(rate), 512, 2);
     let low = tone(rate, 2.0, 110.0, 0.5);
     host.process(&[low.clone(), low], 512);
-    host.drain_readouts(30, 500);
+    host.drain_readouts(100, 1500);
     assert_eq!(host.last_cc(CC_CLASS), Some(0), "a low tone reads as the first class (low)");
     assert!(host.last_cc(CC_CONFIDENCE).is_some_and(|v| v > 100), "{:?}", host.last_cc(CC_CONFIDENCE));
     let high = tone(rate, 4.0, 3500.0, 0.5);
     host.process_paced(&[high.clone(), high], 512, f64::from(rate), 8.0);
-    host.drain_readouts(30, 500);
+    host.drain_readouts(100, 1500);
     assert_eq!(host.last_cc(CC_CLASS), Some(2), "a high tone reads as the last class (high)");
     assert!(host.ccs.iter().all(|c| c.channel == 0 && c.value <= 127));
 }
 
 #[test]
 fn bad_input_passes_through_and_nothing_crashes() {
+    let _serial = earmark_e2e::exclusive();
     let rate = 44_100;
     let mut host = PluginHost::new(f64::from(rate), 1024, 2);
     let len = rate as usize;
@@ -90,12 +94,13 @@ fn bad_input_passes_through_and_nothing_crashes() {
     assert_eq!(host.process(&[Vec::new(), Vec::new()], 1024), [Vec::<f32>::new(), Vec::new()]); // zero-length
     let tail = tone(rate, 1.5, 110.0, 0.5);
     host.process(&[tail.clone(), tail], 1024);
-    host.drain_readouts(30, 500);
+    host.drain_readouts(100, 1500);
     assert!(host.last_cc(CC_CONFIDENCE).is_some(), "readouts keep coming after bad input");
 }
 
 #[test]
 fn state_round_trips_through_save_and_load() {
+    let _serial = earmark_e2e::exclusive();
     let mut host = PluginHost::new(48_000.0, 512, 2);
     let cc_valence = host.param_id("CC valence");
     let update = host.param_id("Update interval");
@@ -119,6 +124,7 @@ fn state_round_trips_through_save_and_load() {
 
 #[test]
 fn reactivating_at_other_rates_and_block_sizes_keeps_working() {
+    let _serial = earmark_e2e::exclusive();
     let mut host = PluginHost::new(44_100.0, 512, 2);
     for (rate, block) in [(22_050u32, 8192usize), (192_000, 8192), (48_000, 1)] {
         host.reactivate(f64::from(rate), block);
@@ -127,7 +133,7 @@ fn reactivating_at_other_rates_and_block_sizes_keeps_working() {
         let input = vec![signal.clone(), signal];
         let output = host.process_paced(&input, block, f64::from(rate), 8.0);
         assert_eq!(bits(&output), bits(&input), "{rate} Hz");
-        host.drain_readouts(30, 500);
+        host.drain_readouts(100, 1500);
         assert!(host.ccs.len() > before, "no readout after reactivating at {rate} Hz");
         assert_eq!(host.last_cc(CC_CLASS), Some(0), "{rate} Hz");
     }
@@ -135,6 +141,7 @@ fn reactivating_at_other_rates_and_block_sizes_keeps_working() {
 
 #[test]
 fn a_transport_restart_clears_the_history() {
+    let _serial = earmark_e2e::exclusive();
     // Smoothing 1.5 s: without a reset, one update of a low tone cannot pull a long-held "high" below "low".
     let rate = 48_000;
     let high = tone(rate, 3.0, 3500.0, 0.5);
@@ -164,7 +171,7 @@ fn a_transport_restart_clears_the_history() {
             }
         }
         host.process_paced(&[low.clone(), low.clone()], 512, f64::from(rate), 8.0);
-        host.drain_readouts(30, 500);
+        host.drain_readouts(100, 1500);
         host.last_cc(CC_CLASS)
     };
     assert_eq!(run(Restart::None), Some(2), "without a restart the smoothed readout still says high");
@@ -179,6 +186,7 @@ fn thread_count() -> usize {
 
 #[test]
 fn several_instances_run_side_by_side() {
+    let _serial = earmark_e2e::exclusive();
     let rate = 48_000;
     let mut hosts: Vec<PluginHost> = (0..3).map(|_| PluginHost::new(f64::from(rate), 512, 2)).collect();
     let low = tone(rate, 1.5, 110.0, 0.5);
@@ -188,13 +196,14 @@ fn several_instances_run_side_by_side() {
         host.process(&[signal.clone(), signal.clone()], 512);
     }
     for (i, host) in hosts.iter_mut().enumerate() {
-        host.drain_readouts(30, 500);
+        host.drain_readouts(100, 1500);
         assert_eq!(host.last_cc(CC_CLASS), Some(if i % 2 == 0 { 0 } else { 2 }), "instance {i}");
     }
 }
 
 #[test]
 fn workers_stop_with_their_instances() {
+    let _serial = earmark_e2e::exclusive();
     if std::env::var_os("EARMARK_CHILD").is_some() {
         return;
     }
@@ -205,6 +214,7 @@ fn workers_stop_with_their_instances() {
 
 #[test]
 fn child_thread_count() {
+    let _serial = earmark_e2e::exclusive();
     if std::env::var_os("EARMARK_CHILD").is_none() {
         return;
     }
@@ -236,6 +246,7 @@ fn run_child(test: &str, env: &[(&str, &str)]) -> (bool, String) {
 /// The workload the allocation tests run in a child: every rate, block sizes, parameter changes, resets.
 #[test]
 fn child_workload() {
+    let _serial = earmark_e2e::exclusive();
     if std::env::var_os("EARMARK_CHILD").is_none() {
         return; // only meaningful in the child processes started below
     }
@@ -251,6 +262,7 @@ fn child_workload() {
 
 #[test]
 fn process_never_allocates_and_the_guard_is_armed() {
+    let _serial = earmark_e2e::exclusive();
     if std::env::var_os("EARMARK_CHILD").is_some() {
         return;
     }

@@ -29,6 +29,7 @@ fn signal() -> Vec<f32> {
 
 #[test]
 fn host_and_analyze_agree_on_the_final_readout() {
+    let _serial = earmark_e2e::exclusive();
     let x = signal();
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("clip.wav");
