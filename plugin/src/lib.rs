@@ -159,7 +159,8 @@ impl Plugin for Earmark {
         // Stop the previous worker (a sample-rate change re-activates) before starting the new one.
         self.active = None;
         let settings = self.engine_settings();
-        let models = settings.models_dir.clone().or_else(default_models_dir).unwrap_or_default();
+        // The worker loads the user's folder when one is set, else (also after the user clears it) this one.
+        let models = default_models_dir().unwrap_or_default();
         let host_rate = buffer_config.sample_rate.round() as u32;
         match spawn(models, host_rate, settings, self.live.clone(), QUEUE_SECONDS, 2) {
             Ok(Spawned { input, handle, mut readers }) => {

@@ -234,3 +234,27 @@ fn automated_settings_apply_without_reloading() {
     assert!(new_updates >= 2 * first.models[0].updates - 1, "{} then {new_updates}", first.models[0].updates);
     assert_eq!(timeless(&second.models), timeless(&other.models));
 }
+
+#[test]
+fn the_models_folder_setting_switches_and_clearing_it_returns_to_the_default() {
+    let rate = 16_000;
+    let custom = EngineSettings { models_dir: Some(two_stage_dir()), ..settings() };
+    let live = std::sync::Arc::new(LiveSettings::new(&custom));
+    let Spawned { mut input, mut handle, mut readers } =
+        spawn(band_energy_dir(), rate, custom.clone(), live, 10.0, 1).unwrap();
+    let x = signal(rate, 1.0);
+    input.push(&[x.as_slice()]);
+    let first = wait_for(&mut readers[0], 1.0);
+    assert_eq!(first.models[0].name, "band-energy-two-stage", "the user's folder wins over the default");
+    handle.send(earmark_core::engine::worker::Command::Settings(EngineSettings { models_dir: None, ..custom }));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let name = loop {
+        let snapshot = readers[0].read().clone();
+        if snapshot.models.first().is_some_and(|m| m.name == "band-energy") || Instant::now() > deadline {
+            break snapshot.models.first().map(|m| m.name.clone());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    handle.stop();
+    assert_eq!(name.as_deref(), Some("band-energy"), "clearing the folder returns to the default models");
+}

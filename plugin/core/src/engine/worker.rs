@@ -74,9 +74,10 @@ pub struct Spawned {
 }
 
 /// Starts a worker for audio at `host_rate`, with a queue of `queue_seconds` of audio and `readers` snapshot
-/// readers. `live` carries automatable settings; `settings` the rest.
+/// readers. `live` carries automatable settings; `settings` the rest. Models come from `settings.models_dir`,
+/// or from `default_models` while that is `None` (also after a later settings command clears it).
 pub fn spawn(
-    models_dir: PathBuf,
+    default_models: PathBuf,
     host_rate: u32,
     settings: EngineSettings,
     live: Arc<LiveSettings>,
@@ -91,7 +92,7 @@ pub fn spawn(
     let stop = Arc::new(AtomicBool::new(false));
     let thread = std::thread::Builder::new().name("earmark-worker".into()).spawn({
         let stop = stop.clone();
-        move || run(models_dir, host_rate, settings, live, queue, publishers, receiver, stop)
+        move || run(default_models, host_rate, settings, live, queue, publishers, receiver, stop)
     })?;
     Ok(Spawned { input, handle: WorkerHandle { stop, thread: Some(thread), commands }, readers })
 }
@@ -104,7 +105,7 @@ fn publish(publishers: &mut [Input<Snapshot>], snapshot: &Snapshot) {
 
 #[allow(clippy::too_many_arguments, reason = "the thread's whole world, moved in once")]
 fn run(
-    models_dir: PathBuf,
+    default_models: PathBuf,
     host_rate: u32,
     mut settings: EngineSettings,
     live: Arc<LiveSettings>,
@@ -114,7 +115,7 @@ fn run(
     stop: Arc<AtomicBool>,
 ) {
     settings = live.apply_to(&settings);
-    let mut engine = Engine::load(&models_dir, host_rate, &settings);
+    let mut engine = Engine::load(settings.models_dir.as_ref().unwrap_or(&default_models), host_rate, &settings);
     publish(&mut publishers, &engine.snapshot());
     debug_assert!(RESET_MARKER.is_nan(), "the split below relies on the marker being NaN");
     let mut buffer = vec![0.0f32; STEP];
@@ -127,7 +128,8 @@ fn run(
         for command in commands.try_iter() {
             match command {
                 Command::Settings(settings) => {
-                    engine = Engine::load(settings.models_dir.as_ref().unwrap_or(&models_dir), host_rate, &settings);
+                    engine =
+                        Engine::load(settings.models_dir.as_ref().unwrap_or(&default_models), host_rate, &settings);
                     dirty = true;
                     updated = true;
                 }
