@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use earmark_core::audio::find_audio_files;
 use earmark_core::frontend::FrontendConfig;
 use earmark_training::feature_cache::FeatureCache;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -37,7 +38,7 @@ fn main() -> Result<()> {
             let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
             let config = FrontendConfig::from_json(&text)?;
             let mut cache = FeatureCache::open(&cache, &config)?;
-            let files = audio_files(&inputs)?;
+            let files = find_audio_files(&inputs)?;
             let bar = ProgressBar::new(files.len() as u64)
                 .with_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").expect("static template"));
             let mut failed = 0;
@@ -54,26 +55,4 @@ fn main() -> Result<()> {
             Ok(())
         }
     }
-}
-
-fn audio_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut stack: Vec<PathBuf> = inputs.to_vec();
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            for entry in std::fs::read_dir(&path).with_context(|| format!("listing {}", path.display()))? {
-                stack.push(entry?.path());
-            }
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| ["wav", "flac", "mp3", "ogg"].contains(&e.to_ascii_lowercase().as_str()))
-        {
-            files.push(path);
-        } else if inputs.contains(&path) {
-            anyhow::bail!("{} is neither a folder nor a wav/flac/mp3/ogg file", path.display());
-        }
-    }
-    files.sort();
-    Ok(files)
 }

@@ -46,6 +46,14 @@ pub enum AudioError {
         /// What failed.
         reason: String,
     },
+    /// A file or folder named on the command line does not exist, or a folder cannot be listed.
+    #[error("{}: {reason}", path.display())]
+    Input {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Resampling was impossible (a zero or absurd rate).
     #[error("cannot resample from {from} Hz to {to} Hz: {reason}")]
     Resample {
@@ -90,6 +98,42 @@ impl DecodedAudio {
         let scale = 1.0 / self.channels as f32;
         self.samples.chunks_exact(self.channels).map(|frame| frame.iter().sum::<f32>() * scale).collect()
     }
+}
+
+/// File extensions searched for inside folders.
+pub const AUDIO_EXTENSIONS: [&str; 4] = ["wav", "flac", "mp3", "ogg"];
+
+/// The audio files among `inputs`, sorted: files are taken as given (the decoder judges them), folders are
+/// searched recursively for [`AUDIO_EXTENSIONS`]. A path that does not exist is an error.
+pub fn find_audio_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AudioError> {
+    let is_audio = |p: &Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    };
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut stack = vec![input.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir)
+                    .map_err(|e| AudioError::Input { path: dir.clone(), reason: format!("cannot list: {e}") })?;
+                for path in entries.flatten().map(|entry| entry.path()) {
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if is_audio(&path) {
+                        files.push(path);
+                    }
+                }
+            }
+        } else if input.exists() {
+            files.push(input.clone());
+        } else {
+            return Err(AudioError::Input { path: input.clone(), reason: "does not exist".into() });
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Decodes the first audio track of `path`.
@@ -207,4 +251,25 @@ pub fn load_mono(path: &Path, sample_rate: u32) -> Result<MonoAudio, AudioError>
         source_channels: decoded.channels,
         skipped_packets: decoded.skipped_packets,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_are_searched_for_audio_and_missing_paths_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        for name in ["b.WAV", "sub/a.flac", "notes.txt", "sub/c.ogg"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        let named = dir.path().join("notes.txt");
+        let files = find_audio_files(&[dir.path().to_path_buf(), named.clone()]).unwrap();
+        let expected =
+            [dir.path().join("b.WAV"), named.clone(), dir.path().join("sub/a.flac"), dir.path().join("sub/c.ogg")];
+        assert_eq!(files, expected, "folder members by extension, named files as given, sorted");
+        let err = find_audio_files(&[dir.path().join("nowhere.wav")]).unwrap_err();
+        assert!(err.to_string().contains("nowhere.wav: does not exist"), "{err}");
+    }
 }

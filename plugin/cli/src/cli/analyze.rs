@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use earmark_core::audio::decode_file;
+use earmark_core::audio::{decode_file, find_audio_files};
 use earmark_core::engine::offline::analyze;
 use earmark_core::engine::{Engine, EngineSettings};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -59,7 +59,7 @@ pub struct Options {
 }
 
 pub fn run(options: Options) -> Result<()> {
-    let files = audio_files(&options.inputs)?;
+    let files = find_audio_files(&options.inputs)?;
     if files.is_empty() {
         bail!("no audio files (wav, flac, mp3, ogg) in {:?}", options.inputs);
     }
@@ -168,35 +168,4 @@ fn csv(reports: &[FileReport]) -> String {
         }
     }
     out
-}
-
-/// Audio files among `inputs`, folders searched recursively, sorted.
-pub fn audio_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let is_audio = |p: &Path| {
-        p.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| ["wav", "flac", "mp3", "ogg"].contains(&e.to_ascii_lowercase().as_str()))
-    };
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut stack = vec![input.clone()];
-            while let Some(dir) = stack.pop() {
-                for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
-                    let path = entry?.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if is_audio(&path) {
-                        files.push(path);
-                    }
-                }
-            }
-        } else if input.exists() {
-            files.push(input.clone());
-        } else {
-            bail!("{} does not exist", input.display());
-        }
-    }
-    files.sort();
-    Ok(files)
 }

@@ -101,6 +101,13 @@ impl SegmentStage {
         }
     }
 
+    /// Tops the frame ring up with silence (short files, warm-up).
+    fn fill_with_silence(&mut self) {
+        while !self.ring.is_full() {
+            self.ring.push(&self.silence);
+        }
+    }
+
     fn run(&mut self) {
         let started = Instant::now();
         let scores = match self.infer() {
@@ -256,10 +263,7 @@ impl ModelPipeline {
         }
         frontend.finish(|frame| stage.on_frame(frame, &mut on_update));
         if stage.readout.updates == 0 && !stage.ring.is_empty() {
-            let SegmentStage { ring, silence, .. } = stage;
-            while !ring.is_full() {
-                ring.push(silence);
-            }
+            stage.fill_with_silence();
             stage.run();
             on_update(&stage.readout);
         }
@@ -268,10 +272,7 @@ impl ModelPipeline {
     /// Runs every graph once on silence, so the first real inference does not pay ONNX Runtime's first-run costs
     /// (and a broken graph shows up at load time, not mid-song).
     pub fn warm_up(&mut self) {
-        let SegmentStage { ring, silence, .. } = &mut self.stage;
-        while !ring.is_full() {
-            ring.push(silence);
-        }
+        self.stage.fill_with_silence();
         self.stage.run();
         let error = self.stage.readout.error.take();
         self.stage.reset();
