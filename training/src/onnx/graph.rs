@@ -47,6 +47,9 @@ pub enum ExportError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A layer uses a feature the exporter does not write (rather than writing something that computes otherwise).
+    #[error("cannot export {0}")]
+    Unsupported(String),
     /// An initializer's data does not fill its shape.
     #[error("initializer `{name}` has {len} values for shape {dims:?}")]
     ShapeMismatch {
@@ -126,6 +129,12 @@ impl GraphBuilder {
             raw_data: Some(data.iter().flat_map(|v| v.to_le_bytes()).collect()),
         });
         name.to_string()
+    }
+
+    /// A number not used before in this graph, for naming helper constants.
+    pub fn fresh_id(&mut self) -> usize {
+        self.counter += 1;
+        self.counter
     }
 
     /// Adds an operator with one output; returns the output's (generated) value name.

@@ -3,5 +3,6 @@
 //! writes ONNX itself: prost message structs ([`proto`]) and a graph builder ([`graph`]); the per-layer emitters
 //! for the trained architectures build on it.
 
+pub mod emit;
 pub mod graph;
 pub mod proto;

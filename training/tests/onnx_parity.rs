@@ -1,0 +1,273 @@
+//! Every architecture the exporter writes computes in ONNX Runtime (through the plugin's own wrapper) what it
+//! computes in burn: the same random input, max abs diff ≤ 1e-4, at batch 1 and batch 3, with the batch axis
+//! (and a sequence head's sequence axis) dynamic. Needs ONNX Runtime: `cargo xtask ort` (`cargo xtask test` does it).
+
+use burn::module::{Param, RunningState};
+use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
+use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
+use burn::nn::pool::{AvgPool1dConfig, AvgPool2dConfig, MaxPool1dConfig, MaxPool2dConfig};
+use burn::nn::{
+    BatchNormConfig, BiGruConfig, BiLstmConfig, GruConfig, LinearConfig, LstmConfig, PaddingConfig1d,
+    PaddingConfig2d,
+};
+use burn::tensor::{Device, Distribution, Tensor};
+use earmark_core::runtime::{OnnxSession, Runtime, SessionOptions};
+use earmark_training::emotion::model::{AutoencoderConfig, HeadConfig};
+use earmark_training::onnx::emit::{self, values};
+use earmark_training::onnx::graph::{Dim, GraphBuilder, save};
+use earmark_training::onnx::proto::ModelProto;
+use ndarray::{ArrayD, IxDyn};
+
+const TOLERANCE: f32 = 1e-4;
+
+fn device(seed: u64) -> Device {
+    let device = Device::default();
+    device.seed(seed);
+    device
+}
+
+fn random<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), device)
+}
+
+fn session(model: &ModelProto, dir: &tempfile::TempDir, name: &str) -> OnnxSession {
+    let path = dir.path().join(format!("{name}.onnx"));
+    save(model, &path).unwrap();
+    let runtime = Runtime::global().unwrap_or_else(|e| panic!("{e}"));
+    OnnxSession::load(runtime, &path, SessionOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn array<const D: usize>(t: Tensor<D>) -> ArrayD<f32> {
+    let shape = t.dims().to_vec();
+    ArrayD::from_shape_vec(IxDyn(&shape), values(t)).unwrap()
+}
+
+/// Runs `inputs` through the ONNX graph and compares output `k` with `expected[k]`.
+fn assert_parity(session: &mut OnnxSession, what: &str, inputs: &[ArrayD<f32>], expected: &[ArrayD<f32>]) {
+    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
+    let outputs = session.run(&views).unwrap_or_else(|e| panic!("{what}: {e}"));
+    for (k, (got, want)) in outputs.iter().zip(expected).enumerate() {
+        assert_eq!(got.shape(), want.shape(), "{what}: output {k} shape");
+        let diff = got.iter().zip(want.iter()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(diff <= TOLERANCE, "{what}: output {k} max abs diff {diff}");
+    }
+}
+
+#[test]
+fn emotion_encoder_matches_onnx_runtime() {
+    let device = device(1);
+    let config = AutoencoderConfig { frames: 24, mels: 16, filters: vec![6, 4, 3] };
+    let encoder = config.init_encoder(&device);
+    let model = encoder.to_onnx("parity test").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = session(&model, &dir, "encoder");
+    assert_eq!(session.outputs()[0].dims, [None, Some(config.embedding_shape().1 as u64)]);
+    for batch in [1, 3] {
+        let x = random([batch, 1, 24, 16], &device);
+        let y = encoder.forward(x.clone());
+        assert_parity(&mut session, &format!("encoder batch {batch}"), &[array(x)], &[array(y)]);
+    }
+}
+
+#[test]
+fn emotion_head_matches_onnx_runtime_with_dynamic_batch_and_sequence() {
+    let device = device(2);
+    let head = HeadConfig { features: 12, hidden: 5, dropout: 0.5 }.init(&device);
+    let model = head.to_onnx(12, "parity test").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = session(&model, &dir, "head");
+    assert_eq!(session.inputs()[0].dims, [None, None, Some(12)]);
+    for (batch, sequence) in [(1, 4), (3, 4), (3, 7), (1, 1)] {
+        let x = random([batch, sequence, 12], &device);
+        let y = head.probabilities(x.clone());
+        assert_parity(&mut session, &format!("head {batch}×{sequence}"), &[array(x)], &[array(y)]);
+    }
+}
+
+#[test]
+fn decoder_upsampling_matches_onnx_runtime() {
+    // The decoder is never shipped, but its Resize is an emitter: check it through the whole autoencoder.
+    let device = device(3);
+    let config = AutoencoderConfig { frames: 8, mels: 8, filters: vec![3, 2] };
+    let ae = config.init(&device);
+    let mut g = GraphBuilder::new("decoder");
+    let x = g.input("code", &[Dim::Dynamic("batch"), Dim::Fixed(2), Dim::Fixed(2), Dim::Fixed(2)]);
+    let mut x = x;
+    let mut hw = [2, 2];
+    for (i, conv) in ae.decoder.convs.iter().enumerate() {
+        let (y, out) = emit::conv2d(&mut g, &format!("dec{i}"), &x, conv, hw).unwrap();
+        let y = emit::relu(&mut g, &y);
+        x = emit::resize_nearest(&mut g, &y, &[1.0, 1.0, 2.0, 2.0]).unwrap();
+        hw = [out[0] * 2, out[1] * 2];
+    }
+    let (y, _) = emit::conv2d(&mut g, "out", &x, &ae.decoder.output, hw).unwrap();
+    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(8), Dim::Fixed(8)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = session(&g.finish("parity test"), &dir, "decoder");
+    for batch in [1, 3] {
+        let code = random([batch, 2, 2, 2], &device);
+        let y = ae.decoder.forward(code.clone());
+        assert_parity(&mut session, &format!("decoder batch {batch}"), &[array(code)], &[array(y)]);
+    }
+}
+
+#[test]
+fn conv1d_batchnorm_pools_reductions_and_gemm_match_onnx_runtime() {
+    let device = device(4);
+    let conv = Conv1dConfig::new(3, 4, 5).with_padding(PaddingConfig1d::Same).with_dilation(1).init(&device);
+    let strided = Conv1dConfig::new(4, 4, 3).with_stride(2).with_groups(2).with_padding(PaddingConfig1d::Same).init(&device);
+    let mut bn = BatchNormConfig::new(4).init(&device);
+    bn.gamma = Param::from_tensor(random([4], &device));
+    bn.beta = Param::from_tensor(random([4], &device));
+    bn.running_mean = RunningState::new(random([4], &device));
+    bn.running_var = RunningState::new(random([4], &device).abs().add_scalar(0.5));
+    let max = MaxPool1dConfig::new(2).with_stride(2).init();
+    let avg = AvgPool1dConfig::new(3).with_stride(1).with_padding(PaddingConfig1d::Explicit(1, 1)).init();
+    let dense = LinearConfig::new(8, 3).init(&device);
+
+    let forward = |x: Tensor<3>| {
+        let h = conv.forward(x);
+        let h = burn::tensor::activation::relu(bn.forward(h));
+        let h = strided.forward(h);
+        let h = max.forward(h);
+        let a = avg.forward(h.clone());
+        let peak = h.clone().max_dim(2).squeeze_dim::<2>(2);
+        let mean = a.mean_dim(2).squeeze_dim::<2>(2);
+        let pooled = Tensor::cat(vec![peak, mean], 1);
+        burn::tensor::activation::sigmoid(dense.forward(pooled))
+    };
+
+    let len = 21;
+    let mut g = GraphBuilder::new("zoo1d");
+    let x = g.input("x", &[Dim::Dynamic("batch"), Dim::Fixed(3), Dim::Fixed(len as i64)]);
+    let (h, l) = emit::conv1d(&mut g, "conv", &x, &conv, len).unwrap();
+    let h = emit::batch_norm(&mut g, "bn", &h, &bn).unwrap();
+    let h = emit::relu(&mut g, &h);
+    let (h, l) = emit::conv1d(&mut g, "strided", &h, &strided, l).unwrap();
+    let (h, l) = emit::max_pool1d(&mut g, &h, &max, l);
+    let (a, _) = emit::avg_pool1d(&mut g, &h, &avg, l);
+    let peak = emit::reduce_max(&mut g, &h, &[2], false);
+    let mean = emit::reduce_mean(&mut g, &a, &[2], false);
+    let pooled = emit::concat(&mut g, &[&peak, &mean], 1);
+    let logits = emit::linear(&mut g, "dense", &pooled, &dense, 2).unwrap();
+    let y = emit::sigmoid(&mut g, &logits);
+    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(3)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = session(&g.finish("parity test"), &dir, "zoo1d");
+    for batch in [1, 3] {
+        let x = random([batch, 3, len], &device);
+        let y = forward(x.clone());
+        assert_parity(&mut session, &format!("zoo1d batch {batch}"), &[array(x)], &[array(y)]);
+    }
+}
+
+#[test]
+fn strided_dilated_grouped_conv2d_and_pools_match_onnx_runtime() {
+    let device = device(5);
+    // Odd sizes and stride 2 make burn's asymmetric "same" padding matter.
+    let a = Conv2dConfig::new([2, 4], [3, 5]).with_stride([2, 2]).with_padding(PaddingConfig2d::Same).init(&device);
+    let b = Conv2dConfig::new([4, 4], [3, 3])
+        .with_dilation([2, 2])
+        .with_groups(2)
+        .with_padding(PaddingConfig2d::Explicit(2, 2, 2, 2))
+        .init(&device);
+    let c = Conv2dConfig::new([4, 6], [1, 3]).with_padding(PaddingConfig2d::Same).init(&device);
+    let max = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init();
+    let avg = AvgPool2dConfig::new([3, 3])
+        .with_strides([1, 1])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_count_include_pad(false)
+        .init();
+    let up = Interpolate2dConfig::new().with_scale_factor(Some([2.0, 2.0])).with_mode(InterpolateMode::Nearest).init();
+    let hw = [13, 11];
+    let forward = |x: Tensor<4>| {
+        let h = a.forward(x);
+        let h = b.forward(h);
+        let h = c.forward(h);
+        let m = max.forward(h.clone());
+        let s = avg.forward(m.clone());
+        let u = up.forward(s.clone() * m.clone() + s);
+        // Transpose to [batch, w, h, c] then flatten: exercises Transpose and Reshape.
+        u.permute([0, 3, 2, 1]).flatten::<2>(1, 3)
+    };
+
+    let mut g = GraphBuilder::new("zoo2d");
+    let x = g.input("x", &[Dim::Dynamic("batch"), Dim::Fixed(2), Dim::Fixed(hw[0] as i64), Dim::Fixed(hw[1] as i64)]);
+    let (h, s) = emit::conv2d(&mut g, "a", &x, &a, hw).unwrap();
+    let (h, s) = emit::conv2d(&mut g, "b", &h, &b, s).unwrap();
+    let (h, s) = emit::conv2d(&mut g, "c", &h, &c, s).unwrap();
+    let (m, s) = emit::max_pool2d(&mut g, &h, &max, s);
+    let (avg_out, _) = emit::avg_pool2d(&mut g, &m, &avg, s);
+    let prod = emit::mul(&mut g, &avg_out, &m);
+    let sum = emit::add(&mut g, &prod, &avg_out);
+    let u = emit::resize_nearest(&mut g, &sum, &[1.0, 1.0, 2.0, 2.0]).unwrap();
+    let t = emit::transpose(&mut g, &u, &[0, 3, 2, 1]);
+    let y = emit::reshape(&mut g, &t, &[0, -1]);
+    let features = (2 * s[0]) * (2 * s[1]) * 6;
+    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(features as i64)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = session(&g.finish("parity test"), &dir, "zoo2d");
+    for batch in [1, 3] {
+        let x = random([batch, 2, hw[0], hw[1]], &device);
+        let y = forward(x.clone());
+        assert_eq!(y.dims()[1], features, "the emitters' shape bookkeeping agrees with burn");
+        assert_parity(&mut session, &format!("zoo2d batch {batch}"), &[array(x)], &[array(y)]);
+    }
+}
+
+#[test]
+fn lstm_and_gru_in_every_direction_match_onnx_runtime() {
+    let device = device(6);
+    let (features, hidden) = (5, 4);
+    let forward_lstm = LstmConfig::new(features, hidden, true).init(&device);
+    let reverse_lstm = LstmConfig::new(features, hidden, true).with_reverse(true).init(&device);
+    let bilstm = BiLstmConfig::new(features, hidden, false).init(&device);
+    let gru_after = GruConfig::new(features, hidden, true).init(&device);
+    let gru_before = GruConfig::new(features, hidden, true).with_reset_after(false).init(&device);
+    let bigru = BiGruConfig::new(features, hidden, true).init(&device);
+
+    let mut g = GraphBuilder::new("recurrent");
+    let x = g.input("x", &[Dim::Dynamic("batch"), Dim::Dynamic("sequence"), Dim::Fixed(features as i64)]);
+    let outs = [
+        emit::lstm(&mut g, "lstm", &x, &forward_lstm).unwrap(),
+        emit::lstm(&mut g, "lstm_rev", &x, &reverse_lstm).unwrap(),
+        emit::bilstm(&mut g, "bilstm", &x, &bilstm).unwrap(),
+        emit::gru(&mut g, "gru_after", &x, &gru_after).unwrap(),
+        emit::gru(&mut g, "gru_before", &x, &gru_before).unwrap(),
+        emit::bigru(&mut g, "bigru", &x, &bigru).unwrap(),
+    ];
+    let widths = [hidden, hidden, 2 * hidden, hidden, hidden, 2 * hidden];
+    for (i, (out, width)) in outs.iter().zip(widths).enumerate() {
+        let seq = emit::named(&mut g, &out.sequence, &format!("seq{i}"));
+        g.output(&seq, &[Dim::Dynamic("batch"), Dim::Dynamic("sequence"), Dim::Fixed(width as i64)]);
+        let last = emit::named(&mut g, &out.last, &format!("last{i}"));
+        g.output(&last, &[Dim::Dynamic("batch"), Dim::Fixed(width as i64)]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = session(&g.finish("parity test"), &dir, "recurrent");
+    for (batch, sequence) in [(1, 6), (3, 6), (3, 2)] {
+        let x = random([batch, sequence, features], &device);
+        let (seq_f, state_f) = forward_lstm.forward(x.clone(), None);
+        let (seq_r, state_r) = reverse_lstm.forward(x.clone(), None);
+        let (seq_bi, state_bi) = bilstm.forward(x.clone(), None);
+        let seq_ga = gru_after.forward(x.clone(), None);
+        let seq_gb = gru_before.forward(x.clone(), None);
+        let (seq_bg, state_bg) = bigru.forward(x.clone(), None);
+        let last_of = |seq: &Tensor<3>| seq.clone().narrow(1, sequence - 1, 1).squeeze_dim::<2>(1);
+        let expected = vec![
+            array(seq_f),
+            array(state_f.hidden),
+            array(seq_r),
+            array(state_r.hidden),
+            array(seq_bi),
+            array(state_bi.hidden.swap_dims(0, 1).flatten::<2>(1, 2)),
+            array(seq_ga.clone()),
+            array(last_of(&seq_ga)),
+            array(seq_gb.clone()),
+            array(last_of(&seq_gb)),
+            array(seq_bg),
+            array(state_bg.swap_dims(0, 1).flatten::<2>(1, 2)),
+        ];
+        assert_parity(&mut session, &format!("recurrent {batch}×{sequence}"), &[array(x)], &expected);
+    }
+}
