@@ -5,3 +5,4 @@ pub mod data;
 pub mod emotion;
 pub mod feature_cache;
 pub mod onnx;
+pub mod synth;

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use earmark_core::audio::find_audio_files;
 use earmark_core::frontend::FrontendConfig;
 use earmark_training::feature_cache::FeatureCache;
+use earmark_training::synth::cli::SynthArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Train Earmark's models and export them to ONNX.
@@ -30,10 +31,13 @@ enum Command {
         #[arg(long, default_value = "target/feature-cache")]
         cache: PathBuf,
     },
+    /// Render labelled music with a General MIDI SoundFont: emotion, style or instrument clips + a CSV manifest.
+    Synth(SynthArgs),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Synth(args) => earmark_training::synth::cli::run(&args),
         Command::Features { inputs, config, cache } => {
             let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
             let config = FrontendConfig::from_json(&text)?;

@@ -4,7 +4,10 @@
 //!   into `target/earmark-ort/1.31.1/{cpu,gpu}/`.
 //! - `cargo xtask pyenv`: a Python virtual environment in `target/pyenv` with the reference packages
 //!   (librosa, onnx, onnxruntime) that regenerate fixtures and feed benchmarks.
-//! - `cargo xtask test [cargo test args…]`: `ort`, builds the plugin and `earmark`, then `cargo test --workspace`.
+//! - `cargo xtask soundfont`: fetch the General MIDI SoundFont TimGM6mb (from the `pretty_midi` wheel on PyPI, SHA-256
+//!   checked) into `target/earmark-soundfont/`, for the training crate's procedural music generator.
+//! - `cargo xtask test [cargo test args…]`: `ort` and `soundfont`, builds the plugin and `earmark`, then
+//!   `cargo test --workspace`.
 //! - `cargo xtask demo [earmark demo args…]`: `ort`, then the offline demo on the shipped models.
 //! - `cargo xtask bundle …`: nice-plug's bundler (CLAP/VST3), then ONNX Runtime and the models beside the plugin
 //!   binary in each bundle, where the plugin looks for them.
@@ -12,6 +15,7 @@
 mod bundle;
 mod ort;
 mod pyenv;
+mod soundfont;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,8 +37,14 @@ fn main() -> Result<()> {
             println!("Python reference environment ready: {}", python.display());
             Ok(())
         }
+        Some("soundfont") => {
+            let path = soundfont::provision(&root)?;
+            println!("SoundFont ready: {}", path.display());
+            Ok(())
+        }
         Some("test") => {
             ort::provision(&root, ort::Flavour::Cpu)?;
+            soundfont::provision(&root)?;
             // `cargo test` links the plugin as an rlib and never rebuilds its cdylib, nor other packages'
             // binaries: build the plugin library and the `earmark` binary the end-to-end tests host and run.
             cargo(&root, &["build", "-p", "earmark", "-p", "earmark-cli"], &[])?;
@@ -61,7 +71,8 @@ fn main() -> Result<()> {
                  commands:\n  \
                  ort [--gpu]        download ONNX Runtime {} from PyPI into target/earmark-ort/\n  \
                  pyenv              create target/pyenv with librosa, onnx and onnxruntime (reference tools)\n  \
-                 test [ARGS…]       provision ONNX Runtime, then `cargo test --workspace ARGS…`\n  \
+                 soundfont          download the General MIDI SoundFont into target/earmark-soundfont/\n  \
+                 test [ARGS…]       provision ONNX Runtime and the SoundFont, then `cargo test --workspace ARGS…`\n  \
                  demo [ARGS…]       provision ONNX Runtime, then `earmark demo ARGS…` on the shipped models\n  \
                  bundle NAME [--release]  build CLAP/VST3 bundles into target/bundled/",
                 ort::VERSION

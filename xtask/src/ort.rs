@@ -77,16 +77,10 @@ pub fn provision(root: &Path, flavour: Flavour) -> Result<PathBuf> {
             downloads.display()
         );
     }
-    let mut archive = zip::ZipArchive::new(fs::File::open(&wheel_path)?).context("opening the wheel")?;
     for member in wheel.members {
-        let name = format!("onnxruntime/capi/{member}");
-        let mut entry = archive.by_name(&name).with_context(|| format!("{name} is not in {}", wheel.file))?;
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut bytes)?;
+        let bytes = read_zip_member(&wheel_path, &format!("onnxruntime/capi/{member}"))?;
         // Write then rename: an interrupted unpack never leaves a truncated library that looks provisioned.
-        let tmp = dir.join(format!(".{member}.partial"));
-        fs::write(&tmp, &bytes)?;
-        fs::rename(&tmp, dir.join(member))?;
+        write_atomically(&dir.join(member), &bytes)?;
     }
     fs::remove_file(&wheel_path).ok();
     eprintln!("unpacked {} from {} ({})", LIBRARY, wheel.file, dir.display());
@@ -95,33 +89,74 @@ pub fn provision(root: &Path, flavour: Flavour) -> Result<PathBuf> {
 
 /// `pip download` of the exact wheel (pip is on every machine that has Python, and speaks to PyPI's mirror setup).
 fn download(wheel: &Wheel, into: &Path) -> Result<()> {
-    fs::create_dir_all(into)?;
     eprintln!("downloading {}=={VERSION} from PyPI…", wheel.package);
+    let requirement = format!("{}=={VERSION}", wheel.package);
+    let platform = [
+        "--only-binary=:all:",
+        "--python-version",
+        "3.12",
+        "--implementation",
+        "cp",
+        "--platform",
+        "manylinux_2_28_x86_64",
+    ];
+    pip_download(&requirement, &platform, wheel.file, into)
+}
+
+/// `pip download --no-deps` of one exact `requirement` whose wheel is named `file`, into `into`; `extra` are
+/// pip options placed before `-d` (platform selection). Tries `python3`, then `python`.
+pub(crate) fn pip_download(requirement: &str, extra: &[&str], file: &str, into: &Path) -> Result<()> {
+    fs::create_dir_all(into)?;
     let mut last_error = String::new();
     for python in ["python3", "python"] {
         let output = Command::new(python)
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.12"])
-            .args(["--implementation", "cp", "--platform", "manylinux_2_28_x86_64", "--disable-pip-version-check"])
+            .args(["-m", "pip", "download", "--no-deps"])
+            .args(extra)
+            .arg("--disable-pip-version-check")
             .arg("-d")
             .arg(into)
-            .arg(format!("{}=={VERSION}", wheel.package))
+            .arg(requirement)
             .output();
         match output {
-            Ok(out) if out.status.success() && into.join(wheel.file).is_file() => return Ok(()),
+            Ok(out) if out.status.success() && into.join(file).is_file() => return Ok(()),
             Ok(out) => last_error = String::from_utf8_lossy(&out.stderr).into_owned(),
             Err(e) => last_error = format!("{python}: {e}"),
         }
     }
     bail!(
-        "could not download {} {VERSION} with pip: {last_error}\n\
-         Install Python 3 with pip, or place {} in {} yourself.",
-        wheel.package,
-        wheel.file,
+        "could not download {requirement} with pip: {last_error}\n\
+         Install Python 3 with pip, or place {file} in {} yourself.",
         into.display()
     )
 }
 
-fn sha256_file(path: &Path) -> Result<String> {
+/// Reads one member of a zip archive (a wheel) into memory.
+pub(crate) fn read_zip_member(archive: &Path, member: &str) -> Result<Vec<u8>> {
+    let file = fs::File::open(archive).with_context(|| format!("opening {}", archive.display()))?;
+    let mut zip = zip::ZipArchive::new(file).with_context(|| format!("opening {} as a zip", archive.display()))?;
+    let mut entry = zip.by_name(member).with_context(|| format!("{member} is not in {}", archive.display()))?;
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Writes `bytes` to `path` through a hidden temporary file in the same folder and a rename, so an interrupted
+/// write never leaves a truncated file that looks provisioned.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().context("a file path has a parent")?;
+    let name = path.file_name().context("a file path has a name")?.to_string_lossy();
+    let tmp = dir.join(format!(".{name}.partial"));
+    fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+    Ok(sha256_bytes(&bytes))
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub(crate) fn sha256_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,0 +1,212 @@
+//! Real recorded notes (e.g. the Philharmonia Orchestra samples) mixed into instrument clips, so instrument
+//! models also hear acoustic instruments rather than only one SoundFont's rendition of them.
+//!
+//! A sample folder holds one sub-folder per instrument; the folder name maps to a fine tag
+//! ([`super::gm::tag_for_folder`]). When a file name carries a pitch token (`violin_As3_025_forte_…`: `As3` =
+//! A♯3), notes are chosen by nearest pitch, so a recorded melody follows the clip's key. Decoded notes (resampled
+//! to the generator's rate, leading silence trimmed, at most [`MAX_NOTE_SECONDS`], peak-normalised) are cached
+//! in memory up to [`CACHE_BYTES`]; past that they are decoded again when used. Caching never changes a result.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use earmark_core::audio::{find_audio_files, load_mono};
+
+use super::SynthError;
+use super::gm;
+
+/// Longest part of a recorded note that is kept.
+pub const MAX_NOTE_SECONDS: f32 = 4.0;
+/// Memory the note cache may use.
+pub const CACHE_BYTES: usize = 512 << 20;
+
+/// One recorded note placed in a clip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleNote {
+    /// Fine tag of the instrument.
+    pub tag: &'static str,
+    /// The audio file.
+    pub file: PathBuf,
+    /// Onset in seconds.
+    pub start: f64,
+    /// How long it may sound before a short fade-out, seconds.
+    pub duration: f64,
+    /// Linear gain applied to the peak-normalised note.
+    pub gain: f32,
+}
+
+/// A recorded file and its pitch if the name gives one.
+#[derive(Debug, Clone)]
+pub(crate) struct SampleFile {
+    pub path: PathBuf,
+    pub pitch: Option<i32>,
+}
+
+/// Decoded notes by file, and the bytes they hold.
+type NoteCache = (HashMap<PathBuf, Arc<Vec<f32>>>, usize);
+
+/// The instruments of a sample folder and a cache of decoded notes.
+pub struct SampleBank {
+    sample_rate: u32,
+    instruments: Vec<(&'static str, Vec<SampleFile>)>,
+    cache: Mutex<NoteCache>,
+}
+
+impl std::fmt::Debug for SampleBank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SampleBank").field("tags", &self.tags()).finish_non_exhaustive()
+    }
+}
+
+impl SampleBank {
+    /// Lists `dir`'s instrument folders (each must map to a fine tag) and their audio files; decodes nothing yet.
+    pub fn open(dir: &Path, sample_rate: u32) -> Result<Self, SynthError> {
+        let error = |message: String| SynthError::Samples { path: dir.to_path_buf(), message };
+        let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| error(e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        let mut instruments: Vec<(&'static str, Vec<SampleFile>)> = Vec::new();
+        for folder in folders {
+            let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let Some(tag) = gm::tag_for_folder(&name) else {
+                return Err(error(format!(
+                    "folder `{name}` names no instrument of the vocabulary ({}); rename or remove it",
+                    gm::tags().join(", ")
+                )));
+            };
+            let files = find_audio_files(std::slice::from_ref(&folder)).map_err(|e| error(e.to_string()))?;
+            let files = files.into_iter().map(|path| SampleFile { pitch: pitch_from_name(&path), path });
+            match instruments.iter_mut().find(|(t, _)| *t == tag) {
+                Some((_, list)) => list.extend(files),
+                None => instruments.push((tag, files.collect())),
+            }
+        }
+        for (_, files) in &mut instruments {
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        instruments.retain(|(_, files)| !files.is_empty());
+        if instruments.is_empty() {
+            return Err(error("no instrument folder with audio files".into()));
+        }
+        Ok(Self { sample_rate, instruments, cache: Mutex::new((HashMap::new(), 0)) })
+    }
+
+    /// The fine tags that have recordings, in vocabulary order.
+    pub fn tags(&self) -> Vec<&'static str> {
+        gm::tags().into_iter().filter(|t| self.instruments.iter().any(|(i, _)| i == t)).collect()
+    }
+
+    pub(crate) fn files(&self, tag: &str) -> &[SampleFile] {
+        self.instruments.iter().find(|(t, _)| *t == tag).map_or(&[], |(_, f)| f.as_slice())
+    }
+
+    /// Adds the notes into `out` (at `sample_rate`, which must be the bank's).
+    pub(crate) fn mix_into(&self, out: &mut [f32], sample_rate: u32, notes: &[SampleNote]) -> Result<(), SynthError> {
+        debug_assert_eq!(sample_rate, self.sample_rate);
+        let rate = f64::from(sample_rate);
+        let fade = (0.03 * rate) as usize;
+        for note in notes {
+            let audio = self.note(&note.file)?;
+            let start = (note.start * rate).round() as usize;
+            let length = audio.len().min((note.duration * rate).round() as usize);
+            for (i, s) in audio[..length].iter().enumerate() {
+                let Some(o) = out.get_mut(start + i) else { break };
+                let remaining = length - i;
+                let envelope = if remaining < fade { remaining as f32 / fade as f32 } else { 1.0 };
+                *o += s * note.gain * envelope;
+            }
+        }
+        Ok(())
+    }
+
+    fn note(&self, path: &Path) -> Result<Arc<Vec<f32>>, SynthError> {
+        if let Some(audio) = self.cache.lock().expect("cache lock").0.get(path) {
+            return Ok(Arc::clone(audio));
+        }
+        let decoded = load_mono(path, self.sample_rate)
+            .map_err(|e| SynthError::Samples { path: path.to_path_buf(), message: e.to_string() })?;
+        let audio = Arc::new(prepare(decoded.samples, self.sample_rate));
+        let mut cache = self.cache.lock().expect("cache lock");
+        let bytes = audio.len() * 4;
+        if cache.1 + bytes <= CACHE_BYTES {
+            cache.1 += bytes;
+            cache.0.insert(path.to_path_buf(), Arc::clone(&audio));
+        }
+        Ok(audio)
+    }
+}
+
+/// Trims leading silence (below −50 dB of the peak), keeps at most [`MAX_NOTE_SECONDS`], scales the peak to 1.
+fn prepare(mut samples: Vec<f32>, sample_rate: u32) -> Vec<f32> {
+    let peak = samples.iter().fold(0f32, |m, s| m.max(s.abs()));
+    if peak == 0.0 || !peak.is_finite() {
+        return Vec::new();
+    }
+    let threshold = peak * 10f32.powf(-50.0 / 20.0);
+    let first = samples.iter().position(|s| s.abs() >= threshold).unwrap_or(0);
+    samples.drain(..first);
+    samples.truncate((MAX_NOTE_SECONDS * sample_rate as f32) as usize);
+    samples.iter_mut().for_each(|s| *s /= peak);
+    samples
+}
+
+/// The MIDI pitch of a name token like `A2`, `As3` / `A#3` (sharp), `Bb4` (flat) between underscores, dashes
+/// or dots.
+pub(crate) fn pitch_from_name(path: &Path) -> Option<i32> {
+    let stem = path.file_stem()?.to_string_lossy();
+    stem.split(['_', '-', '.', ' ']).find_map(parse_pitch)
+}
+
+fn parse_pitch(token: &str) -> Option<i32> {
+    let mut chars = token.chars();
+    let letter = chars.next()?;
+    let base = match letter {
+        'C' => 0,
+        'D' => 2,
+        'E' => 4,
+        'F' => 5,
+        'G' => 7,
+        'A' => 9,
+        'B' => 11,
+        _ => return None,
+    };
+    let rest: String = chars.collect();
+    let (accidental, octave) = if let Some(r) = rest.strip_prefix('s').or_else(|| rest.strip_prefix('#')) {
+        (1, r)
+    } else if let Some(r) = rest.strip_prefix('b') {
+        (-1, r)
+    } else {
+        (0, rest.as_str())
+    };
+    if octave.is_empty() || octave.len() > 2 {
+        return None;
+    }
+    let octave: i32 = octave.parse().ok()?;
+    Some(12 * (octave + 1) + base + accidental)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pitches_from_philharmonia_names() {
+        assert_eq!(pitch_from_name(Path::new("violin_As3_025_forte_arco-normal.mp3")), Some(58));
+        assert_eq!(pitch_from_name(Path::new("cello_A2_025_forte_arco-normal.mp3")), Some(45));
+        assert_eq!(pitch_from_name(Path::new("flute_C4_1_piano_normal.mp3")), Some(60));
+        assert_eq!(pitch_from_name(Path::new("x_Bb4.wav")), Some(70));
+        assert_eq!(pitch_from_name(Path::new("noise.wav")), None);
+    }
+
+    #[test]
+    fn prepare_trims_and_normalises() {
+        let mut x = vec![0.0; 100];
+        x.extend([0.5, -0.25, 0.1]);
+        let y = prepare(x, 1000);
+        assert_eq!(y, vec![1.0, -0.5, 0.2]);
+    }
+}
