@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use earmark_core::audio::find_audio_files;
 use earmark_core::frontend::FrontendConfig;
+use earmark_training::emotion::cli::EmotionCommand;
 use earmark_training::feature_cache::FeatureCache;
 use earmark_training::synth::cli::SynthArgs;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -33,11 +34,15 @@ enum Command {
     },
     /// Render labelled music with a General MIDI SoundFont: emotion, style or instrument clips + a CSV manifest.
     Synth(SynthArgs),
+    /// The music emotion model (segment autoencoder + BiLSTM): pretrain, evaluate, export, or all.
+    #[command(subcommand)]
+    Emotion(Box<EmotionCommand>),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Synth(args) => earmark_training::synth::cli::run(&args),
+        Command::Emotion(command) => earmark_training::emotion::cli::run(&command),
         Command::Features { inputs, config, cache } => {
             let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
             let config = FrontendConfig::from_json(&text)?;

@@ -7,8 +7,7 @@ use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
 use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
 use burn::nn::pool::{AvgPool1dConfig, AvgPool2dConfig, MaxPool1dConfig, MaxPool2dConfig};
 use burn::nn::{
-    BatchNormConfig, BiGruConfig, BiLstmConfig, GruConfig, LinearConfig, LstmConfig, PaddingConfig1d,
-    PaddingConfig2d,
+    BatchNormConfig, BiGruConfig, BiLstmConfig, GruConfig, LinearConfig, LstmConfig, PaddingConfig1d, PaddingConfig2d,
 };
 use burn::tensor::{Device, Distribution, Tensor};
 use earmark_core::runtime::{OnnxSession, Runtime, SessionOptions};
@@ -115,7 +114,8 @@ fn decoder_upsampling_matches_onnx_runtime() {
 fn conv1d_batchnorm_pools_reductions_and_gemm_match_onnx_runtime() {
     let device = device(4);
     let conv = Conv1dConfig::new(3, 4, 5).with_padding(PaddingConfig1d::Same).with_dilation(1).init(&device);
-    let strided = Conv1dConfig::new(4, 4, 3).with_stride(2).with_groups(2).with_padding(PaddingConfig1d::Same).init(&device);
+    let strided =
+        Conv1dConfig::new(4, 4, 3).with_stride(2).with_groups(2).with_padding(PaddingConfig1d::Same).init(&device);
     let mut bn = BatchNormConfig::new(4).init(&device);
     bn.gamma = Param::from_tensor(random([4], &device));
     bn.beta = Param::from_tensor(random([4], &device));
@@ -172,7 +172,8 @@ fn strided_dilated_grouped_conv2d_and_pools_match_onnx_runtime() {
         .with_padding(PaddingConfig2d::Explicit(2, 2, 2, 2))
         .init(&device);
     let c = Conv2dConfig::new([4, 6], [1, 3]).with_padding(PaddingConfig2d::Same).init(&device);
-    let max = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init();
+    let max =
+        MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init();
     let avg = AvgPool2dConfig::new([3, 3])
         .with_strides([1, 1])
         .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))

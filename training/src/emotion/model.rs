@@ -50,7 +50,7 @@ impl AutoencoderConfig {
         if self.filters.is_empty() || self.filters.contains(&0) {
             return Err(format!("filters {:?}: give at least one non-zero filter count", self.filters));
         }
-        if self.frames % scale != 0 || self.mels % scale != 0 {
+        if !self.frames.is_multiple_of(scale) || !self.mels.is_multiple_of(scale) {
             return Err(format!(
                 "{} frames × {} mels cannot be halved {} times: both must be divisible by {scale}",
                 self.frames,
@@ -293,8 +293,7 @@ impl EmotionHead {
     /// P(high arousal). Batch and sequence are dynamic.
     pub fn to_onnx(&self, features: usize, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("emotion_head");
-        let x =
-            g.input("embeddings", &[Dim::Dynamic("batch"), Dim::Dynamic("sequence"), Dim::Fixed(features as i64)]);
+        let x = g.input("embeddings", &[Dim::Dynamic("batch"), Dim::Dynamic("sequence"), Dim::Fixed(features as i64)]);
         let v = self.valence.emit(&mut g, "valence", &x)?;
         let a = self.arousal.emit(&mut g, "arousal", &x)?;
         emit::concat(&mut g, &[&v, &a], 1);

@@ -15,12 +15,10 @@
 //! in explicitly and the output shape is returned, so a model's export function reads like its forward pass.
 
 use burn::module::Module;
+use burn::nn::activation::Activation;
 use burn::nn::conv::{Conv1d, Conv2d};
 use burn::nn::pool::{AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
-use burn::nn::activation::Activation;
-use burn::nn::{
-    BatchNorm, BiGru, BiLstm, GateController, Gru, Linear, Lstm, PaddingConfig1d, PaddingConfig2d,
-};
+use burn::nn::{BatchNorm, BiGru, BiLstm, GateController, Gru, Linear, Lstm, PaddingConfig1d, PaddingConfig2d};
 use burn::tensor::Tensor;
 
 use super::graph::{Attr, ExportError, GraphBuilder};

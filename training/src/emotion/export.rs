@@ -1,0 +1,108 @@
+//! Writing a trained emotion model as the plugin loads it: `encoder.onnx` (one segment → embedding),
+//! `head.onnx` (a sequence of embeddings → P(high valence), P(high arousal)) and `manifest.json`, so the engine
+//! runs the encoder once per new segment and the head over the embeddings it has kept.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use earmark_core::manifest::{
+    Axis, Dim, GraphRole, GraphSpec, Labels, MANIFEST_FORMAT_VERSION, Manifest, Provenance, SegmentSpec, Task,
+    TensorSpec,
+};
+
+use super::model::{ConvEncoder, EmotionHead};
+use super::segments::SegmentPlan;
+use crate::onnx::graph::{ExportError, save};
+
+/// File name of the encoder graph.
+pub const ENCODER_FILE: &str = "encoder.onnx";
+/// File name of the head graph.
+pub const HEAD_FILE: &str = "head.onnx";
+
+fn spec(name: &str, shape: Vec<Dim>, axes: Vec<Axis>) -> TensorSpec {
+    TensorSpec { name: name.to_string(), dtype: "float32".to_string(), shape, axes }
+}
+
+fn dynamic(name: &str) -> Dim {
+    Dim::Dynamic(name.to_string())
+}
+
+/// What the manifest says about the model besides its graphs.
+#[derive(Debug, Clone)]
+pub struct ExportInfo {
+    /// Short name shown in the UI.
+    pub name: String,
+    /// One sentence for people.
+    pub description: String,
+    /// Segments the head looks at.
+    pub sequence_length: usize,
+    /// How it was made.
+    pub provenance: Provenance,
+    /// Evaluation figures.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// The manifest for an encoder with `features`-long embeddings.
+pub fn manifest(plan: &SegmentPlan, features: usize, frames: usize, mels: usize, info: &ExportInfo) -> Manifest {
+    Manifest {
+        format_version: MANIFEST_FORMAT_VERSION,
+        name: info.name.clone(),
+        task: Task::Emotion,
+        description: info.description.clone(),
+        frontend: plan.frontend(),
+        segment: SegmentSpec { frames, hop_frames: frames, sequence_length: Some(info.sequence_length) },
+        graphs: vec![
+            GraphSpec {
+                role: GraphRole::Encoder,
+                file: ENCODER_FILE.to_string(),
+                inputs: vec![spec(
+                    "logmel",
+                    vec![dynamic("batch"), Dim::Fixed(1), Dim::Fixed(frames as u64), Dim::Fixed(mels as u64)],
+                    vec![Axis::Batch, Axis::Channel, Axis::Time, Axis::Mel],
+                )],
+                outputs: vec![spec(
+                    "embedding",
+                    vec![dynamic("batch"), Dim::Fixed(features as u64)],
+                    vec![Axis::Batch, Axis::Feature],
+                )],
+            },
+            GraphSpec {
+                role: GraphRole::Head,
+                file: HEAD_FILE.to_string(),
+                inputs: vec![spec(
+                    "embeddings",
+                    vec![dynamic("batch"), dynamic("sequence"), Dim::Fixed(features as u64)],
+                    vec![Axis::Batch, Axis::Sequence, Axis::Feature],
+                )],
+                outputs: vec![spec("emotion", vec![dynamic("batch"), Dim::Fixed(2)], vec![Axis::Batch, Axis::Class])],
+            },
+        ],
+        labels: Labels {
+            classes: vec!["valence".to_string(), "arousal".to_string()],
+            multi_label: false,
+            thresholds: None,
+            hierarchy: None,
+        },
+        provenance: info.provenance.clone(),
+        metrics: info.metrics.clone(),
+    }
+}
+
+/// Writes both graphs and the manifest into `dir` (created if needed).
+pub fn write_model(
+    dir: &Path,
+    plan: &SegmentPlan,
+    encoder: &ConvEncoder,
+    head: &EmotionHead,
+    info: &ExportInfo,
+) -> Result<Manifest, ExportError> {
+    let io = |source| ExportError::Io { path: dir.display().to_string(), source };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let producer = "earmark-train emotion";
+    let features = encoder.embedding_len();
+    save(&encoder.to_onnx(producer)?, &dir.join(ENCODER_FILE))?;
+    save(&head.to_onnx(features, producer)?, &dir.join(HEAD_FILE))?;
+    let manifest = manifest(plan, features, encoder.frames, encoder.mels, info);
+    manifest.save(dir).map_err(io)?;
+    Ok(manifest)
+}
