@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use earmark_core::engine::offline::{TimelineEntry, analyze};
 use earmark_core::engine::readout::EngineStatus;
 use earmark_core::engine::{Engine, EngineSettings};
+use earmark_core::manifest::Task;
 use serde::Serialize;
 
 use super::demo_clip::{self, DEMO_SAMPLE_RATE, Section};
@@ -77,17 +78,26 @@ fn summarise(engine: &Engine, model: usize, sections: &[Section], timeline: &[Ti
         })
         .collect();
     let classes = readout.classes.clone();
+    // A segment belongs to the section holding its midpoint (robust to resampling's sub-sample offsets). Models
+    // with segments as long as a section (the emotion model's 3 s) may leave a section with none: say so.
     let sections = sections
         .iter()
         .map(|section| {
             let inside: Vec<&SegmentRow> =
-                rows.iter().filter(|r| r.start >= section.start && r.end <= section.end).collect();
+                rows.iter().filter(|r| (section.start..section.end).contains(&(0.5 * (r.start + r.end)))).collect();
+            if inside.is_empty() {
+                return SectionReadout { section: section.name, top: "—".to_string(), scores: Vec::new() };
+            }
             let mut mean = vec![0.0f32; classes.len()];
             for row in &inside {
                 mean.iter_mut().zip(&row.scores).for_each(|(m, v)| *m += v / inside.len() as f32);
             }
-            let top = mean.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
-            SectionReadout { section: section.name, top: classes[top].clone(), scores: mean }
+            let top = match readout.task {
+                // Valence and arousal are two independent probabilities, not competing classes.
+                Task::Emotion => "P(high)".to_string(),
+                _ => classes[mean.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)].clone(),
+            };
+            SectionReadout { section: section.name, top, scores: mean }
         })
         .collect();
     ModelSummary {
@@ -116,6 +126,10 @@ fn print_text(summaries: &[ModelSummary], status: &EngineStatus, seconds: f64) {
     for s in summaries {
         println!("model `{}` (task: {}, provider: {})", s.name, s.task, s.provider);
         for section in &s.sections {
+            if section.scores.is_empty() {
+                println!("  {:<26} → no segment falls inside this section", section.section);
+                continue;
+            }
             println!("  {:<26} → {}", section.section, section.top);
             for (class, score) in s.classes.iter().zip(&section.scores) {
                 println!("      {class:<10} {score:5.2} {}", bar(*score));

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Trains the shipped emotion model (models/emotion) from nothing but this repository:
+#   bash training/recipes/emotion.sh
+# About 45 minutes on two CPU cores. Every step is seeded; each resumes if interrupted (re-run the script).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo xtask soundfont
+cargo build --release -p earmark-training
+train=target/release/earmark-train
+data=target/emotion-data
+# 60 unlabelled 30 s clips for the autoencoder; 120 labelled compositions rendered twice each (a group = both renders).
+$train synth --kind emotion --count 60 --seed 101 --seconds 30 --out "$data/pool"
+$train synth --kind emotion --count 120 --variants 2 --seed 202 --seconds 30 --out "$data/labelled"
+$train emotion pretrain --pool "$data/pool" --run runs/emotion --epochs 40 --seed 1 --resume
+$train emotion evaluate --data "$data/labelled" --run runs/emotion --hidden 32 --folds 10 \
+  --baseline --baseline-folds 3 --baseline-epochs 4 --seed 1 --resume
+$train emotion export --data "$data/labelled" --run runs/emotion --hidden 32 --seed 1 --out models/emotion \
+  --describe-data "earmark-train synth --kind emotion: pool of 60 clips (seed 101) for the autoencoder; 240 labelled clips = 120 compositions x 2 renders (seed 202), 30 s each, TimGM6mb.sf2"
