@@ -7,7 +7,8 @@
 //!
 //! Every epoch's randomness (data order, masks, burn's own RNG) is derived from the seed and the epoch number,
 //! and a checkpoint is written atomically after each epoch: `resume` continues an interrupted run and ends with
-//! the same weights an uninterrupted run would have.
+//! the same weights an uninterrupted run would have. burn seeds its CPU backend process-wide, so this holds for
+//! one training at a time per process (the CLI's case; the tests take turns).
 
 use std::path::Path;
 use std::time::Instant;
