@@ -126,6 +126,15 @@ pub struct HeadArgs {
 pub struct EvaluateArgs {
     #[command(flatten)]
     pub head: HeadArgs,
+    #[command(flatten)]
+    pub cv: CvArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Cross-validation options, shared by `evaluate` and `all`.
+#[derive(Debug, Args, Clone)]
+pub struct CvArgs {
     /// Folds (the paper: 10).
     #[arg(long, default_value_t = 10)]
     pub folds: usize,
@@ -138,8 +147,6 @@ pub struct EvaluateArgs {
     /// Run the baseline on the first N folds only (it trains the whole CNN per fold; default: every fold).
     #[arg(long)]
     pub baseline_folds: Option<usize>,
-    #[command(flatten)]
-    pub common: CommonArgs,
 }
 
 /// Export options.
@@ -164,18 +171,8 @@ pub struct AllArgs {
     pub pretrain: PretrainArgs,
     #[command(flatten)]
     pub head: HeadArgs,
-    /// Folds (the paper: 10).
-    #[arg(long, default_value_t = 10)]
-    pub folds: usize,
-    /// Also cross-validate the joint baseline.
-    #[arg(long)]
-    pub baseline: bool,
-    /// Most epochs of the baseline per fold.
-    #[arg(long, default_value_t = 30)]
-    pub baseline_epochs: usize,
-    /// Run the baseline on the first N folds only (default: every fold).
-    #[arg(long)]
-    pub baseline_folds: Option<usize>,
+    #[command(flatten)]
+    pub cv: CvArgs,
     /// Model folder to write.
     #[arg(long, default_value = "models/emotion")]
     pub out: PathBuf,
@@ -272,14 +269,6 @@ impl HeadArgs {
     }
 }
 
-/// Cross-validation options as the evaluate and all commands take them.
-struct CvArgs {
-    folds: usize,
-    baseline: bool,
-    baseline_epochs: usize,
-    baseline_folds: Option<usize>,
-}
-
 fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &CommonArgs) -> Result<()> {
     let data = load_dataset(&head.data, false)?;
     let config = EvaluateConfig {
@@ -333,26 +322,12 @@ fn export(head: &HeadArgs, out: &Path, describe: &str, c: &CommonArgs) -> Result
 pub fn run(command: &EmotionCommand) -> Result<()> {
     match command {
         EmotionCommand::Pretrain(args) => args.run(),
-        EmotionCommand::Evaluate(args) => {
-            let cv = CvArgs {
-                folds: args.folds,
-                baseline: args.baseline,
-                baseline_epochs: args.baseline_epochs,
-                baseline_folds: args.baseline_folds,
-            };
-            evaluate(&args.head, &cv, &args.common)
-        }
+        EmotionCommand::Evaluate(args) => evaluate(&args.head, &args.cv, &args.common),
         EmotionCommand::Export(args) => export(&args.head, &args.out, &args.describe_data, &args.common),
         EmotionCommand::All(args) => {
             args.pretrain.run()?;
             let c = &args.pretrain.common;
-            let cv = CvArgs {
-                folds: args.folds,
-                baseline: args.baseline,
-                baseline_epochs: args.baseline_epochs,
-                baseline_folds: args.baseline_folds,
-            };
-            evaluate(&args.head, &cv, c)?;
+            evaluate(&args.head, &args.cv, c)?;
             export(&args.head, &args.out, &args.describe_data, c)
         }
     }
