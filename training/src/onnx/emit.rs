@@ -14,7 +14,6 @@
 //! Emitters take value names and return the name of what they produce; shapes that decide padding are passed
 //! in explicitly and the output shape is returned, so a model's export function reads like its forward pass.
 
-use burn::module::Module;
 use burn::nn::activation::Activation;
 use burn::nn::conv::{Conv1d, Conv2d};
 use burn::nn::pool::{AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
@@ -541,9 +540,4 @@ pub fn bigru(g: &mut GraphBuilder, name: &str, x: &str, bi: &BiGru) -> Result<Re
         ("linear_before_reset", Attr::Int(i64::from(bi.forward.reset_after))),
     ];
     Ok(recurrent_node(g, x, Recurrent { op: "GRU", name, weights, attrs, hidden, clip: bi.forward.clip }))
-}
-
-/// The number of scalar parameters of a module (what `earmark-train models` prints).
-pub fn parameter_count<M: Module>(module: &M) -> usize {
-    module.num_params()
 }
