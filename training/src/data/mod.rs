@@ -14,6 +14,7 @@
 //! |---|---|---|---|
 //! | [`folder`] | GTZAN, Ballroom, Philharmonia: `<root>/<class>/<file>` | class | file stem |
 //! | [`pmemo`] | PMEmo: `annotations/static_annotations.csv` + `chorus/<id>.mp3` | valence/arousal | song |
+//! | [`openmic`] | OpenMIC-2018: `openmic-2018-aggregated-labels.csv` + `audio/<key[..3]>/<key>.ogg` | instrument tags (masked) | track |
 //! | [`manifest_csv`] | Earmark's CSV manifest (format in the module docs) | any | `group` column |
 //! | [`emodb`] | EmoDB: `03a01Fa.wav` | speech emotion | speaker |
 //! | [`ravdess`] | RAVDESS speech: `Actor_NN/03-01-EE-II-SS-RR-AA.wav` | speech emotion | actor |
@@ -24,6 +25,7 @@ mod error;
 pub mod emodb;
 pub mod folder;
 pub mod manifest_csv;
+pub mod openmic;
 pub mod pmemo;
 pub mod ravdess;
 pub mod speech;
