@@ -1,10 +1,12 @@
 //! Earmark's training crate: datasets, trainers and the ONNX exporter. It depends on `earmark-core` for the
 //! frontend (so a model sees in training exactly what it sees in the plugin) and never on nice-plug or egui.
 
+pub mod catalog;
 pub mod checkpoint;
 pub mod data;
 pub mod emotion;
 pub mod feature_cache;
+pub mod genre;
 pub mod metrics;
 pub mod onnx;
 pub mod synth;

@@ -8,6 +8,7 @@ use earmark_core::audio::find_audio_files;
 use earmark_core::frontend::FrontendConfig;
 use earmark_training::emotion::cli::EmotionCommand;
 use earmark_training::feature_cache::FeatureCache;
+use earmark_training::genre::cli::{GenreCommand, GenreStudyArgs};
 use earmark_training::synth::cli::SynthArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -37,12 +38,38 @@ enum Command {
     /// The music emotion model (segment autoencoder + BiLSTM): pretrain, evaluate, export, or all.
     #[command(subcommand)]
     Emotion(Box<EmotionCommand>),
+    /// Genre / style models (CNN, CRNN, parallel CNN-RNN, O-net / P-net): evaluate or export one configuration.
+    #[command(subcommand)]
+    Genre(Box<GenreCommand>),
+    /// The papers' study grids, written as their tables for our data.
+    #[command(subcommand)]
+    Study(Box<StudyCommand>),
+    /// Print every architecture the crate can build, with its exact parameter count.
+    Models {
+        /// Output classes of the genre models.
+        #[arg(long, default_value_t = 8)]
+        classes: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StudyCommand {
+    /// The subgenre paper's Tables 1–4 and Pons & Serra's Table 1 on a labelled style/genre set.
+    Genre(GenreStudyArgs),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Synth(args) => earmark_training::synth::cli::run(&args),
         Command::Emotion(command) => earmark_training::emotion::cli::run(&command),
+        Command::Genre(command) => earmark_training::genre::cli::run(&command),
+        Command::Study(study) => match *study {
+            StudyCommand::Genre(args) => earmark_training::genre::cli::study(&args),
+        },
+        Command::Models { classes } => {
+            print!("{}", earmark_training::catalog::table(&earmark_training::catalog::entries(classes)));
+            Ok(())
+        }
         Command::Features { inputs, config, cache } => {
             let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
             let config = FrontendConfig::from_json(&text)?;

@@ -272,3 +272,40 @@ fn lstm_and_gru_in_every_direction_match_onnx_runtime() {
         assert_parity(&mut session, &format!("recurrent {batch}×{sequence}"), &[array(x)], &expected);
     }
 }
+
+/// Every genre network (with batch norm whose running statistics moved, and a non-trivial standardisation):
+/// ONNX Runtime on the raw input equals burn on the standardised input. For the temporal nets this also proves
+/// the banded-matrix P-net (burn) equals one plain `Conv` per filter length (ONNX).
+#[test]
+fn genre_networks_match_onnx_runtime_with_standardization_baked_in() {
+    use earmark_training::genre::models::{Architecture, NetConfig, Regularization, Standardization};
+    let dir = tempfile::tempdir().unwrap();
+    let standardization = Standardization { mean: 0.7, std: 1.9 };
+    let configs = [
+        NetConfig { regularization: Regularization::Both, ..NetConfig::subgenre(Architecture::Cnn, 5) },
+        NetConfig { regularization: Regularization::Both, ..NetConfig::subgenre(Architecture::Crnn, 5) },
+        NetConfig { regularization: Regularization::BatchNorm, ..NetConfig::subgenre(Architecture::CnnRnn, 5) },
+        NetConfig::temporal(1, 0, 5),
+        NetConfig::temporal(0, 1, 5),
+        NetConfig::temporal(2, 1, 5),
+    ];
+    for (i, config) in configs.iter().enumerate() {
+        let train_device = Device::default().autodiff();
+        train_device.seed(10 + i as u64);
+        let net = config.init(&train_device).unwrap();
+        // One training-mode pass moves batch norm's running statistics away from (0, 1).
+        let _ = net.forward(Tensor::random([4, 1, 250, 40], Distribution::Normal(0.5, 2.0), &train_device));
+        let net = burn::module::Module::valid(&net);
+        let model = net.to_onnx(config, standardization, "parity test").unwrap();
+        let mut session = session(&model, &dir, &format!("genre{i}"));
+        let device = device(20 + i as u64);
+        for batch in [1, 3] {
+            let raw = random([batch, 1, 250, 40], &device).mul_scalar(3.0);
+            let mut standardized = values(raw.clone());
+            standardization.apply(&mut standardized);
+            let x = Tensor::from_data(burn::tensor::TensorData::new(standardized, [batch, 1, 250, 40]), &device);
+            let y = net.probabilities(x);
+            assert_parity(&mut session, &format!("{} batch {batch}", config.name()), &[array(raw)], &[array(y)]);
+        }
+    }
+}

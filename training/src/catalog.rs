@@ -1,0 +1,108 @@
+//! Every architecture the crate can build, with its exact parameter count: what `earmark-train models` prints,
+//! so a reader can check a network against its paper before spending hours training it.
+
+use burn::module::Module;
+use burn::tensor::Device;
+
+use crate::emotion::model::{AutoencoderConfig, HeadConfig};
+use crate::genre::models::{Architecture, NetConfig};
+
+/// One buildable architecture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Which family (paper) it belongs to.
+    pub family: &'static str,
+    /// Its name.
+    pub name: String,
+    /// Trainable parameters (burn's count).
+    pub parameters: usize,
+    /// Input, output and the settings it was built with.
+    pub shape: String,
+}
+
+/// The catalogue: the emotion networks as shipped and as in the paper, the subgenre models with the CLI's
+/// defaults for `classes` classes, and every O-net / P-net combination of Pons & Serra's Table 1.
+pub fn entries(classes: usize) -> Vec<Entry> {
+    let device = Device::default();
+    let mut out = Vec::new();
+    for (label, filters, hidden) in [("shipped", vec![16, 8, 8], 32), ("paper", vec![128, 64, 32], 512)] {
+        let ae = AutoencoderConfig { frames: 216, mels: 128, filters: filters.clone() };
+        let (_, features) = ae.embedding_shape();
+        let shape = format!("216×128 log-mel segment, filters {filters:?}");
+        out.push(Entry {
+            family: "emotion",
+            name: format!("autoencoder ({label})"),
+            parameters: ae.init(&device).num_params(),
+            shape: shape.clone(),
+        });
+        out.push(Entry {
+            family: "emotion",
+            name: format!("encoder ({label})"),
+            parameters: ae.init_encoder(&device).num_params(),
+            shape: format!("{shape} → {features} features"),
+        });
+        let head = HeadConfig { features, hidden, dropout: 0.5 };
+        out.push(Entry {
+            family: "emotion",
+            name: format!("BiLSTM heads ({label})"),
+            parameters: head.init(&device).num_params(),
+            shape: format!("sequence × {features} → valence, arousal (2 × 2 classes), {hidden} units"),
+        });
+    }
+    for arch in [Architecture::Cnn, Architecture::Crnn, Architecture::CnnRnn] {
+        let config = NetConfig::subgenre(arch, classes);
+        out.push(genre_entry("subgenre", &config, &device));
+    }
+    for (onet, pnet) in [(1, 0), (0, 1), (2, 0), (1, 1), (0, 2), (2, 2), (4, 4), (8, 8)] {
+        out.push(genre_entry("pons-serra", &NetConfig::temporal(onet, pnet, classes), &device));
+    }
+    out
+}
+
+fn genre_entry(family: &'static str, config: &NetConfig, device: &Device) -> Entry {
+    let net = config.init(device).expect("catalogue configurations are valid");
+    Entry {
+        family,
+        name: config.name(),
+        parameters: net.num_params(),
+        shape: match config.architecture {
+            Architecture::Temporal => format!(
+                "{}×{} log-mel → {} classes, {} filters of 1-by-n",
+                config.frames,
+                config.mels,
+                config.classes,
+                40 * config.onet + 35 * config.pnet
+            ),
+            _ => format!(
+                "{}×{} log-mel → {} classes, width {}, hidden {}",
+                config.frames, config.mels, config.classes, config.width, config.hidden
+            ),
+        },
+    }
+}
+
+/// The catalogue as an aligned text table.
+pub fn table(entries: &[Entry]) -> String {
+    let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    let mut out = format!("{:<11} {:<width$} {:>10}  input → output\n", "family", "model", "parameters");
+    for e in entries {
+        out += &format!("{:<11} {:<width$} {:>10}  {}\n", e.family, e.name, e.parameters, e.shape);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_lists_every_family_with_real_counts() {
+        let entries = entries(8);
+        for family in ["emotion", "subgenre", "pons-serra"] {
+            assert!(entries.iter().any(|e| e.family == family), "{family} missing");
+        }
+        let pnet = entries.iter().find(|e| e.name == "P-net").expect("P-net listed");
+        assert_eq!(pnet.parameters, 7_428);
+        assert!(table(&entries).contains("8x O-net + 8x P-net"));
+    }
+}

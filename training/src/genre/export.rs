@@ -1,0 +1,87 @@
+//! Writing a trained genre network as the plugin loads it: `model.onnx` (one window of raw frontend output →
+//! class probabilities, standardisation included) and `manifest.json` (task `genre`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use earmark_core::manifest::{
+    Axis, Dim, GraphRole, GraphSpec, Labels, MANIFEST_FORMAT_VERSION, Manifest, Provenance, SegmentSpec, Task,
+    TensorSpec,
+};
+
+use super::frontend;
+use super::models::{GenreNet, NetConfig, Standardization};
+use crate::onnx::graph::{ExportError, save};
+
+/// File name of the graph.
+pub const MODEL_FILE: &str = "model.onnx";
+
+/// What the manifest says besides the graph.
+#[derive(Debug, Clone)]
+pub struct ExportInfo {
+    /// Short name shown in the UI.
+    pub name: String,
+    /// One sentence for people.
+    pub description: String,
+    /// Class names in output order.
+    pub classes: Vec<String>,
+    /// Frames between the windows the engine classifies (the vote's hop in training).
+    pub hop_frames: usize,
+    /// How it was made.
+    pub provenance: Provenance,
+    /// Evaluation figures.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+fn spec(name: &str, shape: Vec<Dim>, axes: Vec<Axis>) -> TensorSpec {
+    TensorSpec { name: name.to_string(), dtype: "float32".to_string(), shape, axes }
+}
+
+/// The manifest of a genre model.
+pub fn manifest(config: &NetConfig, info: &ExportInfo) -> Manifest {
+    let batch = || Dim::Dynamic("batch".to_string());
+    Manifest {
+        format_version: MANIFEST_FORMAT_VERSION,
+        name: info.name.clone(),
+        task: Task::Genre,
+        description: info.description.clone(),
+        frontend: frontend(),
+        segment: SegmentSpec { frames: config.frames, hop_frames: info.hop_frames, sequence_length: None },
+        graphs: vec![GraphSpec {
+            role: GraphRole::Main,
+            file: MODEL_FILE.to_string(),
+            inputs: vec![spec(
+                "logmel",
+                vec![batch(), Dim::Fixed(1), Dim::Fixed(config.frames as u64), Dim::Fixed(config.mels as u64)],
+                vec![Axis::Batch, Axis::Channel, Axis::Time, Axis::Mel],
+            )],
+            outputs: vec![spec(
+                "probabilities",
+                vec![batch(), Dim::Fixed(config.classes as u64)],
+                vec![Axis::Batch, Axis::Class],
+            )],
+        }],
+        labels: Labels { classes: info.classes.clone(), multi_label: false, thresholds: None, hierarchy: None },
+        provenance: info.provenance.clone(),
+        metrics: info.metrics.clone(),
+    }
+}
+
+/// Writes the graph and the manifest into `dir` (created if needed); the manifest is validated first.
+pub fn write_model(
+    dir: &Path,
+    net: &GenreNet,
+    config: &NetConfig,
+    standardization: Standardization,
+    info: &ExportInfo,
+) -> Result<Manifest, ExportError> {
+    let io = |source| ExportError::Io { path: dir.display().to_string(), source };
+    let manifest = manifest(config, info);
+    manifest
+        .validate()
+        .map_err(|reason| ExportError::Unsupported(format!("the manifest would be invalid: {reason}")))?;
+    std::fs::create_dir_all(dir).map_err(io)?;
+    save(&net.to_onnx(config, standardization, "earmark-train genre")?, &dir.join(MODEL_FILE))?;
+    manifest.save(dir).map_err(io)?;
+    Ok(manifest)
+}

@@ -1,0 +1,284 @@
+//! Cross-validated runs of genre configurations, stored per fold so an interrupted study resumes where it
+//! stopped, and the two papers' study grids built from them:
+//!
+//! * the subgenre paper's Table 1 (optimiser × model, macro F1), Table 2 (accuracy of each model with its best
+//!   optimiser), Table 3 (dropout / batch normalisation / both for the CRNN and the parallel model, train,
+//!   validation and test macro F1) and Table 4 (initialiser × model, macro F1): Tables 3 and 4 use each model's
+//!   best optimiser from Table 1, as the paper's text does;
+//! * Pons & Serra's Table 1 (each O-net / P-net combination at hop 250 and 80: parameters, accuracy with the
+//!   per-track majority vote).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::models::{Architecture, Init, NetConfig, Regularization};
+use super::optim::OptimizerKind;
+use super::train::{Clips, FoldOutcome, TrainConfig, train_fold};
+use crate::data::Fold;
+use crate::emotion::pretrain::TrainError;
+use crate::metrics::{Confusion, mean_std};
+
+/// One configuration's per-fold outcomes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Network.
+    pub net: Option<NetConfig>,
+    /// Training.
+    pub train: Option<TrainConfig>,
+    /// Parameters of the network.
+    pub parameters: usize,
+    /// Fold number → outcome.
+    pub folds: BTreeMap<usize, FoldOutcome>,
+}
+
+/// Mean-over-folds figures of a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Test clip accuracy (majority vote): mean, standard deviation.
+    pub accuracy: (f64, f64),
+    /// Test clip macro F1: mean, standard deviation.
+    pub macro_f1: (f64, f64),
+    /// Training clip macro F1 (mean).
+    pub train_f1: f64,
+    /// Validation clip macro F1 (mean).
+    pub validation_f1: f64,
+    /// Test window accuracy, no vote (mean).
+    pub window_accuracy: f64,
+    /// Folds done.
+    pub folds: usize,
+}
+
+impl RunRecord {
+    /// Figures over the finished folds.
+    pub fn summary(&self) -> Summary {
+        let of = |f: fn(&FoldOutcome) -> f64| self.folds.values().map(f).collect::<Vec<_>>();
+        let mean = |v: Vec<f64>| mean_std(&v).0;
+        Summary {
+            accuracy: mean_std(&of(|o| o.test.accuracy())),
+            macro_f1: mean_std(&of(|o| o.test.macro_f1())),
+            train_f1: mean(of(|o| o.train.macro_f1())),
+            validation_f1: mean(of(|o| o.validation.macro_f1())),
+            window_accuracy: mean(of(|o| o.test_windows.accuracy())),
+            folds: self.folds.len(),
+        }
+    }
+
+    /// Test confusions of all folds added up.
+    pub fn pooled_test(&self, classes: usize) -> Confusion {
+        let mut total = Confusion::new(classes);
+        self.folds.values().for_each(|o| total.add(&o.test));
+        total
+    }
+}
+
+/// Runs configurations fold by fold, saving `study.json` in the run folder after every fold.
+pub struct Runner<'a> {
+    /// The labelled clips.
+    pub clips: Clips<'a>,
+    /// The folds (test sets partition the data by group).
+    pub folds: &'a [Fold],
+    /// How many of the folds to run (time-boxed studies run the first few).
+    pub run_folds: usize,
+    /// Where `study.json` lives.
+    pub path: PathBuf,
+    /// Progress bars.
+    pub show_progress: bool,
+    records: BTreeMap<String, RunRecord>,
+}
+
+/// The key a configuration is stored under.
+pub fn key(net: &NetConfig, train: &TrainConfig) -> String {
+    serde_json::to_string(&(net, train)).expect("configs serialise")
+}
+
+impl<'a> Runner<'a> {
+    /// A runner storing results in `run/study.json`, reusing the finished folds there when `resume`.
+    pub fn open(
+        clips: Clips<'a>,
+        folds: &'a [Fold],
+        run_folds: usize,
+        run: &Path,
+        resume: bool,
+    ) -> Result<Self, TrainError> {
+        let path = run.join("study.json");
+        let records = if resume && path.is_file() {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?;
+            serde_json::from_str(&text).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?
+        } else {
+            BTreeMap::new()
+        };
+        std::fs::create_dir_all(run).map_err(|e| TrainError::Invalid(format!("{}: {e}", run.display())))?;
+        Ok(Self { clips, folds, run_folds: run_folds.clamp(1, folds.len()), path, show_progress: true, records })
+    }
+
+    /// Runs (or reuses) every fold of one configuration; returns its record.
+    pub fn run(&mut self, label: &str, net: &NetConfig, train: &TrainConfig) -> Result<RunRecord, TrainError> {
+        let key = key(net, train);
+        let parameters =
+            burn::module::Module::num_params(&net.init(&burn::tensor::Device::default()).map_err(TrainError::Invalid)?);
+        for (number, fold) in self.folds.iter().enumerate().take(self.run_folds) {
+            if self.records.get(&key).is_some_and(|r| r.folds.contains_key(&number)) {
+                continue;
+            }
+            if self.show_progress {
+                eprintln!("{label} · fold {}/{}", number + 1, self.run_folds);
+            }
+            let (_, outcome) = train_fold(net, train, &self.clips, fold, number, self.show_progress)?;
+            if self.show_progress {
+                eprintln!(
+                    "  test accuracy {:.3} · macro F1 {:.3} · best epoch {} · {:.0} s",
+                    outcome.test.accuracy(),
+                    outcome.test.macro_f1(),
+                    outcome.best_epoch,
+                    outcome.seconds
+                );
+            }
+            let record = self.records.entry(key.clone()).or_default();
+            record.net = Some(net.clone());
+            record.train = Some(train.clone());
+            record.parameters = parameters;
+            record.folds.insert(number, outcome);
+            self.save()?;
+        }
+        Ok(self.records.get(&key).cloned().unwrap_or_default())
+    }
+
+    fn save(&self) -> Result<(), TrainError> {
+        let tmp = self.path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(&self.records).expect("records serialise");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, &self.path))
+            .map_err(|e| TrainError::Invalid(format!("{}: {e}", self.path.display())))
+    }
+}
+
+/// What the subgenre grid varies around.
+#[derive(Debug, Clone)]
+pub struct SubgenreBase {
+    /// Network defaults (architecture, regularisation and initialiser are overridden per cell).
+    pub net: NetConfig,
+    /// Training defaults (the optimiser is overridden per cell).
+    pub train: TrainConfig,
+}
+
+const MODELS: [Architecture; 3] = [Architecture::Cnn, Architecture::Crnn, Architecture::CnnRnn];
+const MODEL_NAMES: [&str; 3] = ["CNN", "CRNN", "CNN-RNN"];
+
+fn cell(
+    base: &SubgenreBase,
+    arch: Architecture,
+    opt: OptimizerKind,
+    reg: Regularization,
+    init: Init,
+) -> (NetConfig, TrainConfig) {
+    let net = NetConfig { architecture: arch, regularization: reg, init, ..base.net.clone() };
+    let train = TrainConfig { optimizer: opt, learning_rate: None, ..base.train.clone() };
+    (net, train)
+}
+
+/// Runs the subgenre paper's grid and returns its four tables in Markdown.
+pub fn subgenre_tables(runner: &mut Runner<'_>, base: &SubgenreBase) -> Result<String, TrainError> {
+    let (reg0, init0) = (Regularization::Dropout, Init::GlorotUniform);
+    let mut table1 = BTreeMap::new();
+    for opt in OptimizerKind::SUBGENRE {
+        for (m, &arch) in MODELS.iter().enumerate() {
+            let (net, train) = cell(base, arch, opt, reg0, init0);
+            let record = runner.run(&format!("Table 1 · {} · {}", opt.label(), MODEL_NAMES[m]), &net, &train)?;
+            table1.insert((opt.label(), m), record.summary());
+        }
+    }
+    let best_opt: Vec<OptimizerKind> = (0..3)
+        .map(|m| {
+            *OptimizerKind::SUBGENRE
+                .iter()
+                .max_by(|a, b| table1[&(a.label(), m)].macro_f1.0.total_cmp(&table1[&(b.label(), m)].macro_f1.0))
+                .expect("three optimisers")
+        })
+        .collect();
+    let mut out = String::new();
+    out +=
+        "### Table 1 — macro F1 (test clips) by optimiser\n\n| Optimizer | CNN | CRNN | CNN-RNN |\n|---|---|---|---|\n";
+    for opt in OptimizerKind::SUBGENRE {
+        out += &format!("| {} |", opt.label());
+        for m in 0..3 {
+            out += &format!(" {} |", pm(table1[&(opt.label(), m)].macro_f1));
+        }
+        out += "\n";
+    }
+    out += "\n### Table 2 — accuracy (test clips) with each model's best optimiser\n\n| | CNN | CRNN | CNN-RNN |\n|---|---|---|---|\n| Optimizer |";
+    for opt in &best_opt {
+        out += &format!(" {} |", opt.label());
+    }
+    out += "\n| Accuracy |";
+    for (m, opt) in best_opt.iter().enumerate() {
+        out += &format!(" {} |", pm(table1[&(opt.label(), m)].accuracy));
+    }
+    out += "\n\n### Table 3 — macro F1 by regularisation (best optimiser per model)\n\n| Model | Data | Dropout | Batch normalization | Dropout + batch normalization |\n|---|---|---|---|---|\n";
+    let regs = [Regularization::Dropout, Regularization::BatchNorm, Regularization::Both];
+    for m in 1..3 {
+        let mut rows = [String::new(), String::new(), String::new()];
+        for reg in regs {
+            let (net, train) = cell(base, MODELS[m], best_opt[m], reg, init0);
+            let s = runner.run(&format!("Table 3 · {} · {reg:?}", MODEL_NAMES[m]), &net, &train)?.summary();
+            rows[0] += &format!(" {:.2} |", s.train_f1);
+            rows[1] += &format!(" {:.2} |", s.validation_f1);
+            rows[2] += &format!(" {:.2} |", s.macro_f1.0);
+        }
+        for (r, data) in ["Train", "Validation", "Test"].iter().enumerate() {
+            let model = if r == 0 { MODEL_NAMES[m] } else { "" };
+            out += &format!("| {model} | {data} |{}\n", rows[r]);
+        }
+    }
+    out += "\n### Table 4 — macro F1 by initialiser (best optimiser per model)\n\n| Initialization | CNN | CRNN | CNN-RNN |\n|---|---|---|---|\n";
+    for (init, name) in [
+        (Init::GlorotNormal, "Glorot Normal"),
+        (Init::GlorotUniform, "Glorot Uniform"),
+        (Init::RandomNormal, "Random Normal"),
+        (Init::RandomUniform, "Random Uniform"),
+    ] {
+        out += &format!("| {name} |");
+        for m in 0..3 {
+            let (net, train) = cell(base, MODELS[m], best_opt[m], reg0, init);
+            let s = runner.run(&format!("Table 4 · {name} · {}", MODEL_NAMES[m]), &net, &train)?.summary();
+            out += &format!(" {} |", pm(s.macro_f1));
+        }
+        out += "\n";
+    }
+    Ok(out)
+}
+
+/// Runs Pons & Serra's comparison for the given `(O-net copies, P-net copies)` and hops; returns their Table 1.
+pub fn temporal_table(
+    runner: &mut Runner<'_>,
+    base: &SubgenreBase,
+    nets: &[(usize, usize)],
+    hops: &[usize],
+) -> Result<String, TrainError> {
+    let mut out =
+        String::from("### Pons & Serra Table 1 — accuracy (test clips, majority vote)\n\n| Model | # params |");
+    for hop in hops {
+        out += &format!(" hop {hop} |");
+    }
+    out += &format!("\n|---|---|{}\n", "---|".repeat(hops.len()));
+    for &(onet, pnet) in nets {
+        let net = NetConfig { onet, pnet, architecture: Architecture::Temporal, ..base.net.clone() };
+        let mut row = String::new();
+        let mut params = 0;
+        for &hop in hops {
+            let train = TrainConfig { train_hop: hop, eval_hop: hop, ..base.train.clone() };
+            let record = runner.run(&format!("Temporal · {} · hop {hop}", net.name()), &net, &train)?;
+            params = record.parameters;
+            row += &format!(" {} |", pm(record.summary().accuracy));
+        }
+        out += &format!("| {} | {params} |{row}\n", net.name());
+    }
+    Ok(out)
+}
+
+/// `mean ± std` with two decimals (std omitted for a single fold).
+pub fn pm((mean, std): (f64, f64)) -> String {
+    if std == 0.0 { format!("{mean:.2}") } else { format!("{mean:.2} ± {std:.2}") }
+}
