@@ -6,6 +6,7 @@ use burn::tensor::Device;
 
 use crate::emotion::model::{AutoencoderConfig, HeadConfig};
 use crate::genre::models::{Architecture, NetConfig};
+use crate::instruments::model::{Method, TaggerConfig};
 
 /// One buildable architecture.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,33 @@ pub fn entries(classes: usize) -> Vec<Entry> {
     for (onet, pnet) in [(1, 0), (0, 1), (2, 0), (1, 1), (0, 2), (2, 2), (4, 4), (8, 8)] {
         out.push(genre_entry("pons-serra", &NetConfig::temporal(onet, pnet, classes), &device));
     }
+    let hierarchy = crate::synth::gm::hierarchy();
+    let parents: Vec<usize> =
+        hierarchy.iter().enumerate().flat_map(|(c, (_, members))| members.iter().map(move |_| c)).collect();
+    for method in Method::ALL {
+        let config = TaggerConfig {
+            method,
+            frames: 256,
+            mels: 64,
+            parents: parents.clone(),
+            coarse: hierarchy.len(),
+            width: 8,
+            blocks: 4,
+            embedding: 64,
+            dropout: 0.2,
+        };
+        let net = config.init(&device).expect("catalogue configurations are valid");
+        out.push(Entry {
+            family: "instruments",
+            name: format!("{method:?}").to_lowercase(),
+            parameters: net.num_params(),
+            shape: format!(
+                "256×64 log-mel → {} tags / {} families, width 8, 4 blocks, embedding 64",
+                parents.len(),
+                hierarchy.len()
+            ),
+        });
+    }
     out
 }
 
@@ -98,7 +126,7 @@ mod tests {
     #[test]
     fn the_catalogue_lists_every_family_with_real_counts() {
         let entries = entries(8);
-        for family in ["emotion", "subgenre", "pons-serra"] {
+        for family in ["emotion", "subgenre", "pons-serra", "instruments"] {
             assert!(entries.iter().any(|e| e.family == family), "{family} missing");
         }
         let pnet = entries.iter().find(|e| e.name == "P-net").expect("P-net listed");

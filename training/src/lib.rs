@@ -7,6 +7,7 @@ pub mod data;
 pub mod emotion;
 pub mod feature_cache;
 pub mod genre;
+pub mod instruments;
 pub mod metrics;
 pub mod onnx;
 pub mod synth;

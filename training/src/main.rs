@@ -9,6 +9,7 @@ use earmark_core::frontend::FrontendConfig;
 use earmark_training::emotion::cli::EmotionCommand;
 use earmark_training::feature_cache::FeatureCache;
 use earmark_training::genre::cli::{GenreCommand, GenreStudyArgs};
+use earmark_training::instruments::cli::{InstrumentsCommand, TagStudyArgs};
 use earmark_training::synth::cli::SynthArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -41,6 +42,9 @@ enum Command {
     /// Genre / style models (CNN, CRNN, parallel CNN-RNN, O-net / P-net): evaluate or export one configuration.
     #[command(subcommand)]
     Genre(Box<GenreCommand>),
+    /// Hierarchical instrument tagging (flat, level-wise, top-down, GMP, GAP, LP, ResAtt): evaluate or export.
+    #[command(subcommand)]
+    Instruments(Box<InstrumentsCommand>),
     /// The papers' study grids, written as their tables for our data.
     #[command(subcommand)]
     Study(Box<StudyCommand>),
@@ -56,6 +60,8 @@ enum Command {
 enum StudyCommand {
     /// The subgenre paper's Tables 1–4 and Pons & Serra's Table 1 on a labelled style/genre set.
     Genre(GenreStudyArgs),
+    /// The hierarchical-tagging paper's Table 1 (every method, λ grid) on a tagged instrument set.
+    Instruments(TagStudyArgs),
 }
 
 fn main() -> Result<()> {
@@ -63,8 +69,10 @@ fn main() -> Result<()> {
         Command::Synth(args) => earmark_training::synth::cli::run(&args),
         Command::Emotion(command) => earmark_training::emotion::cli::run(&command),
         Command::Genre(command) => earmark_training::genre::cli::run(&command),
+        Command::Instruments(command) => earmark_training::instruments::cli::run(&command),
         Command::Study(study) => match *study {
             StudyCommand::Genre(args) => earmark_training::genre::cli::study(&args),
+            StudyCommand::Instruments(args) => earmark_training::instruments::cli::study(&args),
         },
         Command::Models { classes } => {
             print!("{}", earmark_training::catalog::table(&earmark_training::catalog::entries(classes)));

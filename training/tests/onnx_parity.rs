@@ -309,3 +309,45 @@ fn genre_networks_match_onnx_runtime_with_standardization_baked_in() {
         }
     }
 }
+
+/// The instrument tagger under every coarse-level method (batch norm statistics moved, standardisation baked
+/// in): fine, coarse and — for ResAtt — the attention map agree between burn and ONNX Runtime.
+#[test]
+fn instrument_taggers_match_onnx_runtime_for_every_method() {
+    use earmark_training::genre::models::Standardization;
+    use earmark_training::instruments::model::{Method, TaggerConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let standardization = Standardization { mean: -40.0, std: 12.0 };
+    for (i, method) in Method::ALL.into_iter().enumerate() {
+        let config = TaggerConfig {
+            method,
+            frames: 32,
+            mels: 16,
+            parents: vec![0, 0, 1, 2, 2, 2, 1],
+            coarse: 3,
+            width: 4,
+            blocks: 2,
+            embedding: 8,
+            dropout: 0.5,
+        };
+        let train_device = Device::default().autodiff();
+        train_device.seed(40 + i as u64);
+        let net = config.init(&train_device).unwrap();
+        let _ = net.forward(Tensor::random([4, 1, 32, 16], Distribution::Normal(0.3, 1.5), &train_device));
+        let net = burn::module::Module::valid(&net);
+        let model = net.to_onnx(standardization, "parity test").unwrap();
+        let mut session = session(&model, &dir, &format!("tagger{i}"));
+        let device = device(50 + i as u64);
+        for batch in [1, 3] {
+            let raw = random([batch, 1, 32, 16], &device).mul_scalar(30.0).sub_scalar(40.0);
+            let mut standardized = values(raw.clone());
+            standardization.apply(&mut standardized);
+            let x = Tensor::from_data(burn::tensor::TensorData::new(standardized, [batch, 1, 32, 16]), &device);
+            let out = net.forward(x);
+            let mut expected = vec![array(out.fine), array(out.coarse)];
+            expected.extend(out.attention.map(array));
+            assert_eq!(session.outputs().len(), expected.len(), "{method:?}");
+            assert_parity(&mut session, &format!("{method:?} batch {batch}"), &[array(raw)], &expected);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! `earmark-train instruments evaluate|export` and `earmark-train study instruments`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use earmark_core::manifest::Provenance;
+
+use super::data::{LoadedTags, load};
+use super::export::{TagExportInfo, write_model};
+use super::model::{Method, TaggerConfig};
+use super::study::{LAMBDAS, TagRecord, TagRunner, table};
+use super::train::{TagClips, TagTrainConfig, train_fold};
+use crate::data::Fold;
+use crate::data::splits::rotating_group_folds;
+
+/// Data, splits and run folder.
+#[derive(Debug, Args, Clone)]
+pub struct TagDataArgs {
+    /// Tagged clips: a folder written by `earmark-train synth --kind instruments`, a CSV manifest with
+    /// `hierarchy.json` beside it, or an OpenMIC-2018 root.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Run folder (`tag-study.json`, `STUDY.md`).
+    #[arg(long, default_value = "runs/instruments")]
+    pub run: PathBuf,
+    /// Feature cache folder.
+    #[arg(long, default_value = "target/feature-cache")]
+    pub cache: PathBuf,
+    /// Folds over groups (train / validation / test = k−2 / 1 / 1 chunks).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Run only the first N folds.
+    #[arg(long)]
+    pub run_folds: Option<usize>,
+    /// Seed of folds, weights, order and dropout.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Reuse finished folds stored in the run folder.
+    #[arg(long)]
+    pub resume: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Network and training options.
+#[derive(Debug, Args, Clone)]
+pub struct TaggerArgs {
+    /// Coarse-level method.
+    #[arg(long, value_enum, default_value_t = Method::Resatt)]
+    pub method: Method,
+    /// λ, the fine-level loss weight (ignored by `flat`).
+    #[arg(long, default_value_t = 0.8)]
+    pub lambda: f64,
+    /// Frames per window (100 per second).
+    #[arg(long, default_value_t = 256)]
+    pub frames: usize,
+    /// Filters of the first conv block (doubling per block).
+    #[arg(long, default_value_t = 8)]
+    pub width: usize,
+    /// Conv blocks.
+    #[arg(long, default_value_t = 4)]
+    pub blocks: usize,
+    /// Embedding size.
+    #[arg(long, default_value_t = 64)]
+    pub embedding: usize,
+    /// Dropout on the embedding.
+    #[arg(long, default_value_t = 0.2)]
+    pub dropout: f64,
+    /// Peak learning rate (Adam; the paper uses 1e-4 with a pretrained base, we train from scratch).
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Adam weight decay.
+    #[arg(long, default_value_t = 1e-4)]
+    pub weight_decay: f64,
+    /// Warm-up epochs.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    /// Most epochs.
+    #[arg(long, default_value_t = 20)]
+    pub epochs: usize,
+    /// Epochs without a lower validation fine loss before stopping.
+    #[arg(long, default_value_t = 5)]
+    pub patience: usize,
+    /// Windows per step (the paper: 16).
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    /// Frames between training windows.
+    #[arg(long, default_value_t = 128)]
+    pub train_hop: usize,
+    /// Frames between evaluation windows.
+    #[arg(long, default_value_t = 256)]
+    pub eval_hop: usize,
+}
+
+/// Instrument commands.
+#[derive(Debug, Subcommand)]
+pub enum InstrumentsCommand {
+    /// Cross-validate one configuration (per-fold results kept in the run folder).
+    Evaluate {
+        /// Data.
+        #[command(flatten)]
+        data: TagDataArgs,
+        /// Model and training.
+        #[command(flatten)]
+        tagger: TaggerArgs,
+    },
+    /// Train the final model (all groups but a validation chunk) and write it with its manifest and REPORT.md.
+    Export {
+        /// Data.
+        #[command(flatten)]
+        data: TagDataArgs,
+        /// Model and training.
+        #[command(flatten)]
+        tagger: TaggerArgs,
+        /// Model folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// How the data was made, for the manifest and report.
+        #[arg(long, default_value = "")]
+        describe_data: String,
+        /// Licence of the weights (inherited from the data).
+        #[arg(long)]
+        license: Option<String>,
+        /// A study's tables (Markdown) to include in the report.
+        #[arg(long)]
+        study: Option<PathBuf>,
+    },
+}
+
+/// `earmark-train study instruments` options.
+#[derive(Debug, Args)]
+pub struct TagStudyArgs {
+    /// Data.
+    #[command(flatten)]
+    pub data: TagDataArgs,
+    /// Model and training defaults (method and λ vary).
+    #[command(flatten)]
+    pub tagger: TaggerArgs,
+    /// Methods to compare (default: all seven).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub methods: Vec<Method>,
+    /// λ grid (the paper's by default).
+    #[arg(long, value_delimiter = ',', default_value = "0.70,0.75,0.80,0.85,0.90")]
+    pub lambdas: Vec<f64>,
+}
+
+impl TaggerArgs {
+    fn configs(&self, loaded: &LoadedTags, seed: u64) -> (TaggerConfig, TagTrainConfig) {
+        let net = TaggerConfig {
+            method: self.method,
+            frames: self.frames,
+            mels: super::frontend().n_mels,
+            parents: loaded.hierarchy.parents.clone(),
+            coarse: loaded.hierarchy.coarse.len(),
+            width: self.width,
+            blocks: self.blocks,
+            embedding: self.embedding,
+            dropout: self.dropout,
+        };
+        let train = TagTrainConfig {
+            lambda: self.lambda,
+            learning_rate: self.lr,
+            weight_decay: self.weight_decay,
+            warmup: self.warmup,
+            epochs: self.epochs,
+            patience: self.patience,
+            batch_size: self.batch,
+            train_hop: self.train_hop,
+            eval_hop: self.eval_hop,
+            seed,
+        };
+        (net, train)
+    }
+}
+
+fn prepare(args: &TagDataArgs) -> Result<(LoadedTags, Vec<Fold>)> {
+    let loaded = load(&args.data, &args.cache).with_context(|| format!("loading {}", args.data.display()))?;
+    for s in &loaded.skipped {
+        eprintln!("skipped (unreadable): {s}");
+    }
+    let folds = rotating_group_folds(&loaded.dataset, args.folds, args.seed)?;
+    for fold in &folds {
+        fold.check_disjoint_groups(&loaded.dataset)?;
+    }
+    eprintln!(
+        "{}: {} clips, {} groups, {} tags in {} families, {} folds",
+        loaded.dataset.name,
+        loaded.dataset.len(),
+        loaded.dataset.group_members().len(),
+        loaded.hierarchy.fine.len(),
+        loaded.hierarchy.coarse.len(),
+        folds.len()
+    );
+    Ok((loaded, folds))
+}
+
+fn runner<'a>(loaded: &'a LoadedTags, folds: &'a [Fold], args: &TagDataArgs) -> Result<TagRunner<'a>> {
+    let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
+    let mut runner = TagRunner::open(clips, folds, args.run_folds.unwrap_or(folds.len()), &args.run, args.resume)?;
+    runner.show_progress = !args.quiet;
+    Ok(runner)
+}
+
+fn summary(record: &TagRecord) -> String {
+    format!(
+        "{} folds · fine ROC-AUC {:.3} PR-AUC {:.3} F1 {:.3} · coarse ROC-AUC {:.3} PR-AUC {:.3} F1 {:.3}",
+        record.folds.len(),
+        record.mean(|o| o.fine.roc_auc),
+        record.mean(|o| o.fine.pr_auc),
+        record.mean(|o| o.fine.f1),
+        record.mean(|o| o.coarse.roc_auc),
+        record.mean(|o| o.coarse.pr_auc),
+        record.mean(|o| o.coarse.f1),
+    )
+}
+
+/// Runs an instruments command.
+pub fn run(command: &InstrumentsCommand) -> Result<()> {
+    match command {
+        InstrumentsCommand::Evaluate { data, tagger } => {
+            let (loaded, folds) = prepare(data)?;
+            let (net, train) = tagger.configs(&loaded, data.seed);
+            net.validate().map_err(anyhow::Error::msg)?;
+            let record = runner(&loaded, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
+            println!("{:?} (λ {}): {} parameters · {}", net.method, train.lambda, record.parameters, summary(&record));
+            Ok(())
+        }
+        InstrumentsCommand::Export { data, tagger, out, describe_data, license, study } => {
+            export(data, tagger, out, describe_data, license.clone(), study.as_deref())
+        }
+    }
+}
+
+fn export(
+    data: &TagDataArgs,
+    tagger: &TaggerArgs,
+    out: &Path,
+    describe: &str,
+    license: Option<String>,
+    study: Option<&Path>,
+) -> Result<()> {
+    let (loaded, folds) = prepare(data)?;
+    let (net, train) = tagger.configs(&loaded, data.seed);
+    net.validate().map_err(anyhow::Error::msg)?;
+    let record = runner(&loaded, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
+    let first = &folds[0];
+    let mut all_train = first.train.clone();
+    all_train.extend(&first.test);
+    all_train.sort_unstable();
+    // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
+    let fold = Fold { train: all_train, validation: first.validation.clone(), test: Vec::new() };
+    let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
+    eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
+    let (model, outcome) = train_fold(&net, &train, &clips, &fold, usize::MAX / 2, !data.quiet)?;
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
+    let mut metrics: std::collections::BTreeMap<String, f64> = [
+        ("fine_roc_auc", record.mean(|o| o.fine.roc_auc)),
+        ("fine_pr_auc", record.mean(|o| o.fine.pr_auc)),
+        ("fine_f1", record.mean(|o| o.fine.f1)),
+        ("coarse_roc_auc", record.mean(|o| o.coarse.roc_auc)),
+        ("coarse_pr_auc", record.mean(|o| o.coarse.pr_auc)),
+        ("coarse_f1", record.mean(|o| o.coarse.f1)),
+        ("folds_run", record.folds.len() as f64),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (family, t) in loaded.hierarchy.coarse.iter().zip(&outcome.coarse_thresholds) {
+        metrics.insert(format!("coarse_threshold.{family}"), f64::from(*t));
+    }
+    let info = TagExportInfo {
+        description: format!(
+            "Instruments of the last {:.2} s: {} tags in {} families, {} coarse level ({}), after the hierarchical ResAtt paper; trained by Earmark.",
+            net.frames as f64 * super::frontend().hop_seconds(),
+            loaded.hierarchy.fine.len(),
+            loaded.hierarchy.coarse.len(),
+            format!("{:?}", net.method).to_lowercase(),
+            net.method.label()
+        ),
+        hop_frames: train.eval_hop,
+        thresholds: outcome.fine_thresholds.clone(),
+        provenance: Provenance { command: command.clone(), data: data_text.clone(), license },
+        metrics,
+    };
+    write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, &info)?;
+    let study_text = match study {
+        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+        None => None,
+    };
+    let report =
+        super::report::markdown(&net, &train, &loaded, &record, &outcome, &data_text, &command, study_text.as_deref());
+    std::fs::write(out.join("REPORT.md"), report).with_context(|| format!("writing {}/REPORT.md", out.display()))?;
+    println!("wrote {} · {}", out.display(), summary(&record));
+    Ok(())
+}
+
+/// Runs `earmark-train study instruments`: Table 1 to stdout and `<run>/STUDY.md`.
+pub fn study(args: &TagStudyArgs) -> Result<()> {
+    let (loaded, folds) = prepare(&args.data)?;
+    let (net, train) = args.tagger.configs(&loaded, args.data.seed);
+    net.validate().map_err(anyhow::Error::msg)?;
+    let methods = if args.methods.is_empty() { Method::ALL.to_vec() } else { args.methods.clone() };
+    let lambdas = if args.lambdas.is_empty() { LAMBDAS.to_vec() } else { args.lambdas.clone() };
+    let mut runner = runner(&loaded, &folds, &args.data)?;
+    let (tables, _) = table(&mut runner, &net, &train, &methods, &lambdas)?;
+    let out = format!(
+        "## Instrument study\n\n{} clips, {} groups, {} tags in {} families; {} of {} folds run; at most {} epochs per run.\n\n{tables}",
+        loaded.dataset.len(),
+        loaded.dataset.group_members().len(),
+        loaded.hierarchy.fine.len(),
+        loaded.hierarchy.coarse.len(),
+        runner.run_folds,
+        folds.len(),
+        train.epochs
+    );
+    let path = args.data.run.join("STUDY.md");
+    std::fs::write(&path, &out).with_context(|| format!("writing {}", path.display()))?;
+    println!("{out}");
+    Ok(())
+}

@@ -1,0 +1,398 @@
+//! Training one tagger on one fold: masked, level-weighted BCE (λ·fine + (1 − λ)·coarse), Adam with weight decay
+//! and a linear warm-up (the paper's recipe), model selection on the validation fine-level loss (the paper picks
+//! λ by it too), per-tag thresholds tuned on the validation clips, and the paper's metrics on the test clips.
+//!
+//! Clips are cut into windows; a clip's probabilities are the mean of its windows'. Labels are per clip (weak
+//! labels, as OpenMIC's), so every window of a clip is trained towards the clip's tags.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, decay::WeightDecayConfig};
+use burn::tensor::{Device, Tensor, TensorData};
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{Column, LevelScores, best_threshold, f1_at, level_scores};
+use super::model::{Tagger, TaggerConfig};
+use crate::data::{Dataset, Fold, Target};
+use crate::emotion::pretrain::{TrainError, derive_seed, epoch_bar};
+use crate::genre::models::Standardization;
+use crate::genre::windows::{WindowSet, standardization};
+
+/// Fine tags, their families, and the parent of each fine tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hierarchy {
+    /// Fine tags in output order.
+    pub fine: Vec<String>,
+    /// Coarse tags in output order.
+    pub coarse: Vec<String>,
+    /// Coarse index of each fine tag.
+    pub parents: Vec<usize>,
+}
+
+impl Hierarchy {
+    /// From a multi-label dataset's classes and hierarchy; every fine tag must be in exactly one family.
+    pub fn of(dataset: &Dataset) -> Result<Self, TrainError> {
+        let groups = dataset.hierarchy.as_ref().ok_or_else(|| {
+            TrainError::Invalid(format!(
+                "{}: no coarse → fine hierarchy (hierarchy.json next to the manifest); the two-level tagger needs one",
+                dataset.name
+            ))
+        })?;
+        let mut parents = vec![usize::MAX; dataset.classes.len()];
+        for (c, group) in groups.iter().enumerate() {
+            for member in &group.members {
+                let i = dataset.classes.iter().position(|t| t == member).ok_or_else(|| {
+                    TrainError::Invalid(format!("family `{}` names unknown tag `{member}`", group.name))
+                })?;
+                if parents[i] != usize::MAX {
+                    return Err(TrainError::Invalid(format!("tag `{member}` is in two families")));
+                }
+                parents[i] = c;
+            }
+        }
+        if let Some(i) = parents.iter().position(|&p| p == usize::MAX) {
+            return Err(TrainError::Invalid(format!("tag `{}` is in no family", dataset.classes[i])));
+        }
+        Ok(Self { fine: dataset.classes.clone(), coarse: groups.iter().map(|g| g.name.clone()).collect(), parents })
+    }
+
+    /// Fine (present, annotated) and derived coarse (present, annotated) of a target. A family is present when an
+    /// annotated member is present, and known absent only when every member is annotated absent.
+    pub fn targets(&self, target: &Target) -> [(Vec<bool>, Vec<bool>); 2] {
+        let (present, annotated) = match target {
+            Target::Tags { present, annotated } => (present.clone(), annotated.clone()),
+            _ => (vec![false; self.fine.len()], vec![false; self.fine.len()]),
+        };
+        let mut coarse_present = vec![false; self.coarse.len()];
+        let mut all_annotated = vec![true; self.coarse.len()];
+        for (i, &p) in self.parents.iter().enumerate() {
+            coarse_present[p] |= present[i] && annotated[i];
+            all_annotated[p] &= annotated[i];
+        }
+        let coarse_annotated = coarse_present.iter().zip(&all_annotated).map(|(&p, &a)| p || a).collect();
+        [(present, annotated), (coarse_present, coarse_annotated)]
+    }
+}
+
+/// How to train.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagTrainConfig {
+    /// λ: weight of the fine-level loss (the paper searches 0.70–0.90).
+    pub lambda: f64,
+    /// Peak learning rate.
+    pub learning_rate: f64,
+    /// Adam weight decay (the paper: 1e-4).
+    pub weight_decay: f64,
+    /// Epochs of linear warm-up (the paper: 5).
+    pub warmup: usize,
+    /// Most epochs.
+    pub epochs: usize,
+    /// Epochs without a lower validation fine loss before stopping.
+    pub patience: usize,
+    /// Windows per step (the paper: 16).
+    pub batch_size: usize,
+    /// Frames between training windows.
+    pub train_hop: usize,
+    /// Frames between evaluation windows.
+    pub eval_hop: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Results of one fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagOutcome {
+    /// Test scores, fine level.
+    pub fine: LevelScores,
+    /// Test scores, coarse level.
+    pub coarse: LevelScores,
+    /// Best validation fine-level masked BCE (selects the epoch and λ).
+    pub validation_fine_loss: f64,
+    /// Per-tag thresholds tuned on validation, fine.
+    pub fine_thresholds: Vec<f32>,
+    /// Per-family thresholds tuned on validation.
+    pub coarse_thresholds: Vec<f32>,
+    /// Test F1 of each fine tag at its threshold.
+    pub fine_f1_per_tag: Vec<f64>,
+    /// Test F1 of each family at its threshold.
+    pub coarse_f1_per_tag: Vec<f64>,
+    /// Epoch of the kept weights.
+    pub best_epoch: usize,
+    /// Training loss per epoch.
+    pub losses: Vec<f64>,
+    /// Standardisation fitted on the training clips.
+    pub standardization: Standardization,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// A multi-label dataset with features.
+pub struct TagClips<'a> {
+    /// Items (targets) and hierarchy.
+    pub dataset: &'a Dataset,
+    /// Features per item (`None`: unreadable).
+    pub features: &'a [Option<Array2<f32>>],
+    /// The hierarchy.
+    pub hierarchy: &'a Hierarchy,
+}
+
+/// One item's tags at one level as 1/0: what is present, and which entries are annotated (the loss mask).
+struct TagRow {
+    present: Vec<f32>,
+    annotated: Vec<f32>,
+}
+
+struct Targets {
+    fine: Vec<TagRow>,
+    coarse: Vec<TagRow>,
+}
+
+impl TagClips<'_> {
+    fn targets(&self) -> Targets {
+        let f = |v: &[bool]| v.iter().map(|&b| f32::from(u8::from(b))).collect::<Vec<f32>>();
+        let (mut fine, mut coarse) = (Vec::new(), Vec::new());
+        for item in &self.dataset.items {
+            let [(fp, fa), (cp, ca)] = self.hierarchy.targets(&item.target);
+            fine.push(TagRow { present: f(&fp), annotated: f(&fa) });
+            coarse.push(TagRow { present: f(&cp), annotated: f(&ca) });
+        }
+        Targets { fine, coarse }
+    }
+
+    fn windows(&self, items: &[usize], frames: usize, mels: usize, hop: usize, s: Standardization) -> WindowSet {
+        let mut set = WindowSet::new(frames, mels);
+        for &i in items {
+            if let Some(f) = &self.features[i] {
+                set.push_clip(i, f, hop, s);
+            }
+        }
+        set
+    }
+}
+
+/// The `present` (or, with `mask`, the `annotated`) rows of `owners` as a `[owners, tags]` tensor.
+fn stack(rows: &[TagRow], owners: &[usize], mask: bool, device: &Device) -> Tensor<2> {
+    let pick = |r: &TagRow| if mask { r.annotated.clone() } else { r.present.clone() };
+    let width = rows.first().map_or(0, |r| pick(r).len());
+    let values: Vec<f32> = owners.iter().flat_map(|&o| pick(&rows[o])).collect();
+    Tensor::from_data(TensorData::new(values, [owners.len(), width]), device)
+}
+
+/// Masked binary cross-entropy of probabilities: mean over annotated entries (0 when none).
+fn masked_bce(p: Tensor<2>, target: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
+    let p = p.clamp(1e-7, 1.0 - 1e-7);
+    let loss = (target.clone() * p.clone().log() + (target.neg() + 1.0) * (p.neg() + 1.0).log()).neg();
+    let count = mask.clone().sum().clamp_min(1.0);
+    (loss * mask).sum() / count
+}
+
+/// Per-clip mean probabilities (fine, coarse) over the windows of `set`, without autodiff.
+pub fn clip_probabilities(net: &Tagger, set: &WindowSet, batch: usize) -> Vec<(usize, Vec<f32>, Vec<f32>)> {
+    let device = Device::default();
+    let indices: Vec<usize> = (0..set.len()).collect();
+    let mut out: Vec<(usize, Vec<f32>, Vec<f32>, usize)> = Vec::new();
+    for chunk in indices.chunks(batch.max(1)) {
+        let y = net.forward(set.batch(chunk, &device));
+        let (fine, coarse) = (crate::onnx::emit::values(y.fine), crate::onnx::emit::values(y.coarse));
+        let (nf, nc) = (fine.len() / chunk.len(), coarse.len() / chunk.len());
+        for (k, &w) in chunk.iter().enumerate() {
+            let owner = set.owners[w];
+            if out.last().is_none_or(|last| last.0 != owner) {
+                out.push((owner, vec![0.0; nf], vec![0.0; nc], 0));
+            }
+            let last = out.last_mut().expect("pushed");
+            last.1.iter_mut().zip(&fine[k * nf..(k + 1) * nf]).for_each(|(s, v)| *s += v);
+            last.2.iter_mut().zip(&coarse[k * nc..(k + 1) * nc]).for_each(|(s, v)| *s += v);
+            last.3 += 1;
+        }
+    }
+    out.into_iter()
+        .map(|(o, f, c, n)| {
+            (o, f.into_iter().map(|v| v / n as f32).collect(), c.into_iter().map(|v| v / n as f32).collect())
+        })
+        .collect()
+}
+
+/// Per-tag columns of `(score, present)` over annotated clips, for fine (`coarse = false`) or coarse tags.
+fn columns(probabilities: &[(usize, Vec<f32>, Vec<f32>)], targets: &Targets, coarse: bool) -> Vec<Column> {
+    let width = probabilities.first().map_or(0, |p| if coarse { p.2.len() } else { p.1.len() });
+    let mut out = vec![Vec::new(); width];
+    for (owner, fine, coarse_p) in probabilities {
+        let (p, row) = if coarse { (coarse_p, &targets.coarse[*owner]) } else { (fine, &targets.fine[*owner]) };
+        for t in 0..width {
+            if row.annotated[t] > 0.5 {
+                out[t].push((p[t], row.present[t] > 0.5));
+            }
+        }
+    }
+    out
+}
+
+fn validation_fine_loss(probabilities: &[(usize, Vec<f32>, Vec<f32>)], targets: &Targets) -> f64 {
+    let (mut total, mut count) = (0.0f64, 0usize);
+    for (owner, fine, _) in probabilities {
+        let row = &targets.fine[*owner];
+        for ((&p, &annotated), &present) in fine.iter().zip(&row.annotated).zip(&row.present) {
+            if annotated > 0.5 {
+                let p = f64::from(p).clamp(1e-7, 1.0 - 1e-7);
+                total -= if present > 0.5 { p.ln() } else { (1.0 - p).ln() };
+                count += 1;
+            }
+        }
+    }
+    total / count.max(1) as f64
+}
+
+/// Trains `config` on `fold.train`, keeps the epoch with the lowest validation fine loss, tunes thresholds on
+/// validation and scores the test clips.
+pub fn train_fold(
+    net_config: &TaggerConfig,
+    config: &TagTrainConfig,
+    clips: &TagClips<'_>,
+    fold: &Fold,
+    fold_number: usize,
+    show_progress: bool,
+) -> Result<(Tagger, TagOutcome), TrainError> {
+    let started = Instant::now();
+    let targets = clips.targets();
+    let s = standardization(fold.train.iter().filter_map(|&i| clips.features[i].as_ref()));
+    let (frames, mels) = (net_config.frames, net_config.mels);
+    let train = clips.windows(&fold.train, frames, mels, config.train_hop, s);
+    let validation = clips.windows(&fold.validation, frames, mels, config.eval_hop, s);
+    let test = clips.windows(&fold.test, frames, mels, config.eval_hop, s);
+    if train.is_empty() || validation.is_empty() {
+        return Err(TrainError::Invalid("a fold needs readable training and validation clips".into()));
+    }
+    let device = Device::default().autodiff();
+    device.seed(derive_seed(config.seed, 21, fold_number as u64));
+    let mut net = net_config.init(&device).map_err(TrainError::Invalid)?;
+    let mut optimizer =
+        AdamConfig::new().with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32))).init();
+    let size = config.batch_size.max(1);
+    let steps_per_epoch = train.len().div_ceil(size);
+    let warmup_steps = (config.warmup * steps_per_epoch).max(1);
+    let lambda = if net_config.method.joint() { config.lambda } else { 1.0 };
+    let (mut best, mut best_loss, mut best_epoch, mut stale, mut step) = (None, f64::MAX, 0, 0, 0usize);
+    let mut losses = Vec::new();
+    for epoch in 1..=config.epochs {
+        device.seed(derive_seed(config.seed, 22 + 100 * fold_number as u64, epoch as u64));
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(derive_seed(
+            config.seed,
+            23 + 100 * fold_number as u64,
+            epoch as u64,
+        )));
+        let bar = epoch_bar(steps_per_epoch, epoch, config.epochs, show_progress);
+        let (mut total, mut seen) = (0.0f64, 0usize);
+        for chunk in order.chunks(size) {
+            step += 1;
+            let owners: Vec<usize> = chunk.iter().map(|&w| train.owners[w]).collect();
+            let out = net.forward(train.batch(chunk, &device));
+            let fine = masked_bce(
+                out.fine,
+                stack(&targets.fine, &owners, false, &device),
+                stack(&targets.fine, &owners, true, &device),
+            );
+            let loss = if lambda < 1.0 {
+                let coarse = masked_bce(
+                    out.coarse,
+                    stack(&targets.coarse, &owners, false, &device),
+                    stack(&targets.coarse, &owners, true, &device),
+                );
+                fine.mul_scalar(lambda) + coarse.mul_scalar(1.0 - lambda)
+            } else {
+                fine
+            };
+            let value = f64::from(loss.clone().into_scalar::<f32>());
+            if !value.is_finite() {
+                return Err(TrainError::Invalid(format!("the training loss became {value} in epoch {epoch}")));
+            }
+            total += value * chunk.len() as f64;
+            seen += chunk.len();
+            let lr = config.learning_rate * (step as f64 / warmup_steps as f64).min(1.0);
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optimizer.step(lr, net, grads);
+            bar.set_message(format!("loss {:.4}", total / seen as f64));
+            bar.inc(1);
+        }
+        losses.push(total / seen.max(1) as f64);
+        let valid = net.valid();
+        let v_loss = validation_fine_loss(&clip_probabilities(&valid, &validation, size), &targets);
+        bar.finish_with_message(format!("loss {:.4} · validation fine BCE {v_loss:.4}", losses[epoch - 1]));
+        if v_loss < best_loss {
+            (best, best_loss, best_epoch, stale) = (Some(valid), v_loss, epoch, 0);
+        } else {
+            stale += 1;
+            if stale >= config.patience.max(1) {
+                break;
+            }
+        }
+    }
+    let net = best.unwrap_or_else(|| net.valid());
+    let validation_p = clip_probabilities(&net, &validation, size);
+    let fine_thresholds: Vec<f32> = columns(&validation_p, &targets, false).iter().map(|c| best_threshold(c)).collect();
+    let coarse_thresholds: Vec<f32> =
+        columns(&validation_p, &targets, true).iter().map(|c| best_threshold(c)).collect();
+    let test_p = clip_probabilities(&net, &test, size);
+    let (fine_columns, coarse_columns) = (columns(&test_p, &targets, false), columns(&test_p, &targets, true));
+    let per_tag = |columns: &[Column], t: &[f32]| columns.iter().zip(t).map(|(c, &t)| f1_at(c, t)).collect();
+    let outcome = TagOutcome {
+        fine: level_scores(&fine_columns, &fine_thresholds),
+        coarse: level_scores(&coarse_columns, &coarse_thresholds),
+        fine_f1_per_tag: per_tag(&fine_columns, &fine_thresholds),
+        coarse_f1_per_tag: per_tag(&coarse_columns, &coarse_thresholds),
+        validation_fine_loss: best_loss,
+        fine_thresholds,
+        coarse_thresholds,
+        best_epoch,
+        losses,
+        standardization: s,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((net, outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Item, TargetKind};
+    use earmark_core::manifest::LabelGroup;
+
+    #[test]
+    fn families_are_present_if_a_member_is_and_absent_only_if_all_are_known_absent() {
+        let groups = vec![
+            LabelGroup { name: "strings".into(), members: vec!["violin".into(), "cello".into()] },
+            LabelGroup { name: "brass".into(), members: vec!["trumpet".into()] },
+        ];
+        let tags = |present: [bool; 3], annotated: [bool; 3]| Item {
+            path: "x.wav".into(),
+            group: "g".into(),
+            target: Target::Tags { present: present.to_vec(), annotated: annotated.to_vec() },
+        };
+        let classes = vec!["violin".to_string(), "cello".to_string(), "trumpet".to_string()];
+        let items =
+            vec![tags([true, false, false], [true, false, true]), tags([false, false, false], [true, false, true])];
+        let dataset = Dataset::new("t", TargetKind::MultiLabel, classes, Some(groups), items).unwrap();
+        let h = Hierarchy::of(&dataset).unwrap();
+        assert_eq!(h.parents, vec![0, 0, 1]);
+        // Violin present (cello unknown) → strings present; trumpet annotated absent → brass absent.
+        assert_eq!(h.targets(&dataset.items[0].target)[1], (vec![true, false], vec![true, true]));
+        // Violin absent but cello unknown → strings unknown.
+        assert_eq!(h.targets(&dataset.items[1].target)[1], (vec![false, false], vec![false, true]));
+    }
+
+    #[test]
+    fn masked_bce_ignores_unannotated_entries() {
+        let device = Device::default();
+        let p = Tensor::<2>::from_floats([[0.9, 0.2]], &device);
+        let t = Tensor::<2>::from_floats([[1.0, 1.0]], &device);
+        let only_first = Tensor::<2>::from_floats([[1.0, 0.0]], &device);
+        let loss = masked_bce(p, t, only_first).into_scalar::<f32>();
+        assert!((f64::from(loss) + 0.9f64.ln()).abs() < 1e-5, "{loss}");
+    }
+}

@@ -1,0 +1,175 @@
+//! Instrument tagging end to end on features the test writes (no audio, no shared data): ResAtt learns which
+//! "instruments" (energy in their own mel bands) are present with some tags unannotated, its export loads as a
+//! valid `instruments` model whose three ONNX outputs equal burn's, and the study table runs and resumes.
+//! Needs ONNX Runtime for the export test (`cargo xtask test` provisions it).
+
+use std::sync::Mutex;
+
+use earmark_core::manifest::{LabelGroup, Manifest, Task};
+use earmark_core::runtime::{OnnxSession, Runtime, SessionOptions};
+use earmark_training::data::{Dataset, Fold, Item, Target, TargetKind};
+use earmark_training::genre::windows::WindowSet;
+use earmark_training::instruments::export::{MODEL_FILE, TagExportInfo, write_model};
+use earmark_training::instruments::model::{Method, TaggerConfig};
+use earmark_training::instruments::study::{TagRunner, table};
+use earmark_training::instruments::train::{Hierarchy, TagClips, TagTrainConfig, train_fold};
+use ndarray::{Array2, ArrayD, IxDyn};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const TAGS: [&str; 4] = ["violin", "cello", "trumpet", "tuba"];
+
+/// 40 clips of 64 frames × 64 bands (the instrument frontend's): tag i present adds energy to bands 16i..16i+16; each clip has 1–2 tags;
+/// every fifth clip leaves one tag unannotated. Clips 0–23 train, 24–31 validate, 32–39 test.
+fn data() -> (Dataset, Vec<Option<Array2<f32>>>, Fold) {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let (mut items, mut features, mut fold) = (Vec::new(), Vec::new(), Fold::default());
+    for i in 0..40 {
+        let mut present = [false; 4];
+        present[i % 4] = true;
+        if rng.random_bool(0.5) {
+            present[rng.random_range(0..4)] = true;
+        }
+        let mut annotated = [true; 4];
+        if i % 5 == 0 {
+            annotated[(i / 5) % 4] = false;
+        }
+        features.push(Some(Array2::from_shape_fn((64, 64), |(_, m)| {
+            let on = if present[m / 16] { 2.0 } else { 0.0 };
+            on + rng.random_range(-0.5f32..0.5)
+        })));
+        let present = present.iter().zip(&annotated).map(|(&p, &a)| p && a).collect();
+        items.push(Item {
+            path: format!("clip{i}.wav").into(),
+            group: format!("g{i}"),
+            target: Target::Tags { present, annotated: annotated.to_vec() },
+        });
+        match i {
+            0..24 => fold.train.push(i),
+            24..32 => fold.validation.push(i),
+            _ => fold.test.push(i),
+        }
+    }
+    let families = vec![
+        LabelGroup { name: "strings".into(), members: vec!["violin".into(), "cello".into()] },
+        LabelGroup { name: "brass".into(), members: vec!["trumpet".into(), "tuba".into()] },
+    ];
+    let classes = TAGS.iter().map(|t| t.to_string()).collect();
+    (Dataset::new("test", TargetKind::MultiLabel, classes, Some(families), items).unwrap(), features, fold)
+}
+
+fn net(method: Method) -> TaggerConfig {
+    TaggerConfig {
+        method,
+        frames: 32,
+        mels: 64,
+        parents: vec![0, 0, 1, 1],
+        coarse: 2,
+        width: 4,
+        blocks: 2,
+        embedding: 16,
+        dropout: 0.1,
+    }
+}
+
+fn train(epochs: usize) -> TagTrainConfig {
+    TagTrainConfig {
+        lambda: 0.8,
+        learning_rate: 3e-3,
+        weight_decay: 1e-4,
+        warmup: 1,
+        epochs,
+        patience: epochs,
+        batch_size: 8,
+        train_hop: 16,
+        eval_hop: 32,
+        seed: 2,
+    }
+}
+
+#[test]
+fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (dataset, features, fold) = data();
+    let hierarchy = Hierarchy::of(&dataset).unwrap();
+    let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
+    let config = net(Method::Resatt);
+    let (model, outcome) = train_fold(&config, &train(30), &clips, &fold, 0, false).unwrap();
+    assert!(outcome.fine.roc_auc > 0.9, "fine ROC-AUC {:?}", outcome.fine);
+    assert!(outcome.coarse.roc_auc > 0.8, "coarse ROC-AUC {:?}", outcome.coarse);
+    assert_eq!(outcome.fine_thresholds.len(), 4);
+    assert_eq!(outcome.coarse_thresholds.len(), 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let info = TagExportInfo {
+        description: "test".into(),
+        hop_frames: 32,
+        thresholds: outcome.fine_thresholds.clone(),
+        provenance: earmark_core::manifest::Provenance {
+            command: "test".into(),
+            data: "synthetic".into(),
+            license: None,
+        },
+        metrics: Default::default(),
+    };
+    write_model(dir.path(), &model, &config, &hierarchy, outcome.standardization, &info).unwrap();
+    let manifest = Manifest::load(dir.path()).unwrap();
+    assert_eq!(manifest.task, Task::Instruments);
+    assert!(manifest.labels.multi_label);
+    assert_eq!(manifest.labels.hierarchy.as_ref().unwrap()[1].members, vec!["trumpet", "tuba"]);
+    assert_eq!(
+        manifest.graphs[0].outputs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        ["fine", "coarse", "attention"]
+    );
+
+    let runtime = Runtime::global().unwrap_or_else(|e| panic!("{e}"));
+    let mut session = OnnxSession::load(runtime, &dir.path().join(MODEL_FILE), SessionOptions::default()).unwrap();
+    let raw = features[fold.test[0]].as_ref().unwrap().slice(ndarray::s![0..32, ..]).to_owned();
+    let input = ArrayD::from_shape_vec(IxDyn(&[1, 1, 32, 64]), raw.iter().copied().collect()).unwrap();
+    let outputs = session.run(&[input.view()]).unwrap();
+    let mut set = WindowSet::new(32, 64);
+    set.push_clip(0, &raw, 32, outcome.standardization);
+    let burn = model.forward(set.batch(&[0], &burn::tensor::Device::default()));
+    let expected = [
+        earmark_training::onnx::emit::values(burn.fine),
+        earmark_training::onnx::emit::values(burn.coarse),
+        earmark_training::onnx::emit::values(burn.attention.unwrap()),
+    ];
+    for (got, want) in outputs.iter().zip(&expected) {
+        assert_eq!(got.len(), want.len());
+        for (a, b) in got.iter().zip(want) {
+            assert!((a - b).abs() < 1e-4, "onnx {got:?} vs burn {want:?}");
+        }
+    }
+}
+
+#[test]
+fn the_study_table_compares_methods_over_lambdas_and_resumes() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (dataset, features, fold) = data();
+    let hierarchy = Hierarchy::of(&dataset).unwrap();
+    let folds = vec![fold];
+    let run = tempfile::tempdir().unwrap();
+    let methods = [Method::Flat, Method::Gmp, Method::Resatt];
+    let lambdas = [0.8, 0.9];
+    let first = {
+        let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
+        let mut runner = TagRunner::open(clips, &folds, 1, run.path(), false).unwrap();
+        runner.show_progress = false;
+        table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap()
+    };
+    assert_eq!(first.1.len(), 3);
+    assert!(first.0.contains("ResAtt") && first.0.contains("GMP") && first.0.contains("baseline"));
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.path().join("tag-study.json")).unwrap()).unwrap();
+    assert_eq!(stored.as_object().unwrap().len(), 1 + 2 + 2, "flat once, each joint method per λ");
+    let before = std::fs::read(run.path().join("tag-study.json")).unwrap();
+    let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
+    let mut runner = TagRunner::open(clips, &folds, 1, run.path(), true).unwrap();
+    runner.show_progress = false;
+    let again = table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap();
+    assert_eq!(again.0, first.0);
+    assert_eq!(std::fs::read(run.path().join("tag-study.json")).unwrap(), before, "resuming retrained something");
+}
