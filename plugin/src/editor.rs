@@ -63,7 +63,14 @@ pub fn draw_view(ui: &mut egui::Ui, view: &View) {
             Some(instruments) => {
                 ui.label(format!("updated {}", age(instruments.age)));
                 for family in &instruments.families {
-                    ui.add(egui::ProgressBar::new(family.presence).text(RichText::new(&family.name).strong()));
+                    // "strings 0.87 · violin 0.91": the family, and the tags that made it light up.
+                    let because: Vec<String> = family.because.iter().map(|(tag, p)| format!("{tag} {p:.2}")).collect();
+                    let label = if because.is_empty() {
+                        format!("{} {:.2}", family.name, family.presence)
+                    } else {
+                        format!("{} {:.2} · {}", family.name, family.presence, because.join(", "))
+                    };
+                    ui.add(egui::ProgressBar::new(family.presence).text(RichText::new(label).strong()));
                     for (tag, p) in &family.tags {
                         ui.horizontal(|ui| {
                             ui.add_space(16.0);
@@ -300,6 +307,7 @@ mod tests {
                     name: "strings".into(),
                     presence: 0.91,
                     tags: vec![("violin".into(), 0.91)],
+                    because: vec![("violin".into(), 0.91)],
                 }],
                 age: 0.0,
             }),

@@ -61,6 +61,8 @@ mod tests {
             hierarchy: None,
             scores: scores.to_vec(),
             raw: scores.to_vec(),
+            families: Vec::new(),
+            attention: Vec::new(),
             stream_seconds: 1.0,
             segment_seconds: 1.0,
             updates: 1,

@@ -143,6 +143,30 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
             assert!((a - b).abs() < 1e-4, "onnx {got:?} vs burn {want:?}");
         }
     }
+
+    // The engine runs it like the plugin does: family scores from the model's coarse output and the attention
+    // map reach the readout and the view (which tags lit a family is checked in the view's own tests).
+    use earmark_core::engine::view::ViewBuilder;
+    use earmark_core::engine::{Engine, EngineSettings, offline::analyze};
+    let models = tempfile::tempdir().unwrap();
+    write_model(&models.path().join("instruments"), &model, &config, &hierarchy, outcome.standardization, &info)
+        .unwrap();
+    let settings = EngineSettings { update_interval: 0.25, smoothing: 0.0, ..EngineSettings::default() };
+    let mut engine = Engine::load(models.path(), 48_000, &settings);
+    assert!(engine.status_mut().messages.is_empty(), "{:?}", engine.status_mut().messages);
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let noise: Vec<f32> = (0..48_000).map(|_| rng.random_range(-0.3f32..0.3)).collect();
+    let timeline = analyze(&mut engine, &noise, |_| {});
+    let last = &timeline.last().expect("an update").readout;
+    assert_eq!((last.families.len(), last.attention.len()), (2, 8));
+    let snapshot = earmark_core::engine::readout::Snapshot { models: vec![last.clone()], ..Default::default() };
+    let view = ViewBuilder::new(5.0).update(&snapshot).instruments.expect("an instruments view");
+    assert_eq!(view.families.len(), 2);
+    assert!(view.families.iter().all(|f| (0.0..=1.0).contains(&f.presence)));
+    // Family presence is the model's own coarse output, not a grouped max of the tags.
+    for (name, presence) in ["strings", "brass"].iter().zip(&last.families) {
+        assert_eq!(view.families.iter().find(|f| f.name == *name).unwrap().presence, *presence);
+    }
 }
 
 #[test]

@@ -18,8 +18,14 @@ use crate::model::Model;
 
 /// How a model turns segments into scores.
 enum Stages {
-    /// One graph: segment → class scores.
-    Single { layout: SpectrogramLayout, input: ArrayD<f32>, class_output: usize },
+    /// One graph: segment → class scores (and, for instrument models, family scores and an attention map).
+    Single {
+        layout: SpectrogramLayout,
+        input: ArrayD<f32>,
+        class_output: usize,
+        coarse_output: Option<usize>,
+        attention_output: Option<usize>,
+    },
     /// Encoder once per new segment, head over the last `sequence_length` embeddings.
     TwoStage {
         layout: SpectrogramLayout,
@@ -30,6 +36,27 @@ enum Stages {
         head: SequenceLayout,
         class_output: usize,
     },
+}
+
+/// What one inference produced.
+struct Inference {
+    scores: Vec<f32>,
+    families: Vec<f32>,
+    attention: Vec<f32>,
+}
+
+/// The output named `name` if it has `elements` values per batch item (instrument models' `coarse` and
+/// `attention`); a same-named output of another size is a broken export, refused at load.
+fn optional_output(graph: &GraphSpec, name: &str, elements: Option<usize>) -> Result<Option<usize>, String> {
+    let Some(index) = graph.outputs.iter().position(|o| o.name == name) else { return Ok(None) };
+    let per_item: Option<u64> = graph.outputs[index].shape[1..].iter().map(|d| d.fixed()).product();
+    match (elements, per_item) {
+        (Some(want), Some(got)) if got == want as u64 => Ok(Some(index)),
+        _ => Err(format!(
+            "output `{name}` has shape {:?}; with this manifest's labels it must have {elements:?} values per item",
+            graph.outputs[index].shape
+        )),
+    }
 }
 
 fn output_with_axes(graph: &GraphSpec, axes: &[Axis]) -> Result<usize, String> {
@@ -46,10 +73,14 @@ impl Stages {
         let n_mels = manifest.frontend.n_mels;
         if let Some(main) = manifest.graph(GraphRole::Main) {
             let layout = SpectrogramLayout::from_spec(&main.inputs[0], frames, n_mels)?;
+            let families = manifest.labels.hierarchy.as_ref().map(Vec::len);
+            let tags = manifest.labels.classes.len();
             return Ok(Stages::Single {
                 input: layout.tensor(),
                 layout,
                 class_output: output_with_axes(main, &[Axis::Batch, Axis::Class])?,
+                coarse_output: optional_output(main, "coarse", families)?,
+                attention_output: optional_output(main, "attention", families.map(|f| f * tags))?,
             });
         }
         let encoder = manifest.graph(GraphRole::Encoder).ok_or("no main or encoder graph")?;
@@ -110,8 +141,8 @@ impl SegmentStage {
 
     fn run(&mut self) {
         let started = Instant::now();
-        let scores = match self.infer() {
-            Ok(scores) => scores,
+        let Inference { scores, families, attention } = match self.infer() {
+            Ok(inference) => inference,
             Err(error) => {
                 self.readout.error = Some(error.to_string());
                 return;
@@ -119,20 +150,27 @@ impl SegmentStage {
         };
         let dt = self.run_every as f64 * self.hop_seconds;
         self.smoother.apply(&mut self.readout.scores, &scores, dt);
+        self.smoother.apply(&mut self.readout.families, &families, dt);
         self.readout.raw = scores;
+        self.readout.attention = attention;
         self.readout.error = None;
         self.readout.updates += 1;
         self.readout.stream_seconds = self.frames_seen as f64 * self.hop_seconds;
         self.readout.inference_ms = started.elapsed().as_secs_f32() * 1000.0;
     }
 
-    fn infer(&mut self) -> Result<Vec<f32>, EngineError> {
+    fn infer(&mut self) -> Result<Inference, EngineError> {
         let first_row = |a: &ArrayD<f32>| a.index_axis(NdAxis(0), 0).iter().copied().collect::<Vec<f32>>();
         match &mut self.stages {
-            Stages::Single { layout, input, class_output } => {
+            Stages::Single { layout, input, class_output, coarse_output, attention_output } => {
                 fill_segment(layout, &self.ring, self.top_db, input);
                 let outputs = self.model.run(GraphRole::Main, &[input.view()])?;
-                Ok(first_row(&outputs[*class_output]))
+                let optional = |index: &Option<usize>| index.map_or_else(Vec::new, |i| first_row(&outputs[i]));
+                Ok(Inference {
+                    scores: first_row(&outputs[*class_output]),
+                    families: optional(coarse_output),
+                    attention: optional(attention_output),
+                })
             }
             Stages::TwoStage { layout, input, embedding_output, embeddings, sequence_length, head, class_output } => {
                 fill_segment(layout, &self.ring, self.top_db, input);
@@ -144,7 +182,11 @@ impl SegmentStage {
                 let sequence: Vec<Vec<f32>> = embeddings.iter().cloned().collect();
                 let head_input = head.tensor(&sequence);
                 let outputs = self.model.run(GraphRole::Head, &[head_input.view()])?;
-                Ok(first_row(&outputs[*class_output]))
+                Ok(Inference {
+                    scores: first_row(&outputs[*class_output]),
+                    families: Vec::new(),
+                    attention: Vec::new(),
+                })
             }
         }
     }
@@ -155,6 +197,8 @@ impl SegmentStage {
         self.frames_seen = 0;
         self.readout.scores.clear();
         self.readout.raw.clear();
+        self.readout.families.clear();
+        self.readout.attention.clear();
         self.readout.updates = 0;
         self.readout.stream_seconds = 0.0;
         self.readout.error = None;
@@ -211,6 +255,8 @@ impl ModelPipeline {
             hierarchy: labels.hierarchy.clone(),
             scores: Vec::new(),
             raw: Vec::new(),
+            families: Vec::new(),
+            attention: Vec::new(),
             stream_seconds: 0.0,
             segment_seconds: manifest.segment.frames as f64 * hop_seconds,
             updates: 0,

@@ -23,6 +23,12 @@ pub struct ModelReadout {
     pub scores: Vec<f32>,
     /// The latest unsmoothed scores.
     pub raw: Vec<f32>,
+    /// Smoothed family (coarse) probabilities from the model's own `coarse` output, in hierarchy order; empty
+    /// when the model has none (the view then takes each family's most present tag).
+    pub families: Vec<f32>,
+    /// The latest attention map of a ResAtt instrument model, `[tags × families]` row-major: how much each tag
+    /// counts towards each family, so the view can say why a family lit up; empty otherwise.
+    pub attention: Vec<f32>,
     /// Stream position (seconds of model-rate audio) of the newest frame in the last analysed segment.
     pub stream_seconds: f64,
     /// Length of one segment in seconds: the last analysed audio spans `stream_seconds - segment_seconds` to

@@ -43,10 +43,15 @@ pub struct RankedView {
 pub struct FamilyView {
     /// Coarse name.
     pub name: String,
-    /// Presence: the most present member's probability (grouped max).
+    /// Presence: the model's own family probability when it has a coarse output, else the most present
+    /// member's probability (grouped max).
     pub presence: f32,
     /// (tag, probability) of the members over their threshold, best first.
     pub tags: Vec<(String, f32)>,
+    /// Why the family lit up: with a ResAtt attention map, the members that contribute most (attention ×
+    /// probability), at most two, as (tag, probability) — "strings: violin 0.91"; without one, the strongest
+    /// member (grouped max). Empty when nothing contributes.
+    pub because: Vec<(String, f32)>,
 }
 
 /// The instrument readout.
@@ -157,17 +162,38 @@ fn instruments(model: &ModelReadout, age: f64) -> InstrumentsView {
         // No hierarchy: every tag is its own family.
         None => model.classes.iter().enumerate().map(|(i, c)| (c.clone(), vec![i])).collect(),
     };
+    let family_count = groups.len();
+    let own = model.families.len() == family_count;
+    let attention = model.attention.len() == family_count * model.classes.len();
     let mut families: Vec<FamilyView> = groups
         .into_iter()
-        .map(|(name, members)| {
-            let presence = members.iter().map(|&i| model.scores[i]).fold(0.0, f32::max);
+        .enumerate()
+        .map(|(c, (name, members))| {
+            let grouped_max = members.iter().map(|&i| model.scores[i]).fold(0.0, f32::max);
+            let presence = if own { model.families[c] } else { grouped_max };
             let mut tags: Vec<(String, f32)> = members
                 .iter()
                 .filter(|&&i| model.scores[i] >= threshold(i))
                 .map(|&i| (model.classes[i].clone(), model.scores[i]))
                 .collect();
             tags.sort_by(|a, b| b.1.total_cmp(&a.1));
-            FamilyView { name, presence, tags }
+            // Contribution of each tag to this family: its attention weight × its probability (ResAtt's
+            // P_coarse = Wᵀ · P_fine), or its probability alone (grouped max) without a map.
+            let weight = |i: usize| if attention { model.attention[i * family_count + c] } else { 1.0 };
+            let mut contributions: Vec<(usize, f32)> = if attention {
+                (0..model.classes.len()).map(|i| (i, weight(i) * model.scores[i])).collect()
+            } else {
+                members.iter().map(|&i| (i, model.scores[i])).collect()
+            };
+            contributions.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let keep = if attention { 2 } else { 1 };
+            let because = contributions
+                .into_iter()
+                .filter(|&(_, contribution)| contribution >= 0.05)
+                .take(keep)
+                .map(|(i, _)| (model.classes[i].clone(), model.scores[i]))
+                .collect();
+            FamilyView { name, presence, tags, because }
         })
         .collect();
     families.sort_by(|a, b| b.presence.total_cmp(&a.presence));
@@ -217,6 +243,8 @@ mod tests {
             hierarchy: None,
             scores: scores.to_vec(),
             raw: scores.to_vec(),
+            families: Vec::new(),
+            attention: Vec::new(),
             stream_seconds: at,
             segment_seconds: 1.0,
             updates: 1,
@@ -265,6 +293,26 @@ mod tests {
         assert_eq!(view.families[0].tags, [("violin".to_string(), 0.9), ("cello".to_string(), 0.35)]);
         assert!(view.families[1].tags.is_empty(), "flute 0.6 is under its 0.7 threshold");
         assert_eq!(view.families[1].presence, 0.6);
+        assert_eq!(view.families[0].because, [("violin".to_string(), 0.9)], "grouped max: the strongest member");
+    }
+
+    /// A ResAtt model: the family's presence is the model's own coarse output, and "because" follows the
+    /// attention map — here strings attend to cello, not to the more probable violin, so cello is the reason.
+    #[test]
+    fn an_attention_map_says_why_a_family_lit_up() {
+        let mut model = readout(Task::Instruments, &["violin", "cello", "drums"], &[0.9, 0.6, 0.2], 2.0);
+        model.hierarchy = Some(vec![
+            LabelGroup { name: "strings".into(), members: vec!["violin".into(), "cello".into()] },
+            LabelGroup { name: "percussion".into(), members: vec!["drums".into()] },
+        ]);
+        model.families = vec![0.55, 0.3];
+        // [tags × families]: violin → (0.1, 0.0), cello → (0.85, 0.0), drums → (0.05, 1.0).
+        model.attention = vec![0.1, 0.0, 0.85, 0.0, 0.05, 1.0];
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![model], 2.5)).instruments.unwrap();
+        assert_eq!(view.families[0].name, "strings");
+        assert_eq!(view.families[0].presence, 0.55);
+        assert_eq!(view.families[0].because, [("cello".to_string(), 0.6), ("violin".to_string(), 0.9)]);
+        assert_eq!(view.families[1].because, [("drums".to_string(), 0.2)]);
     }
 
     #[test]
