@@ -208,12 +208,34 @@ fn analyze_csv_has_a_row_per_update_and_class() {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("file,model,start,end,class,score,raw"));
     let rows: Vec<&str> = lines.collect();
-    // One row per class per update: band-energy has three classes, the shipped emotion model two (valence, arousal).
-    let band: Vec<&&str> = rows.iter().filter(|r| r.contains("\"band-energy\"")).collect();
-    let emotion: Vec<&&str> = rows.iter().filter(|r| r.contains("\"emotion\"")).collect();
-    assert!(!band.is_empty() && band.len().is_multiple_of(3), "{} band-energy rows", band.len());
-    assert!(emotion.len().is_multiple_of(2), "{} emotion rows", emotion.len());
-    assert_eq!(band.len() + emotion.len(), rows.len(), "rows of unknown models: {rows:?}");
+    // One row per class per update, for every model `earmark analyze` finds under models/ (the test model and
+    // whatever models are shipped): each model's row count is a multiple of its class count.
+    let mut manifests = Vec::new();
+    let mut stack = vec![workspace().join("models")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "manifest.json") {
+                manifests.push(earmark_core::manifest::Manifest::load(&path).unwrap());
+            }
+        }
+    }
+    let mut counted = 0;
+    for manifest in &manifests {
+        let of_model: Vec<&&str> = rows.iter().filter(|r| r.contains(&format!("\"{}\"", manifest.name))).collect();
+        let classes = manifest.labels.classes.len();
+        assert!(
+            !of_model.is_empty() && of_model.len().is_multiple_of(classes),
+            "{}: {} rows",
+            manifest.name,
+            of_model.len()
+        );
+        counted += of_model.len();
+    }
+    assert!(manifests.iter().any(|m| m.name == "band-energy"));
+    assert_eq!(counted, rows.len(), "rows of unknown models: {rows:?}");
 }
 
 #[test]

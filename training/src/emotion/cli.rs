@@ -301,7 +301,7 @@ fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &CommonArgs) -> Result<()> {
 }
 
 /// The command as typed, with the binary called by its name (not its build path), for provenance.
-fn command_line() -> String {
+pub fn command_line() -> String {
     let args = std::env::args().skip(1).map(|a| if a.contains(' ') { format!("'{a}'") } else { a });
     std::iter::once("earmark-train".to_string()).chain(args).collect::<Vec<_>>().join(" ")
 }

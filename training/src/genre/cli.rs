@@ -292,7 +292,7 @@ fn export(
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, usize::MAX / 2, !data.quiet)?;
     let s = record.summary();
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let command = crate::emotion::cli::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     let metrics = [
         ("clip_accuracy".to_string(), s.accuracy.0),
@@ -314,7 +314,7 @@ fn export(
         provenance: Provenance {
             command: command.clone(),
             data: data_text.clone(),
-            license: Some("Weights trained by Earmark on its own generated audio; same licence as Earmark.".into()),
+            license: Some("same as Earmark (GPL-3.0-or-later); trained only on audio this repository generates".into()),
         },
         metrics,
     };

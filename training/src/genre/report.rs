@@ -22,6 +22,12 @@ pub struct ReportInput<'a> {
     pub study: Option<&'a str>,
 }
 
+/// Train / validation / test shares of a rotating k-fold split (k − 2 chunks train, one validates, one tests).
+fn split(folds: usize) -> String {
+    let k = folds.max(3) as f64;
+    format!("{:.0} / {:.0} / {:.0} %", 100.0 * (k - 2.0) / k, 100.0 / k, 100.0 / k)
+}
+
 /// The Markdown report.
 pub fn markdown(net: &NetConfig, record: &RunRecord, input: &ReportInput<'_>) -> String {
     let s = record.summary();
@@ -36,8 +42,8 @@ pub fn markdown(net: &NetConfig, record: &RunRecord, input: &ReportInput<'_>) ->
          ## Data\n\n{data}\n\n{clips} clips in {groups} groups (a group is one composition; its renders never straddle \
          a split).\n\n\
          ## Evaluation\n\n\
-         {folds}-fold cross-validation over groups with disjoint train / validation / test groups (80 / 10 / 10 %, as \
-         Pons & Serra); {done} of the {folds} folds run. Each clip is cut into {frames}-frame windows (hop {hop}); \
+         {folds}-fold cross-validation over groups with disjoint train / validation / test groups ({split}; Pons & \
+         Serra use 10 folds: 80 / 10 / 10 %); {done} of the {folds} folds run. Each clip is cut into {frames}-frame windows (hop {hop}); \
          a clip's class is the majority vote of its windows. The weights kept are those of the epoch with the best \
          validation accuracy.\n\n\
          | figure | value |\n|---|---|\n\
@@ -53,6 +59,7 @@ pub fn markdown(net: &NetConfig, record: &RunRecord, input: &ReportInput<'_>) ->
         groups = input.groups,
         folds = input.folds,
         done = s.folds,
+        split = split(input.folds),
         hop = train.map_or(0, |t| t.eval_hop),
         acc = pm(s.accuracy),
         f1 = pm(s.macro_f1),
@@ -77,7 +84,7 @@ pub fn markdown(net: &NetConfig, record: &RunRecord, input: &ReportInput<'_>) ->
     }
     out += &format!("\n### Confusion matrix (test clips of all folds pooled)\n\n{}\n", pooled.markdown(&names));
     if let Some(study) = input.study {
-        out += &format!("## Study\n\n{study}\n");
+        out += &format!("{study}\n");
     }
     out += &format!(
         "## Reproduce\n\n```\n{}\n```\n\n\

@@ -254,7 +254,7 @@ fn export(
     let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, usize::MAX / 2, !data.quiet)?;
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let command = crate::emotion::cli::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     let mut metrics: std::collections::BTreeMap<String, f64> = [
         ("fine_roc_auc", record.mean(|o| o.fine.roc_auc)),

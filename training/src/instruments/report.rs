@@ -76,7 +76,7 @@ pub fn markdown(
         out += &format!("| {family} | {f1} | {:.2} |\n", last.coarse_thresholds.get(c).copied().unwrap_or(0.5));
     }
     if let Some(study) = study {
-        out += &format!("\n## Study\n\n{study}\n");
+        out += &format!("\n{study}\n");
     }
     out += &format!(
         "\n## Reproduce\n\n```\n{command}\n```\n\n## Retrain on OpenMIC-2018\n\nPoint `--data` at the OpenMIC root \
