@@ -102,6 +102,22 @@ pub struct TensorSpec {
     pub axes: Vec<Axis>,
 }
 
+impl TensorSpec {
+    /// A float32 tensor (the only element type Earmark's models use).
+    pub fn float32(name: &str, shape: Vec<Dim>, axes: Vec<Axis>) -> Self {
+        Self { name: name.to_string(), dtype: "float32".to_string(), shape, axes }
+    }
+
+    /// The spectrogram input every Earmark exporter writes: `logmel [batch, 1, frames, mels]`, time before mel.
+    pub fn logmel_input(frames: usize, mels: usize) -> Self {
+        Self::float32(
+            "logmel",
+            vec![Dim::Dynamic("batch".into()), Dim::Fixed(1), Dim::Fixed(frames as u64), Dim::Fixed(mels as u64)],
+            vec![Axis::Batch, Axis::Channel, Axis::Time, Axis::Mel],
+        )
+    }
+}
+
 /// One ONNX file of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

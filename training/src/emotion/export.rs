@@ -12,16 +12,12 @@ use earmark_core::manifest::{
 
 use super::model::{ConvEncoder, EmotionHead};
 use super::segments::SegmentPlan;
-use crate::onnx::graph::{ExportError, save};
+use crate::onnx::graph::{ExportError, write_model_folder};
 
 /// File name of the encoder graph.
 pub const ENCODER_FILE: &str = "encoder.onnx";
 /// File name of the head graph.
 pub const HEAD_FILE: &str = "head.onnx";
-
-fn spec(name: &str, shape: Vec<Dim>, axes: Vec<Axis>) -> TensorSpec {
-    TensorSpec { name: name.to_string(), dtype: "float32".to_string(), shape, axes }
-}
 
 fn dynamic(name: &str) -> Dim {
     Dim::Dynamic(name.to_string())
@@ -55,12 +51,8 @@ pub fn manifest(plan: &SegmentPlan, features: usize, frames: usize, mels: usize,
             GraphSpec {
                 role: GraphRole::Encoder,
                 file: ENCODER_FILE.to_string(),
-                inputs: vec![spec(
-                    "logmel",
-                    vec![dynamic("batch"), Dim::Fixed(1), Dim::Fixed(frames as u64), Dim::Fixed(mels as u64)],
-                    vec![Axis::Batch, Axis::Channel, Axis::Time, Axis::Mel],
-                )],
-                outputs: vec![spec(
+                inputs: vec![TensorSpec::logmel_input(frames, mels)],
+                outputs: vec![TensorSpec::float32(
                     "embedding",
                     vec![dynamic("batch"), Dim::Fixed(features as u64)],
                     vec![Axis::Batch, Axis::Feature],
@@ -69,12 +61,16 @@ pub fn manifest(plan: &SegmentPlan, features: usize, frames: usize, mels: usize,
             GraphSpec {
                 role: GraphRole::Head,
                 file: HEAD_FILE.to_string(),
-                inputs: vec![spec(
+                inputs: vec![TensorSpec::float32(
                     "embeddings",
                     vec![dynamic("batch"), dynamic("sequence"), Dim::Fixed(features as u64)],
                     vec![Axis::Batch, Axis::Sequence, Axis::Feature],
                 )],
-                outputs: vec![spec("emotion", vec![dynamic("batch"), Dim::Fixed(2)], vec![Axis::Batch, Axis::Class])],
+                outputs: vec![TensorSpec::float32(
+                    "emotion",
+                    vec![dynamic("batch"), Dim::Fixed(2)],
+                    vec![Axis::Batch, Axis::Class],
+                )],
             },
         ],
         labels: Labels {
@@ -96,13 +92,10 @@ pub fn write_model(
     head: &EmotionHead,
     info: &ExportInfo,
 ) -> Result<Manifest, ExportError> {
-    let io = |source| ExportError::Io { path: dir.display().to_string(), source };
-    std::fs::create_dir_all(dir).map_err(io)?;
     let producer = "earmark-train emotion";
     let features = encoder.embedding_len();
-    save(&encoder.to_onnx(producer)?, &dir.join(ENCODER_FILE))?;
-    save(&head.to_onnx(features, producer)?, &dir.join(HEAD_FILE))?;
     let manifest = manifest(plan, features, encoder.frames, encoder.mels, info);
-    manifest.save(dir).map_err(io)?;
+    let (encoder_graph, head_graph) = (encoder.to_onnx(producer)?, head.to_onnx(features, producer)?);
+    write_model_folder(dir, &[(&encoder_graph, ENCODER_FILE), (&head_graph, HEAD_FILE)], &manifest)?;
     Ok(manifest)
 }

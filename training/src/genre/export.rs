@@ -11,7 +11,7 @@ use earmark_core::manifest::{
 
 use super::frontend;
 use super::models::{GenreNet, NetConfig, Standardization};
-use crate::onnx::graph::{ExportError, save};
+use crate::onnx::graph::{ExportError, write_model_folder};
 
 /// File name of the graph.
 pub const MODEL_FILE: &str = "model.onnx";
@@ -33,10 +33,6 @@ pub struct ExportInfo {
     pub metrics: BTreeMap<String, f64>,
 }
 
-fn spec(name: &str, shape: Vec<Dim>, axes: Vec<Axis>) -> TensorSpec {
-    TensorSpec { name: name.to_string(), dtype: "float32".to_string(), shape, axes }
-}
-
 /// The manifest of a genre model.
 pub fn manifest(config: &NetConfig, info: &ExportInfo) -> Manifest {
     let batch = || Dim::Dynamic("batch".to_string());
@@ -50,12 +46,8 @@ pub fn manifest(config: &NetConfig, info: &ExportInfo) -> Manifest {
         graphs: vec![GraphSpec {
             role: GraphRole::Main,
             file: MODEL_FILE.to_string(),
-            inputs: vec![spec(
-                "logmel",
-                vec![batch(), Dim::Fixed(1), Dim::Fixed(config.frames as u64), Dim::Fixed(config.mels as u64)],
-                vec![Axis::Batch, Axis::Channel, Axis::Time, Axis::Mel],
-            )],
-            outputs: vec![spec(
+            inputs: vec![TensorSpec::logmel_input(config.frames, config.mels)],
+            outputs: vec![TensorSpec::float32(
                 "probabilities",
                 vec![batch(), Dim::Fixed(config.classes as u64)],
                 vec![Axis::Batch, Axis::Class],
@@ -75,13 +67,8 @@ pub fn write_model(
     standardization: Standardization,
     info: &ExportInfo,
 ) -> Result<Manifest, ExportError> {
-    let io = |source| ExportError::Io { path: dir.display().to_string(), source };
     let manifest = manifest(config, info);
-    manifest
-        .validate()
-        .map_err(|reason| ExportError::Unsupported(format!("the manifest would be invalid: {reason}")))?;
-    std::fs::create_dir_all(dir).map_err(io)?;
-    save(&net.to_onnx(config, standardization, "earmark-train genre")?, &dir.join(MODEL_FILE))?;
-    manifest.save(dir).map_err(io)?;
+    let graph = net.to_onnx(config, standardization, "earmark-train genre")?;
+    write_model_folder(dir, &[(&graph, MODEL_FILE)], &manifest)?;
     Ok(manifest)
 }

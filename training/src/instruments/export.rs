@@ -14,7 +14,7 @@ use super::frontend;
 use super::model::{Method, Tagger, TaggerConfig};
 use super::train::Hierarchy;
 use crate::genre::models::Standardization;
-use crate::onnx::graph::{ExportError, save};
+use crate::onnx::graph::{ExportError, write_model_folder};
 
 /// File name of the graph.
 pub const MODEL_FILE: &str = "model.onnx";
@@ -34,20 +34,16 @@ pub struct TagExportInfo {
     pub metrics: BTreeMap<String, f64>,
 }
 
-fn spec(name: &str, shape: Vec<Dim>, axes: Vec<Axis>) -> TensorSpec {
-    TensorSpec { name: name.to_string(), dtype: "float32".to_string(), shape, axes }
-}
-
 /// The manifest of a tagger.
 pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportInfo) -> Manifest {
     let batch = || Dim::Dynamic("batch".to_string());
     let (fine, coarse) = (hierarchy.fine.len() as u64, hierarchy.coarse.len() as u64);
     let mut outputs = vec![
-        spec("fine", vec![batch(), Dim::Fixed(fine)], vec![Axis::Batch, Axis::Class]),
-        spec("coarse", vec![batch(), Dim::Fixed(coarse)], vec![Axis::Batch, Axis::Other]),
+        TensorSpec::float32("fine", vec![batch(), Dim::Fixed(fine)], vec![Axis::Batch, Axis::Class]),
+        TensorSpec::float32("coarse", vec![batch(), Dim::Fixed(coarse)], vec![Axis::Batch, Axis::Other]),
     ];
     if config.method == Method::Resatt {
-        outputs.push(spec(
+        outputs.push(TensorSpec::float32(
             "attention",
             vec![batch(), Dim::Fixed(fine), Dim::Fixed(coarse)],
             vec![Axis::Batch, Axis::Other, Axis::Other],
@@ -78,11 +74,7 @@ pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportIn
         graphs: vec![GraphSpec {
             role: GraphRole::Main,
             file: MODEL_FILE.to_string(),
-            inputs: vec![spec(
-                "logmel",
-                vec![batch(), Dim::Fixed(1), Dim::Fixed(config.frames as u64), Dim::Fixed(config.mels as u64)],
-                vec![Axis::Batch, Axis::Channel, Axis::Time, Axis::Mel],
-            )],
+            inputs: vec![TensorSpec::logmel_input(config.frames, config.mels)],
             outputs,
         }],
         labels: Labels {
@@ -105,13 +97,8 @@ pub fn write_model(
     standardization: Standardization,
     info: &TagExportInfo,
 ) -> Result<Manifest, ExportError> {
-    let io = |source| ExportError::Io { path: dir.display().to_string(), source };
     let manifest = manifest(config, hierarchy, info);
-    manifest
-        .validate()
-        .map_err(|reason| ExportError::Unsupported(format!("the manifest would be invalid: {reason}")))?;
-    std::fs::create_dir_all(dir).map_err(io)?;
-    save(&net.to_onnx(standardization, "earmark-train instruments")?, &dir.join(MODEL_FILE))?;
-    manifest.save(dir).map_err(io)?;
+    let graph = net.to_onnx(standardization, "earmark-train instruments")?;
+    write_model_folder(dir, &[(&graph, MODEL_FILE)], &manifest)?;
     Ok(manifest)
 }

@@ -217,3 +217,22 @@ pub fn save(model: &ModelProto, path: &Path) -> Result<(), ExportError> {
     std::fs::write(&tmp, model.encode_to_vec()).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
+
+/// Writes a model folder: validates `manifest` first (an export that the plugin would refuse fails here, not in
+/// a DAW), creates `dir`, saves each `(graph, file name)` atomically, then the manifest.
+pub fn write_model_folder(
+    dir: &Path,
+    graphs: &[(&ModelProto, &str)],
+    manifest: &earmark_core::manifest::Manifest,
+) -> Result<(), ExportError> {
+    let io = |source| ExportError::Io { path: dir.display().to_string(), source };
+    manifest
+        .validate()
+        .map_err(|reason| ExportError::Unsupported(format!("the manifest would be invalid: {reason}")))?;
+    std::fs::create_dir_all(dir).map_err(io)?;
+    for (graph, file) in graphs {
+        save(graph, &dir.join(file))?;
+    }
+    manifest.save(dir).map_err(io)?;
+    Ok(())
+}
