@@ -273,11 +273,10 @@ fn export(
     }
     let info = TagExportInfo {
         description: format!(
-            "Instruments of the last {:.2} s: {} tags in {} families, {} coarse level ({}), after the hierarchical ResAtt paper; trained by Earmark.",
+            "Instruments of the last {:.2} s: {} tags in {} families, the families by {}, after the hierarchical tagging paper; trained by Earmark.",
             net.frames as f64 * super::frontend().hop_seconds(),
             loaded.hierarchy.fine.len(),
             loaded.hierarchy.coarse.len(),
-            format!("{:?}", net.method).to_lowercase(),
             net.method.label()
         ),
         hop_frames: train.eval_hop,
@@ -290,8 +289,17 @@ fn export(
         Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
         None => None,
     };
-    let report =
-        super::report::markdown(&net, &train, &loaded, &record, &outcome, &data_text, &command, study_text.as_deref());
+    let report = super::report::markdown(
+        &net,
+        &train,
+        &loaded,
+        &record,
+        &outcome,
+        folds.len(),
+        &data_text,
+        &command,
+        study_text.as_deref(),
+    );
     std::fs::write(out.join("REPORT.md"), report).with_context(|| format!("writing {}/REPORT.md", out.display()))?;
     println!("wrote {} · {}", out.display(), summary(&record));
     Ok(())

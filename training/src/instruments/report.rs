@@ -13,6 +13,7 @@ pub fn markdown(
     loaded: &LoadedTags,
     record: &TagRecord,
     last: &TagOutcome,
+    folds: usize,
     data: &str,
     command: &str,
     study: Option<&str>,
@@ -27,7 +28,8 @@ pub fn markdown(
          (16 kHz, 32 ms Hann, 10 ms hop, 50 Hz–8 kHz, dB), standardised inside the graph. Outputs: `fine`, `coarse`{att}.\n\n\
          ## Data\n\n{data}\n\n{clips} clips in {groups} groups; some tags deliberately left unannotated and masked in \
          the loss and the metrics.\n\n\
-         ## Evaluation\n\n{folds} fold(s) run of a {k}-fold group split (train / validation / test groups disjoint). \
+         ## Evaluation\n\n{done} of the {k} folds of a group split run (train / validation / test groups disjoint, \
+         {share:.0} / {rest:.0} / {rest:.0} %). \
          Clip probabilities are the mean over {frames}-frame windows (hop {hop}); thresholds per tag are tuned on \
          the validation clips for F1; metrics are macro averages over tags, on annotated entries only.\n\n\
          | level | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|\n\
@@ -50,8 +52,10 @@ pub fn markdown(
         },
         clips = loaded.dataset.len(),
         groups = loaded.dataset.group_members().len(),
-        folds = record.folds.len(),
-        k = record.folds.keys().max().map_or(0, |m| m + 1).max(record.folds.len()),
+        done = record.folds.len(),
+        k = folds,
+        share = 100.0 * (folds.max(3) - 2) as f64 / folds.max(3) as f64,
+        rest = 100.0 / folds.max(3) as f64,
         hop = train.eval_hop,
         fr = mean(&|o| o.fine.roc_auc),
         fp = mean(&|o| o.fine.pr_auc),
