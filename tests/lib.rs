@@ -3,7 +3,7 @@
 //! sets parameters, and saves/loads state.
 
 use std::ffi::CStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamRescanFlags, PluginParams,
@@ -326,6 +326,29 @@ impl PluginHost {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         max_polls
+    }
+
+    /// A host whose plugin reads only the models in `dir` (the user's models folder, as the editor sets it):
+    /// tests that follow one model's readouts (the band-energy test model) must not depend on which models the
+    /// repository ships, since the genre model, when present, is the one the class CC reports.
+    pub fn with_models(sample_rate: f64, max_block: usize, channels: usize, dir: &std::path::Path) -> Self {
+        let mut host = Self::new(sample_rate, max_block, channels);
+        // nice-plug's CLAP state is a little-endian u64 length, then zstd-compressed JSON; it also loads plain JSON
+        // (its pre-compression format). Only the persisted `settings` field is given: parameters keep defaults.
+        let settings = serde_json::json!({ "models_dir": dir, "device": "cpu" });
+        let state = serde_json::json!({ "version": "", "params": {}, "fields": { "settings": settings.to_string() } });
+        let json = serde_json::to_vec(&state).expect("serialise");
+        let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(json);
+        host.load_state(&bytes);
+        // The worker picks the models folder when it starts, on activation.
+        host.reactivate(sample_rate, max_block);
+        host
+    }
+
+    /// The test model's folder in this checkout.
+    pub fn testing_models() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/testing")
     }
 
     /// The plugin's saved state.

@@ -64,7 +64,7 @@ fn mono_layout_passes_through_too() {
 fn readouts_arrive_as_midi_ccs_and_follow_the_audio() {
     let _serial = earmark_e2e::exclusive();
     let rate = 48_000;
-    let mut host = PluginHost::new(f64::from(rate), 512, 2);
+    let mut host = PluginHost::with_models(f64::from(rate), 512, 2, &PluginHost::testing_models());
     let low = tone(rate, 2.0, 110.0, 0.5);
     host.process(&[low.clone(), low], 512);
     host.drain_readouts(100, 1500);
@@ -125,7 +125,7 @@ fn state_round_trips_through_save_and_load() {
 #[test]
 fn reactivating_at_other_rates_and_block_sizes_keeps_working() {
     let _serial = earmark_e2e::exclusive();
-    let mut host = PluginHost::new(44_100.0, 512, 2);
+    let mut host = PluginHost::with_models(44_100.0, 512, 2, &PluginHost::testing_models());
     for (rate, block) in [(22_050u32, 8192usize), (192_000, 8192), (48_000, 1)] {
         host.reactivate(f64::from(rate), block);
         let before = host.ccs.len();
@@ -153,7 +153,7 @@ fn a_transport_restart_clears_the_history() {
         HostReset,
     }
     let run = |restart: Restart| {
-        let mut host = PluginHost::new(f64::from(rate), 512, 2);
+        let mut host = PluginHost::with_models(f64::from(rate), 512, 2, &PluginHost::testing_models());
         host.set_playing(true);
         host.process_paced(&[high.clone(), high.clone()], 512, f64::from(rate), 8.0);
         match restart {
@@ -188,7 +188,8 @@ fn thread_count() -> usize {
 fn several_instances_run_side_by_side() {
     let _serial = earmark_e2e::exclusive();
     let rate = 48_000;
-    let mut hosts: Vec<PluginHost> = (0..3).map(|_| PluginHost::new(f64::from(rate), 512, 2)).collect();
+    let mut hosts: Vec<PluginHost> =
+        (0..3).map(|_| PluginHost::with_models(f64::from(rate), 512, 2, &PluginHost::testing_models())).collect();
     let low = tone(rate, 1.5, 110.0, 0.5);
     let high = tone(rate, 1.5, 3500.0, 0.5);
     for (i, host) in hosts.iter_mut().enumerate() {

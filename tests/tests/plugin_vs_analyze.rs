@@ -48,7 +48,8 @@ fn host_and_analyze_agree_on_the_final_readout() {
 
     // The plugin: the audio in 512-frame blocks, then the trailing zeros one sample at a time, 20 ms apart,
     // which leaves the worker time to analyse everything before the last CCs leave.
-    let mut host = PluginHost::new(f64::from(RATE), 512, 2);
+    // Both read the band-energy test model alone (the shipped genre model would own the class CC otherwise).
+    let mut host = PluginHost::with_models(f64::from(RATE), 512, 2, &PluginHost::testing_models());
     let audio = &x[..x.len() - POLLS];
     host.process_paced(&[audio.to_vec(), audio.to_vec()], 512, f64::from(RATE), 8.0);
     for _ in 0..POLLS {
@@ -59,7 +60,13 @@ fn host_and_analyze_agree_on_the_final_readout() {
     let plugin_confidence = host.last_cc(22).expect("confidence CC");
 
     // analyze, with the plugin's default settings.
-    let output = Command::new(earmark_binary()).arg("analyze").arg(&wav).output().unwrap();
+    let output = Command::new(earmark_binary())
+        .arg("analyze")
+        .arg(&wav)
+        .arg("--models")
+        .arg(PluginHost::testing_models())
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let model = reports[0]["models"].as_array().unwrap().iter().find(|m| m["name"] == "band-energy").unwrap();
