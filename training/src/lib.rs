@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod emotion;
 pub mod feature_cache;
+pub mod fold_store;
 pub mod genre;
 pub mod instruments;
 pub mod metrics;

@@ -180,7 +180,7 @@ fn the_study_table_compares_methods_over_lambdas_and_resumes() {
     let lambdas = [0.8, 0.9];
     let first = {
         let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
-        let mut runner = TagRunner::open(clips, &folds, 1, run.path(), false).unwrap();
+        let mut runner = TagRunner::open_in(clips, &folds, 1, run.path(), false).unwrap();
         runner.show_progress = false;
         table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap()
     };
@@ -191,7 +191,7 @@ fn the_study_table_compares_methods_over_lambdas_and_resumes() {
     assert_eq!(stored.as_object().unwrap().len(), 1 + 2 + 2, "flat once, each joint method per λ");
     let before = std::fs::read(run.path().join("tag-study.json")).unwrap();
     let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
-    let mut runner = TagRunner::open(clips, &folds, 1, run.path(), true).unwrap();
+    let mut runner = TagRunner::open_in(clips, &folds, 1, run.path(), true).unwrap();
     runner.show_progress = false;
     let again = table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap();
     assert_eq!(again.0, first.0);

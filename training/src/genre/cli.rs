@@ -234,7 +234,7 @@ fn prepare(args: &DataArgs) -> Result<Prepared> {
 
 fn runner<'a>(p: &'a Prepared, args: &DataArgs) -> Result<Runner<'a>> {
     let clips = Clips { classes: &p.loaded.classes, features: &p.loaded.features };
-    let mut runner = Runner::open(clips, &p.folds, args.run_folds.unwrap_or(p.folds.len()), &args.run, args.resume)?;
+    let mut runner = Runner::open_in(clips, &p.folds, args.run_folds.unwrap_or(p.folds.len()), &args.run, args.resume)?;
     runner.show_progress = !args.quiet;
     Ok(runner)
 }

@@ -9,29 +9,18 @@
 //!   per-track majority vote).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 use super::models::{Architecture, Init, NetConfig, Regularization};
 use super::optim::OptimizerKind;
 use super::train::{Clips, FoldOutcome, TrainConfig, train_fold};
 use crate::data::Fold;
 use crate::emotion::pretrain::TrainError;
+use crate::fold_store::{FoldRecord, FoldRunner};
 use crate::metrics::{Confusion, mean_std};
 
 /// One configuration's per-fold outcomes.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RunRecord {
-    /// Network.
-    pub net: Option<NetConfig>,
-    /// Training.
-    pub train: Option<TrainConfig>,
-    /// Parameters of the network.
-    pub parameters: usize,
-    /// Fold number → outcome.
-    pub folds: BTreeMap<usize, FoldOutcome>,
-}
+pub type RunRecord = FoldRecord<NetConfig, TrainConfig, FoldOutcome>;
 
 /// Mean-over-folds figures of a run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,84 +63,44 @@ impl RunRecord {
 }
 
 /// Runs configurations fold by fold, saving `study.json` in the run folder after every fold.
-pub struct Runner<'a> {
-    /// The labelled clips.
-    pub clips: Clips<'a>,
-    /// The folds (test sets partition the data by group).
-    pub folds: &'a [Fold],
-    /// How many of the folds to run (time-boxed studies run the first few).
-    pub run_folds: usize,
-    /// Where `study.json` lives.
-    pub path: PathBuf,
-    /// Progress bars.
-    pub show_progress: bool,
-    records: BTreeMap<String, RunRecord>,
-}
-
-/// The key a configuration is stored under.
-pub fn key(net: &NetConfig, train: &TrainConfig) -> String {
-    serde_json::to_string(&(net, train)).expect("configs serialise")
-}
+pub type Runner<'a> = FoldRunner<'a, Clips<'a>, NetConfig, TrainConfig, FoldOutcome>;
 
 impl<'a> Runner<'a> {
     /// A runner storing results in `run/study.json`, reusing the finished folds there when `resume`.
-    pub fn open(
+    pub fn open_in(
         clips: Clips<'a>,
         folds: &'a [Fold],
         run_folds: usize,
         run: &Path,
         resume: bool,
     ) -> Result<Self, TrainError> {
-        let path = run.join("study.json");
-        let records = if resume && path.is_file() {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?;
-            serde_json::from_str(&text).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?
-        } else {
-            BTreeMap::new()
-        };
-        std::fs::create_dir_all(run).map_err(|e| TrainError::Invalid(format!("{}: {e}", run.display())))?;
-        Ok(Self { clips, folds, run_folds: run_folds.clamp(1, folds.len()), path, show_progress: true, records })
+        FoldRunner::open(clips, folds, run_folds, (run, "study.json"), resume)
     }
 
     /// Runs (or reuses) every fold of one configuration; returns its record.
     pub fn run(&mut self, label: &str, net: &NetConfig, train: &TrainConfig) -> Result<RunRecord, TrainError> {
-        let key = key(net, train);
         let parameters =
             burn::module::Module::num_params(&net.init(&burn::tensor::Device::default()).map_err(TrainError::Invalid)?);
-        for (number, fold) in self.folds.iter().enumerate().take(self.run_folds) {
-            if self.records.get(&key).is_some_and(|r| r.folds.contains_key(&number)) {
-                continue;
-            }
-            if self.show_progress {
-                eprintln!("{label} · fold {}/{}", number + 1, self.run_folds);
-            }
-            let (_, outcome) = train_fold(net, train, &self.clips, fold, number, self.show_progress)?;
-            if self.show_progress {
-                eprintln!(
-                    "  test accuracy {:.3} · macro F1 {:.3} · best epoch {} · {:.0} s",
-                    outcome.test.accuracy(),
-                    outcome.test.macro_f1(),
-                    outcome.best_epoch,
-                    outcome.seconds
-                );
-            }
-            let record = self.records.entry(key.clone()).or_default();
-            record.net = Some(net.clone());
-            record.train = Some(train.clone());
-            record.parameters = parameters;
-            record.folds.insert(number, outcome);
-            self.save()?;
-        }
-        Ok(self.records.get(&key).cloned().unwrap_or_default())
-    }
-
-    fn save(&self) -> Result<(), TrainError> {
-        let tmp = self.path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(&self.records).expect("records serialise");
-        std::fs::write(&tmp, text)
-            .and_then(|()| std::fs::rename(&tmp, &self.path))
-            .map_err(|e| TrainError::Invalid(format!("{}: {e}", self.path.display())))
+        let (clips, show) = (&self.clips, self.show_progress);
+        self.store.run_folds(
+            (net, train, parameters),
+            self.folds,
+            self.run_folds,
+            show.then_some(label),
+            |fold, number| {
+                let (_, outcome) = train_fold(net, train, clips, fold, number, show)?;
+                if show {
+                    eprintln!(
+                        "  test accuracy {:.3} · macro F1 {:.3} · best epoch {} · {:.0} s",
+                        outcome.test.accuracy(),
+                        outcome.test.macro_f1(),
+                        outcome.best_epoch,
+                        outcome.seconds
+                    );
+                }
+                Ok(outcome)
+            },
+        )
     }
 }
 

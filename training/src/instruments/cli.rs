@@ -198,7 +198,7 @@ fn prepare(args: &TagDataArgs) -> Result<(LoadedTags, Vec<Fold>)> {
 
 fn runner<'a>(loaded: &'a LoadedTags, folds: &'a [Fold], args: &TagDataArgs) -> Result<TagRunner<'a>> {
     let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
-    let mut runner = TagRunner::open(clips, folds, args.run_folds.unwrap_or(folds.len()), &args.run, args.resume)?;
+    let mut runner = TagRunner::open_in(clips, folds, args.run_folds.unwrap_or(folds.len()), &args.run, args.resume)?;
     runner.show_progress = !args.quiet;
     Ok(runner)
 }

@@ -2,32 +2,20 @@
 //! method, λ chosen per method by the lowest validation fine-level loss (as the paper does), with macro ROC-AUC,
 //! PR-AUC and F1 at both levels on the test clips.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 use super::model::{Method, TaggerConfig};
 use super::train::{TagClips, TagOutcome, TagTrainConfig, train_fold};
 use crate::data::Fold;
 use crate::emotion::pretrain::TrainError;
+use crate::fold_store::{FoldRecord, FoldRunner};
 use crate::metrics::mean_std;
 
 /// The λ grid of the paper.
 pub const LAMBDAS: [f64; 5] = [0.70, 0.75, 0.80, 0.85, 0.90];
 
 /// One configuration's folds.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TagRecord {
-    /// Network.
-    pub net: Option<TaggerConfig>,
-    /// Training.
-    pub train: Option<TagTrainConfig>,
-    /// Parameters.
-    pub parameters: usize,
-    /// Fold → outcome.
-    pub folds: BTreeMap<usize, TagOutcome>,
-}
+pub type TagRecord = FoldRecord<TaggerConfig, TagTrainConfig, TagOutcome>;
 
 impl TagRecord {
     /// Mean of `f` over the finished folds.
@@ -36,65 +24,33 @@ impl TagRecord {
     }
 }
 
-/// Runs tagger configurations fold by fold, saving after each.
-pub struct TagRunner<'a> {
-    /// Data.
-    pub clips: TagClips<'a>,
-    /// Folds.
-    pub folds: &'a [Fold],
-    /// Folds to run.
-    pub run_folds: usize,
-    /// Progress output.
-    pub show_progress: bool,
-    path: PathBuf,
-    records: BTreeMap<String, TagRecord>,
-}
+/// Runs configurations fold by fold, saving `tag-study.json` in the run folder after every fold.
+pub type TagRunner<'a> = FoldRunner<'a, TagClips<'a>, TaggerConfig, TagTrainConfig, TagOutcome>;
 
 impl<'a> TagRunner<'a> {
-    /// A runner storing results in `run/tag-study.json` (reused with `resume`).
-    pub fn open(
+    /// A runner storing results in `run/tag-study.json`, reusing the finished folds there when `resume`.
+    pub fn open_in(
         clips: TagClips<'a>,
         folds: &'a [Fold],
         run_folds: usize,
         run: &Path,
         resume: bool,
     ) -> Result<Self, TrainError> {
-        let path = run.join("tag-study.json");
-        let bad = |e: String| TrainError::Invalid(format!("{}: {e}", path.display()));
-        let records = if resume && path.is_file() {
-            serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?)
-                .map_err(|e| bad(e.to_string()))?
-        } else {
-            BTreeMap::new()
-        };
-        std::fs::create_dir_all(run).map_err(|e| TrainError::Invalid(format!("{}: {e}", run.display())))?;
-        Ok(Self { clips, folds, run_folds: run_folds.clamp(1, folds.len()), show_progress: true, path, records })
+        FoldRunner::open(clips, folds, run_folds, (run, "tag-study.json"), resume)
     }
 
     /// Runs (or reuses) every fold of one configuration.
     pub fn run(&mut self, label: &str, net: &TaggerConfig, train: &TagTrainConfig) -> Result<TagRecord, TrainError> {
-        let key = serde_json::to_string(&(net, train)).expect("configs serialise");
         let parameters =
             burn::module::Module::num_params(&net.init(&burn::tensor::Device::default()).map_err(TrainError::Invalid)?);
-        for (number, fold) in self.folds.iter().enumerate().take(self.run_folds) {
-            if self.records.get(&key).is_some_and(|r| r.folds.contains_key(&number)) {
-                continue;
-            }
-            if self.show_progress {
-                eprintln!("{label} · fold {}/{}", number + 1, self.run_folds);
-            }
-            let (_, outcome) = train_fold(net, train, &self.clips, fold, number, self.show_progress)?;
-            let record = self.records.entry(key.clone()).or_default();
-            record.net = Some(net.clone());
-            record.train = Some(train.clone());
-            record.parameters = parameters;
-            record.folds.insert(number, outcome);
-            let tmp = self.path.with_extension("json.tmp");
-            std::fs::write(&tmp, serde_json::to_string_pretty(&self.records).expect("records serialise"))
-                .and_then(|()| std::fs::rename(&tmp, &self.path))
-                .map_err(|e| TrainError::Invalid(format!("{}: {e}", self.path.display())))?;
-        }
-        Ok(self.records.get(&key).cloned().unwrap_or_default())
+        let (clips, show) = (&self.clips, self.show_progress);
+        self.store.run_folds(
+            (net, train, parameters),
+            self.folds,
+            self.run_folds,
+            show.then_some(label),
+            |fold, number| Ok(train_fold(net, train, clips, fold, number, show)?.1),
+        )
     }
 }
 
