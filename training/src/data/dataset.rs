@@ -432,6 +432,24 @@ impl Dataset {
         self.features_of(&all, cache)
     }
 
+    /// Features of every item, indexed like the items (`None` where unreadable), with the unreadable files and
+    /// why, as `path: reason` lines; a progress bar while it works (decoding a corpus the first time is slow).
+    pub fn features_by_item(&self, cache: &mut FeatureCache) -> (Vec<Option<Array2<f32>>>, Vec<String>) {
+        let bar = indicatif::ProgressBar::new(self.len() as u64).with_style(
+            indicatif::ProgressStyle::with_template("features {bar:30} {pos}/{len} {elapsed_precise}<{eta_precise}")
+                .expect("static template"),
+        );
+        let (mut features, mut skipped) = (Vec::with_capacity(self.len()), Vec::new());
+        for i in 0..self.len() {
+            let mut got = self.features_of(&[i], cache);
+            features.push(got.features.pop().map(|(_, f)| f));
+            skipped.extend(got.skipped.into_iter().map(|s| format!("{}: {}", s.path.display(), s.error)));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        (features, skipped)
+    }
+
     /// Log-mel features of the items at `indices`, through the on-disk cache. Unreadable files are skipped and
     /// reported rather than fatal: published corpora contain the odd corrupt file (GTZAN's `jazz.00054.wav`),
     /// and one bad file should not end a training run. Holds all features in memory; for large sets, call it

@@ -30,6 +30,15 @@ impl Fold {
         [("train", &self.train), ("validation", &self.validation), ("test", &self.test)]
     }
 
+    /// The split a shipped model trains on: this fold's test part joins training, its validation part stays
+    /// (it still picks the epoch and the thresholds), nothing is held out for testing.
+    pub fn for_final_model(&self) -> Fold {
+        let mut train = self.train.clone();
+        train.extend(&self.test);
+        train.sort_unstable();
+        Fold { train, validation: self.validation.clone(), test: Vec::new() }
+    }
+
     /// Fails with [`DataError::GroupLeak`] if a group (hence also an item) is in two parts, and with
     /// [`DataError::Invalid`] if an index is out of range.
     pub fn check_disjoint_groups(&self, dataset: &Dataset) -> Result<(), DataError> {

@@ -283,11 +283,7 @@ fn export(
     let mut runner = runner(&p, data)?;
     let record = runner.run(&net.name(), &net, &train)?;
     // The final model: every group except one validation chunk (kept for choosing the epoch).
-    let first = &p.folds[0];
-    let mut all_train = first.train.clone();
-    all_train.extend(&first.test);
-    all_train.sort_unstable();
-    let fold = Fold { train: all_train, validation: first.validation.clone(), test: Vec::new() };
+    let fold = p.folds[0].for_final_model();
     let clips = Clips { classes: &p.loaded.classes, features: &p.loaded.features };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, usize::MAX / 2, !data.quiet)?;

@@ -58,19 +58,7 @@ pub fn load(path: &Path, cache: &Path, per_class: Option<usize>) -> Result<Loade
         None => dataset,
     };
     let mut cache = FeatureCache::open(cache, &frontend())?;
-    let all: Vec<usize> = (0..dataset.len()).collect();
-    let bar = crate::emotion::pretrain::epoch_bar(all.len(), 1, 1, true).with_prefix("features");
-    let mut features = vec![None; dataset.len()];
-    let mut skipped = Vec::new();
-    for &i in &all {
-        let mut got = dataset.features_of(&[i], &mut cache);
-        if let Some((_, f)) = got.features.pop() {
-            features[i] = Some(f);
-        }
-        skipped.extend(got.skipped.into_iter().map(|s| format!("{}: {}", s.path.display(), s.error)));
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+    let (features, skipped) = dataset.features_by_item(&mut cache);
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     let readable = features.iter().filter(|f| f.is_some()).count();
     if readable < 2 {

@@ -100,13 +100,7 @@ pub struct Clips<'a> {
 
 impl Clips<'_> {
     fn windows(&self, items: &[usize], net: &NetConfig, hop: usize, s: Standardization) -> WindowSet {
-        let mut set = WindowSet::new(net.frames, net.mels);
-        for &i in items {
-            if let Some(f) = &self.features[i] {
-                set.push_clip(i, f, hop, s);
-            }
-        }
-        set
+        WindowSet::from_clips((net.frames, net.mels), items, self.features, hop, s)
     }
 
     fn targets(&self, set: &WindowSet, batch: &[usize], device: &Device) -> Tensor<1, Int> {
@@ -248,8 +242,10 @@ pub fn train_fold(
     }
     let net = best.unwrap_or_else(|| net.valid());
     let (test_clips, test_windows, _) = score(&net, clips, &test, classes, size);
-    let train_eval = clips.windows(&fold.train, net_config, config.eval_hop, s);
-    let (train_clips, _, _) = score(&net, clips, &train_eval, classes, size);
+    // Training clips are scored at the evaluation hop; the training windows already are that when the hops agree.
+    let train_eval =
+        (config.eval_hop != config.train_hop).then(|| clips.windows(&fold.train, net_config, config.eval_hop, s));
+    let (train_clips, _, _) = score(&net, clips, train_eval.as_ref().unwrap_or(&train), classes, size);
     let validation_clips =
         if validation.is_empty() { Confusion::new(classes) } else { score(&net, clips, &validation, classes, size).0 };
     let outcome = FoldOutcome {

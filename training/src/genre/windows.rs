@@ -36,6 +36,24 @@ impl WindowSet {
         Self { frames, mels, ..Self::default() }
     }
 
+    /// The windows of the clips `items` (indices into `features`; unreadable clips, `None`, are skipped), `hop`
+    /// frames apart, standardised.
+    pub fn from_clips(
+        (frames, mels): (usize, usize),
+        items: &[usize],
+        features: &[Option<Array2<f32>>],
+        hop: usize,
+        standardization: Standardization,
+    ) -> Self {
+        let mut set = Self::new(frames, mels);
+        for &i in items {
+            if let Some(f) = &features[i] {
+                set.push_clip(i, f, hop, standardization);
+            }
+        }
+        set
+    }
+
     /// Number of windows.
     pub fn len(&self) -> usize {
         self.owners.len()

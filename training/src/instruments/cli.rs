@@ -245,12 +245,8 @@ fn export(
     let (net, train) = tagger.configs(&loaded, data.seed);
     net.validate().map_err(anyhow::Error::msg)?;
     let record = runner(&loaded, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
-    let first = &folds[0];
-    let mut all_train = first.train.clone();
-    all_train.extend(&first.test);
-    all_train.sort_unstable();
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
-    let fold = Fold { train: all_train, validation: first.validation.clone(), test: Vec::new() };
+    let fold = folds[0].for_final_model();
     let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, usize::MAX / 2, !data.quiet)?;

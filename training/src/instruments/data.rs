@@ -10,7 +10,7 @@ use ndarray::Array2;
 use super::frontend;
 use super::train::Hierarchy;
 use crate::data::{Dataset, TargetKind, manifest_csv, openmic};
-use crate::emotion::pretrain::{TrainError, epoch_bar};
+use crate::emotion::pretrain::TrainError;
 use crate::feature_cache::FeatureCache;
 
 /// A dataset with its hierarchy and features.
@@ -62,15 +62,7 @@ pub fn load(path: &Path, cache: &Path) -> Result<LoadedTags, TrainError> {
     }
     let hierarchy = Hierarchy::of(&dataset)?;
     let mut cache = FeatureCache::open(cache, &frontend()).map_err(|e| invalid(e.to_string()))?;
-    let bar = epoch_bar(dataset.len(), 1, 1, true).with_prefix("features");
-    let (mut features, mut skipped) = (vec![None; dataset.len()], Vec::new());
-    for (i, slot) in features.iter_mut().enumerate() {
-        let mut got = dataset.features_of(&[i], &mut cache);
-        *slot = got.features.pop().map(|(_, f)| f);
-        skipped.extend(got.skipped.into_iter().map(|s| format!("{}: {}", s.path.display(), s.error)));
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+    let (features, skipped) = dataset.features_by_item(&mut cache);
     Ok(LoadedTags { dataset, hierarchy, features, skipped })
 }
 

@@ -165,13 +165,7 @@ impl TagClips<'_> {
     }
 
     fn windows(&self, items: &[usize], frames: usize, mels: usize, hop: usize, s: Standardization) -> WindowSet {
-        let mut set = WindowSet::new(frames, mels);
-        for &i in items {
-            if let Some(f) = &self.features[i] {
-                set.push_clip(i, f, hop, s);
-            }
-        }
-        set
+        WindowSet::from_clips((frames, mels), items, self.features, hop, s)
     }
 }
 
