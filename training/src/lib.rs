@@ -12,3 +12,4 @@ pub mod instruments;
 pub mod metrics;
 pub mod onnx;
 pub mod synth;
+pub mod vocal;

@@ -351,3 +351,186 @@ fn instrument_taggers_match_onnx_runtime_for_every_method() {
         }
     }
 }
+
+// ---- vocal ----
+
+/// The frame stream as shipped (728 × 140 raw log-mel → prosody features → recurrent stream → softmax), for
+/// both cells, with a non-trivial feature standardisation baked in: ONNX Runtime equals burn.
+#[test]
+fn vocal_frame_model_matches_onnx_runtime_for_both_cells() {
+    use earmark_training::vocal::frames::{FrameModel, FrameStandardization, FrameStreamConfig, MelProsody};
+    use earmark_training::vocal::frames::{PROSODY_FEATURES, RecurrentCell};
+    use earmark_training::vocal::input::{BANDS, POOLED_FRAMES, frontend, segment_frames};
+    let dir = tempfile::tempdir().unwrap();
+    let frames = segment_frames();
+    let raw = MelProsody::new(&frontend(), frames, POOLED_FRAMES).unwrap();
+    let features = raw.features();
+    assert_eq!(features, BANDS + PROSODY_FEATURES);
+    // Roughly the scale of each feature (dB bands, dB energy, log2 Hz pitch, log voicing), varied per feature.
+    let centre = |k: usize| match k.checked_sub(BANDS) {
+        None => (-50.0, 20.0),
+        Some(0) => (-30.0, 10.0),
+        Some(1) => (7.5, 0.5),
+        _ => (-3.0, 1.0),
+    };
+    let standardization = FrameStandardization {
+        mean: (0..features).map(|k| centre(k).0 + (k % 7) as f32 * 0.3).collect(),
+        std: (0..features).map(|k| centre(k).1 * (1.0 + (k % 5) as f32 * 0.1)).collect(),
+    };
+    let prosody = raw.with_standardization(&standardization).unwrap();
+    // The extractor on its own first: every feature, not only what survives into the probabilities.
+    let mut g = GraphBuilder::new("prosody");
+    let dims = [Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(frames as i64), Dim::Fixed(BANDS as i64)];
+    let x = g.input("logmel", &dims);
+    let y = prosody.emit(&mut g, "prosody", &x).unwrap();
+    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(POOLED_FRAMES as i64), Dim::Fixed(features as i64)]);
+    let mut extractor = session(&g.finish("parity test"), &dir, "prosody");
+    let input_device = device(59);
+    for batch in [1, 3] {
+        let logmel = random([batch, 1, frames, BANDS], &input_device).mul_scalar(40.0).sub_scalar(50.0);
+        let y = prosody.forward(logmel.clone());
+        assert_parity(&mut extractor, &format!("prosody batch {batch}"), &[array(logmel)], &[array(y)]);
+    }
+    for (i, cell) in RecurrentCell::ALL.into_iter().enumerate() {
+        let config = FrameStreamConfig { hidden: 16, attention: 8, fc: 8, cell, ..FrameStreamConfig::new(features, 4) };
+        let stream = config.init(&device(60 + i as u64)).unwrap();
+        let model = FrameModel::new(prosody.clone(), stream).unwrap();
+        let onnx = model.export("parity test").unwrap();
+        let mut session = session(&onnx, &dir, &format!("frames{i}"));
+        assert_eq!(session.inputs()[0].dims, [None, Some(1), Some(frames as u64), Some(BANDS as u64)]);
+        assert_eq!(session.outputs()[0].dims, [None, Some(4)]);
+        let device = device(70 + i as u64);
+        for batch in [1, 3] {
+            let logmel = random([batch, 1, frames, BANDS], &device).mul_scalar(40.0).sub_scalar(50.0);
+            let y = model.probabilities(logmel.clone());
+            assert_parity(&mut session, &format!("{cell:?} batch {batch}"), &[array(logmel)], &[array(y)]);
+        }
+    }
+}
+
+/// The decision-level fusion over the paper's four classes and all nine.
+#[test]
+fn vocal_fusion_matches_onnx_runtime() {
+    use earmark_training::vocal::fusion::Fusion;
+    let dir = tempfile::tempdir().unwrap();
+    for classes in [4, 9] {
+        let device = device(80 + classes as u64);
+        let fusion = Fusion::new(classes, &device);
+        let mut session = session(&fusion.export("parity test").unwrap(), &dir, &format!("fusion{classes}"));
+        assert_eq!((session.inputs().len(), session.outputs().len()), (2, 1));
+        for batch in [1, 3] {
+            let probabilities =
+                || burn::tensor::activation::softmax(random([batch, classes], &device).mul_scalar(3.0), 1);
+            let (spec, frames) = (probabilities(), probabilities());
+            let y = fusion.probabilities(spec.clone(), frames.clone());
+            assert_parity(
+                &mut session,
+                &format!("fusion {classes} batch {batch}"),
+                &[array(spec), array(frames)],
+                &[array(y)],
+            );
+        }
+    }
+}
+
+/// A derived DARTS cell pair using every candidate operation (both pools, skip at stride 1 and 2, both separable
+/// and both dilated convolutions), after a reduction (factorised `c_{k−2}` preprocessing).
+fn every_operation_genotype() -> earmark_training::vocal::darts::genotype::Genotype {
+    use earmark_training::vocal::darts::genotype::{CellGenotype, Genotype};
+    use earmark_training::vocal::darts::ops::Primitive as P;
+    let normal = CellGenotype {
+        edges: vec![
+            (P::SepConv3x3, 0),
+            (P::SepConv5x5, 1),
+            (P::DilConv3x3, 0),
+            (P::SkipConnect, 2),
+            (P::MaxPool3x3, 1),
+            (P::DilConv5x5, 3),
+            (P::AvgPool3x3, 0),
+            (P::SepConv3x3, 4),
+        ],
+        concat: vec![2, 3, 4, 5],
+    };
+    let reduce = CellGenotype {
+        edges: vec![
+            (P::SkipConnect, 0),
+            (P::MaxPool3x3, 1),
+            (P::AvgPool3x3, 0),
+            (P::DilConv5x5, 2),
+            (P::SepConv5x5, 1),
+            (P::SkipConnect, 3),
+            (P::DilConv3x3, 0),
+            (P::SepConv3x3, 4),
+        ],
+        concat: vec![2, 3, 4, 5],
+    };
+    Genotype { normal, reduce }
+}
+
+/// The derived spectrogram network (raw 728 × 140 frames → standardisation → time pooling → stem → cells →
+/// softmax) equals ONNX Runtime, with BN statistics moved by a training-mode pass, for both stem strides and
+/// for odd feature-map sizes (35 → 18 in the last reduction).
+#[test]
+fn vocal_derived_darts_network_matches_onnx_runtime() {
+    use burn::module::Module;
+    use earmark_training::vocal::darts::network::{DerivedNetwork, NasConfig};
+    use earmark_training::vocal::input::SpectrogramInput;
+    let dir = tempfile::tempdir().unwrap();
+    let input = SpectrogramInput { mean: -55.0, std: 18.0, ..SpectrogramInput::paper() };
+    for (k, (layers, stem_stride)) in [(3, 2), (4, 1)].into_iter().enumerate() {
+        let config = NasConfig { layers, channels: 4, steps: 4, classes: 4, stem_stride };
+        let train_device = device(90 + k as u64).autodiff();
+        let net = DerivedNetwork::new(&every_operation_genotype(), &config, &train_device).unwrap();
+        let warm = random([2, 1, input.frames, input.mels], &train_device).mul_scalar(30.0).sub_scalar(50.0);
+        let _ = net.forward(input.forward(warm));
+        let net = net.valid();
+        let mut session = session(&net.export(&input, "parity test").unwrap(), &dir, &format!("darts{k}"));
+        assert_eq!(session.outputs()[0].dims, [None, Some(4)]);
+        let device = device(95 + k as u64);
+        for batch in [1, 3] {
+            let x = random([batch, 1, input.frames, input.mels], &device).mul_scalar(30.0).sub_scalar(50.0);
+            let y = net.probabilities(input.forward(x.clone()));
+            assert_parity(
+                &mut session,
+                &format!("L{layers} stride {stem_stride} batch {batch}"),
+                &[array(x)],
+                &[array(y)],
+            );
+        }
+    }
+}
+
+/// The shipped vocal model in one graph (both streams and the fusion) equals the same composition in burn.
+#[test]
+fn vocal_two_stream_model_with_fusion_matches_onnx_runtime() {
+    use earmark_training::vocal::darts::network::{DerivedNetwork, NasConfig};
+    use earmark_training::vocal::frames::{FrameModel, FrameStreamConfig, MelProsody, RecurrentCell};
+    use earmark_training::vocal::fusion::Fusion;
+    use earmark_training::vocal::input::{SpectrogramInput, frontend};
+    use earmark_training::vocal::pipeline::TrainedVocal;
+    let dir = tempfile::tempdir().unwrap();
+    let device = device(99);
+    let input = SpectrogramInput { mean: -60.0, std: 20.0, ..SpectrogramInput::paper() };
+    let config = NasConfig { layers: 3, channels: 4, steps: 4, classes: 4, stem_stride: 2 };
+    let net = DerivedNetwork::new(&every_operation_genotype(), &config, &device).unwrap();
+    let prosody = MelProsody::new(&frontend(), input.frames, input.pooled).unwrap();
+    let stream_config = FrameStreamConfig {
+        hidden: 8,
+        attention: 4,
+        fc: 8,
+        cell: RecurrentCell::Gru,
+        layers: 1,
+        ..FrameStreamConfig::new(prosody.features(), 4)
+    };
+    let frames = FrameModel::new(prosody, stream_config.init(&device).unwrap()).unwrap();
+    let model = TrainedVocal { input, net, frames, fusion: Fusion::new(4, &device) };
+    let mut session = session(&model.to_onnx("parity test").unwrap(), &dir, "vocal");
+    for batch in [1, 3] {
+        let x = random([batch, 1, input.frames, input.mels], &device).mul_scalar(30.0).sub_scalar(50.0);
+        let y = model.fusion.probabilities(
+            model.net.probabilities(model.input.forward(x.clone())),
+            model.frames.probabilities(x.clone()),
+        );
+        assert_parity(&mut session, &format!("two streams batch {batch}"), &[array(x)], &[array(y)]);
+    }
+}

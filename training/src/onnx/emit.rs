@@ -277,6 +277,11 @@ pub fn sigmoid(g: &mut GraphBuilder, x: &str) -> String {
     g.node("Sigmoid", &[x], &[])
 }
 
+/// `Tanh`.
+pub fn tanh(g: &mut GraphBuilder, x: &str) -> String {
+    g.node("Tanh", &[x], &[])
+}
+
 /// `Softmax` along `axis`.
 pub fn softmax(g: &mut GraphBuilder, x: &str, axis: i64) -> String {
     g.node("Softmax", &[x], &[("axis", Attr::Int(axis))])

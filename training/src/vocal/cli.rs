@@ -1,0 +1,354 @@
+//! `earmark-train nas search|train` and `earmark-train study nas`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use earmark_core::manifest::Provenance;
+
+use super::darts::genotype::Genotype;
+use super::darts::network::NasConfig;
+use super::darts::search::{SearchConfig, SearchOutcome, search};
+use super::data::{ClassSet, VocalData, load};
+use super::export::{VocalExportInfo, write_model};
+use super::frames::{FrameTraining, RecurrentCell};
+use super::pipeline::{FoldOutcome, PipelineConfig, fitted_input, input_set, run_fold};
+use super::report::{results_markdown, write_report};
+use super::train::NetTrainConfig;
+use crate::data::Fold;
+use crate::data::splits::leave_speakers_out_folds;
+use crate::emotion::cli::command_line;
+
+/// Data, folds and run folder shared by every `nas` command.
+#[derive(Debug, Args, Clone)]
+pub struct SpeechArgs {
+    /// EmoDB root (the folder with the `.wav`/`.flac` files).
+    #[arg(long)]
+    pub emodb: Option<PathBuf>,
+    /// RAVDESS speech root (the folder with `Actor_01` …).
+    #[arg(long)]
+    pub ravdess: Option<PathBuf>,
+    /// Emotions: the paper's four (neutral, anger, happiness, sadness) or all.
+    #[arg(long, value_enum, default_value_t = ClassSet::Four)]
+    pub classes: ClassSet,
+    /// Feature cache folder.
+    #[arg(long, default_value = "target/feature-cache")]
+    pub cache: PathBuf,
+    /// Run folder.
+    #[arg(long, default_value = "runs/nas")]
+    pub run: PathBuf,
+    /// Seed of folds, weights and order.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Network size and search schedule.
+#[derive(Debug, Args, Clone)]
+pub struct SearchArgs {
+    /// Cells, L.
+    #[arg(long, default_value_t = 3)]
+    pub layers: usize,
+    /// Channels, C.
+    #[arg(long, default_value_t = 6)]
+    pub channels: usize,
+    /// Stem stride (1: DARTS' CIFAR stem; 2: halve 140 × 140 first, four times cheaper).
+    #[arg(long, default_value_t = 2)]
+    pub stem_stride: usize,
+    /// Search epochs.
+    #[arg(long, default_value_t = 50)]
+    pub search_epochs: usize,
+    /// At most this many steps per search epoch (time-boxed runs).
+    #[arg(long)]
+    pub steps_per_epoch: Option<usize>,
+    /// Utterances per step.
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    /// The fold whose training / validation speakers the search uses.
+    #[arg(long, default_value_t = 0)]
+    pub fold: usize,
+}
+
+/// Retraining schedule.
+#[derive(Debug, Args, Clone)]
+pub struct TrainArgs {
+    /// Epochs of the derived network.
+    #[arg(long, default_value_t = 50)]
+    pub epochs: usize,
+    /// Epochs of the frame stream (the paper: 50).
+    #[arg(long, default_value_t = 50)]
+    pub frame_epochs: usize,
+    /// Frame stream hidden size.
+    #[arg(long, default_value_t = 64)]
+    pub hidden: usize,
+    /// Frame stream recurrent layers (the paper: 2).
+    #[arg(long, default_value_t = 2)]
+    pub rnn_layers: usize,
+    /// Candidate recurrent cells.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [RecurrentCell::Lstm, RecurrentCell::Gru])]
+    pub cells: Vec<RecurrentCell>,
+    /// Fusion epochs (the paper: 100).
+    #[arg(long, default_value_t = 100)]
+    pub fusion_epochs: usize,
+    /// Run only the first N folds.
+    #[arg(long)]
+    pub run_folds: Option<usize>,
+}
+
+/// `earmark-train nas …`.
+#[derive(Debug, Subcommand)]
+pub enum NasCommand {
+    /// Search the spectrogram stream's cells with DARTS; saves genotype.json, cells.txt and the cell diagrams.
+    Search {
+        #[command(flatten)]
+        data: SpeechArgs,
+        #[command(flatten)]
+        search: SearchArgs,
+    },
+    /// Train the derived network, the frame stream and the fusion on every fold; report each stream and the
+    /// fusion; with `--out`, export the first fold's models as one ONNX model folder.
+    Train {
+        #[command(flatten)]
+        data: SpeechArgs,
+        /// Genotype written by `nas search`.
+        #[arg(long)]
+        genotype: PathBuf,
+        /// Network size (must match the search's nodes).
+        #[arg(long, default_value_t = 3)]
+        layers: usize,
+        /// Channels, C.
+        #[arg(long, default_value_t = 6)]
+        channels: usize,
+        /// Stem stride.
+        #[arg(long, default_value_t = 2)]
+        stem_stride: usize,
+        #[command(flatten)]
+        train: TrainArgs,
+        /// Write the model folder (ONNX + manifest + REPORT.md) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `earmark-train study nas`: the paper's Table 3 grid (L / C).
+#[derive(Debug, Args)]
+pub struct NasStudyArgs {
+    #[command(flatten)]
+    data: SpeechArgs,
+    /// Settings as `L/C` (the paper: 3/4, 3/6, 4/8, 8/16).
+    #[arg(long, value_delimiter = ',', default_values_t = ["3/4".to_string(), "3/6".to_string(), "4/8".to_string(), "8/16".to_string()])]
+    grid: Vec<String>,
+    #[command(flatten)]
+    search: SearchArgs,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
+    let data = load(args.emodb.as_deref(), args.ravdess.as_deref(), args.classes, &args.cache)?;
+    for s in &data.skipped {
+        eprintln!("skipped (unreadable): {s}");
+    }
+    let folds = leave_speakers_out_folds(&data.dataset, args.seed)?;
+    for fold in &folds {
+        fold.check_disjoint_groups(&data.dataset)?;
+    }
+    eprintln!(
+        "{} utterances, {} speakers, classes {:?}, {} leave-speakers-out folds",
+        data.dataset.len(),
+        data.dataset.group_members().len(),
+        data.class_names(),
+        folds.len()
+    );
+    Ok((data, folds))
+}
+
+fn run_search(data: &VocalData, folds: &[Fold], args: &SpeechArgs, s: &SearchArgs) -> Result<SearchOutcome> {
+    let fold = folds.get(s.fold).with_context(|| format!("no fold {}; there are {}", s.fold, folds.len()))?;
+    let classes = data.dataset.classes.len();
+    let config = SearchConfig {
+        net: NasConfig {
+            layers: s.layers,
+            channels: s.channels,
+            stem_stride: s.stem_stride,
+            ..NasConfig::paper(classes)
+        },
+        epochs: s.search_epochs,
+        batch_size: s.batch,
+        steps_per_epoch: s.steps_per_epoch,
+        seed: args.seed,
+        ..SearchConfig::paper(classes)
+    };
+    let (train, validation) = (data.readable(&fold.train), data.readable(&fold.validation));
+    let input = fitted_input(data, &train);
+    let outcome =
+        search(&config, &input_set(data, &input, &train), &input_set(data, &input, &validation), !args.quiet)?;
+    Ok(outcome)
+}
+
+fn save_search(dir: &Path, outcome: &SearchOutcome) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let g = &outcome.genotype;
+    fs::write(dir.join("search.json"), serde_json::to_string_pretty(outcome)?)?;
+    fs::write(dir.join("genotype.json"), serde_json::to_string_pretty(g)?)?;
+    fs::write(dir.join("cells.txt"), g.describe())?;
+    fs::write(dir.join("normal.dot"), g.normal.dot("normal cell"))?;
+    fs::write(dir.join("reduce.dot"), g.reduce.dot("reduction cell"))?;
+    Ok(())
+}
+
+fn read_genotype(path: &Path) -> Result<Genotype> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading the genotype {}", path.display()))?;
+    let g: Genotype = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a genotype written by `earmark-train nas search`", path.display()))?;
+    g.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(g)
+}
+
+fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineConfig {
+    PipelineConfig {
+        net,
+        net_training: NetTrainConfig { epochs: t.epochs, batch_size: batch, seed, ..NetTrainConfig::default() },
+        hidden: t.hidden,
+        layers: t.rnn_layers,
+        cells: t.cells.clone(),
+        frame_training: FrameTraining { epochs: t.frame_epochs, seed, ..FrameTraining::default() },
+        fusion_epochs: t.fusion_epochs,
+        seed,
+    }
+}
+
+/// Runs a `nas` command.
+pub fn run(command: &NasCommand) -> Result<()> {
+    match command {
+        NasCommand::Search { data: args, search: s } => {
+            let (data, folds) = load_data(args)?;
+            let outcome = run_search(&data, &folds, args, s)?;
+            save_search(&args.run, &outcome)?;
+            println!("{}", outcome.genotype.describe());
+            println!("search took {:.0} s; written to {}", outcome.seconds, args.run.display());
+            Ok(())
+        }
+        NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out } => {
+            let g = read_genotype(genotype)?;
+            let (data, folds) = load_data(args)?;
+            let classes = data.dataset.classes.len();
+            let net = NasConfig {
+                layers: *layers,
+                channels: *channels,
+                stem_stride: *stem_stride,
+                ..NasConfig::paper(classes)
+            };
+            let config = pipeline(net, train, 16, args.seed);
+            let count = train.run_folds.unwrap_or(folds.len()).min(folds.len());
+            let mut outcomes: Vec<FoldOutcome> = Vec::new();
+            let mut first = None;
+            for (k, fold) in folds.iter().take(count).enumerate() {
+                eprintln!("fold {} of {count}", k + 1);
+                let (model, outcome) = run_fold(&data, fold, &g, &config, !args.quiet)?;
+                eprintln!(
+                    "fold {}: UA spectrogram {:.3} · frames {:.3} · fusion {:.3}",
+                    k + 1,
+                    outcome.spectrogram.unweighted_accuracy(),
+                    outcome.frames.unweighted_accuracy(),
+                    outcome.fusion.unweighted_accuracy()
+                );
+                outcomes.push(outcome);
+                fs::create_dir_all(&args.run)?;
+                fs::write(args.run.join("folds.json"), serde_json::to_string_pretty(&outcomes)?)?;
+                if first.is_none() {
+                    first = Some(model);
+                }
+            }
+            let names = data.class_names();
+            let results = results_markdown(&outcomes, &names);
+            fs::write(args.run.join("RESULTS.md"), &results)?;
+            println!("{results}");
+            if let (Some(out), Some(model)) = (out, first) {
+                let f = &outcomes[0];
+                let metrics = [
+                    ("test_ua_fusion", f.fusion.unweighted_accuracy()),
+                    ("test_wa_fusion", f.fusion.accuracy()),
+                    ("test_ua_spectrogram", f.spectrogram.unweighted_accuracy()),
+                    ("test_ua_frames", f.frames.unweighted_accuracy()),
+                    ("folds_run", outcomes.len() as f64),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+                let info = VocalExportInfo {
+                    name: "vocal-emotion".into(),
+                    description: format!(
+                        "Emotion of the last 8 s of a voice ({}): EmotionNAS (DARTS-searched spectrogram network + \
+                         recurrent frame stream, fused), trained by Earmark on EmoDB + RAVDESS speech.",
+                        names.join(", ")
+                    ),
+                    classes: names.clone(),
+                    hop_frames: 91,
+                    provenance: Provenance {
+                        command: command_line(),
+                        data:
+                            "EmoDB (Burkhardt et al. 2005) + RAVDESS speech (Livingstone & Russo 2018, CC BY-NC-SA 4.0)"
+                                .into(),
+                        license: Some(
+                            "non-commercial use only: trained on RAVDESS, licensed CC BY-NC-SA 4.0 (EmoDB: free for \
+                             research); the code that made it is GPL-3.0-or-later"
+                                .into(),
+                        ),
+                    },
+                    metrics,
+                };
+                write_model(out, &model, &info)?;
+                let search_text = genotype.parent().map(|d| d.join("search.json")).filter(|p| p.is_file());
+                let search: Option<SearchOutcome> = match search_text {
+                    Some(p) => serde_json::from_str(&fs::read_to_string(&p)?).ok(),
+                    None => None,
+                };
+                write_report(&out.join("REPORT.md"), &g, search.as_ref(), &outcomes, &names, &config, &command_line())?;
+                fs::write(out.join("normal.dot"), g.normal.dot("normal cell"))?;
+                fs::write(out.join("reduce.dot"), g.reduce.dot("reduction cell"))?;
+                println!("model written to {}", out.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs `study nas`: for each `L/C`, a search and a retraining on the first fold(s); a Table 3 in STUDY.md.
+pub fn study(args: &NasStudyArgs) -> Result<()> {
+    let (data, folds) = load_data(&args.data)?;
+    let classes = data.dataset.classes.len();
+    let mut rows = String::from("| setting | parameters | UA spectrogram (test, mean over folds) |\n|---|---:|---:|\n");
+    for setting in &args.grid {
+        let (l, c) = setting
+            .split_once('/')
+            .and_then(|(l, c)| Some((l.trim().parse::<usize>().ok()?, c.trim().parse::<usize>().ok()?)))
+            .with_context(|| format!("`{setting}` is not L/C, e.g. 3/6"))?;
+        let s = SearchArgs { layers: l, channels: c, ..args.search.clone() };
+        let outcome = run_search(&data, &folds, &args.data, &s)?;
+        let dir = args.data.run.join(format!("L{l}-C{c}"));
+        save_search(&dir, &outcome)?;
+        let net = NasConfig { layers: l, channels: c, stem_stride: s.stem_stride, ..NasConfig::paper(classes) };
+        let config = pipeline(net, &args.train, s.batch, args.data.seed);
+        let count = args.train.run_folds.unwrap_or(folds.len()).min(folds.len());
+        if count == 0 {
+            bail!("no folds to run");
+        }
+        let mut uas = Vec::new();
+        let mut params = 0;
+        for fold in folds.iter().take(count) {
+            let (model, outcome) = run_fold(&data, fold, &outcome.genotype, &config, !args.data.quiet)?;
+            use burn::module::Module;
+            params = model.net.num_params();
+            uas.push(outcome.spectrogram.unweighted_accuracy());
+        }
+        let (mean, _) = crate::metrics::mean_std(&uas);
+        rows.push_str(&format!("| (L = {l}, C = {c}) | {params} | {:.1} |\n", 100.0 * mean));
+        fs::write(args.data.run.join("STUDY.md"), &rows)?;
+    }
+    println!("{rows}");
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! One speaker-independent fold end to end, as the paper's Table 2: the derived spectrogram network and the
+//! frame stream are trained on the training speakers and select their epochs (and the frame stream its cell)
+//! on the validation speakers; the fusion perceptron learns from both streams' probabilities on the validation
+//! speakers (predictions on data the streams did not fit); all three are scored on the test speakers.
+
+use std::time::Instant;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::darts::genotype::Genotype;
+use super::darts::network::{DerivedNetwork, NasConfig};
+use super::darts::search::InputSet;
+use super::data::VocalData;
+use super::frames::{
+    FrameModel, FrameStreamConfig, FrameTraining, MelProsody, RecurrentCell, choose_cell, fit_standardization,
+    prosody_frames,
+};
+use super::fusion::{Fusion, train_fusion};
+use super::input::{SpectrogramInput, frontend};
+use super::train::{NetTrainConfig, NetTraining, predict, score, train_derived};
+use crate::data::Fold;
+use crate::emotion::pretrain::TrainError;
+use crate::metrics::Confusion;
+use crate::onnx::emit;
+
+/// Everything one fold trains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineConfig {
+    /// Spectrogram network size.
+    pub net: NasConfig,
+    /// Its training.
+    pub net_training: NetTrainConfig,
+    /// Frame stream hidden size.
+    pub hidden: usize,
+    /// Frame stream recurrent layers.
+    pub layers: usize,
+    /// Candidate recurrent cells (the lowest validation loss wins).
+    pub cells: Vec<RecurrentCell>,
+    /// Frame stream training.
+    pub frame_training: FrameTraining,
+    /// Fusion epochs (the paper: 100).
+    pub fusion_epochs: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// One fold's scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldOutcome {
+    /// Spectrogram stream on the test speakers.
+    pub spectrogram: Confusion,
+    /// Frame stream on the test speakers.
+    pub frames: Confusion,
+    /// Fusion on the test speakers.
+    pub fusion: Confusion,
+    /// Spectrogram stream on the validation speakers.
+    pub spectrogram_validation: Confusion,
+    /// Frame stream on the validation speakers.
+    pub frames_validation: Confusion,
+    /// Spectrogram network training history.
+    pub net_training: NetTraining,
+    /// Each candidate cell's validation loss.
+    pub cell_losses: Vec<(RecurrentCell, f64)>,
+    /// The chosen cell.
+    pub cell: RecurrentCell,
+    /// Frame stream's kept epoch.
+    pub frames_best_epoch: usize,
+    /// Test speakers.
+    pub test_speakers: Vec<String>,
+    /// Utterances per split (train, validation, test).
+    pub sizes: [usize; 3],
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// The trained models of a fold.
+pub struct TrainedVocal {
+    /// Standardisation and pooling in front of the spectrogram network.
+    pub input: SpectrogramInput,
+    /// Spectrogram stream.
+    pub net: DerivedNetwork,
+    /// Frame stream with its extractor.
+    pub frames: FrameModel,
+    /// Decision-level fusion.
+    pub fusion: Fusion,
+}
+
+fn windows(data: &VocalData, items: &[usize]) -> Vec<Array2<f32>> {
+    items
+        .iter()
+        .map(|&i| {
+            let w = data.windows[i].as_ref().expect("readable items only");
+            Array2::from_shape_vec((data.frames, w.len() / data.frames), w.clone()).expect("frames × bands")
+        })
+        .collect()
+}
+
+/// The spectrogram stream's prepared inputs of `items`.
+pub fn input_set(data: &VocalData, input: &SpectrogramInput, items: &[usize]) -> InputSet {
+    InputSet {
+        rows: input.pooled,
+        cols: input.mels,
+        inputs: items.iter().map(|&i| input.prepare(data.windows[i].as_ref().expect("readable"))).collect(),
+        classes: items.iter().map(|&i| data.classes[i]).collect(),
+    }
+}
+
+/// The fitted spectrogram input of a fold (standardisation from its training speakers).
+pub fn fitted_input(data: &VocalData, train: &[usize]) -> SpectrogramInput {
+    SpectrogramInput::paper().fitted(train.iter().filter_map(|&i| data.windows[i].as_deref()))
+}
+
+fn frame_probabilities(model: &FrameModel, windows: &[Array2<f32>], batch: usize) -> Vec<Vec<f32>> {
+    let device = Device::default();
+    let classes = model.stream.classes();
+    let mut out = Vec::with_capacity(windows.len());
+    for chunk in windows.chunks(batch.max(1)) {
+        let (frames, mels) = chunk[0].dim();
+        let data: Vec<f32> = chunk.iter().flat_map(|w| w.iter().copied()).collect();
+        let x = Tensor::<4>::from_data(TensorData::new(data, [chunk.len(), 1, frames, mels]), &device);
+        out.extend(emit::values(model.probabilities(x)).chunks(classes).map(<[f32]>::to_vec));
+    }
+    out
+}
+
+fn fused(fusion: &Fusion, spec: &[Vec<f32>], frames: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let device = Device::default();
+    let k = fusion.classes();
+    let t = |rows: &[Vec<f32>]| Tensor::<2>::from_data(TensorData::new(rows.concat(), [rows.len(), k]), &device);
+    emit::values(fusion.probabilities(t(spec), t(frames))).chunks(k).map(<[f32]>::to_vec).collect()
+}
+
+/// Trains and scores both streams and the fusion on one fold.
+pub fn run_fold(
+    data: &VocalData,
+    fold: &Fold,
+    genotype: &Genotype,
+    config: &PipelineConfig,
+    show_progress: bool,
+) -> Result<(TrainedVocal, FoldOutcome), TrainError> {
+    let started = Instant::now();
+    let classes = data.dataset.classes.len();
+    let (train, validation, test) =
+        (data.readable(&fold.train), data.readable(&fold.validation), data.readable(&fold.test));
+    if train.is_empty() || validation.is_empty() || test.is_empty() {
+        return Err(TrainError::Invalid(format!(
+            "a fold needs training, validation and test speakers with readable audio; got {} / {} / {} utterances",
+            train.len(),
+            validation.len(),
+            test.len()
+        )));
+    }
+    let truth = |items: &[usize]| items.iter().map(|&i| data.classes[i]).collect::<Vec<_>>();
+    // Spectrogram stream.
+    let input = fitted_input(data, &train);
+    let (train_set, val_set, test_set) =
+        (input_set(data, &input, &train), input_set(data, &input, &validation), input_set(data, &input, &test));
+    let net_config = NasConfig { classes, ..config.net };
+    let (net, net_training) =
+        train_derived(genotype, &net_config, &config.net_training, &train_set, &val_set, show_progress)?;
+    let batch = config.net_training.batch_size;
+    let spec_val = predict(&net, &val_set, batch);
+    let spec_test = predict(&net, &test_set, batch);
+    // Frame stream.
+    let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
+    let (train_w, val_w, test_w) = (windows(data, &train), windows(data, &validation), windows(data, &test));
+    let raw_train = prosody_frames(&prosody, &train_w, 32)?;
+    let standardization = fit_standardization(&raw_train);
+    let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
+    let seqs = |w: &[Array2<f32>], items: &[usize]| -> Result<Vec<(Array2<f32>, usize)>, TrainError> {
+        Ok(prosody_frames(&prosody, w, 32)?.into_iter().zip(truth(items)).collect())
+    };
+    let (train_seq, val_seq) = (seqs(&train_w, &train)?, seqs(&val_w, &validation)?);
+    let frame_config = FrameStreamConfig {
+        hidden: config.hidden,
+        layers: config.layers,
+        ..FrameStreamConfig::new(prosody.features(), classes)
+    };
+    let choice =
+        choose_cell(&frame_config, &config.cells, &train_seq, &val_seq, &config.frame_training, show_progress)?;
+    let frames = FrameModel::new(prosody, choice.run.stream).map_err(TrainError::Invalid)?;
+    let frames_val = frame_probabilities(&frames, &val_w, 32);
+    let frames_test = frame_probabilities(&frames, &test_w, 32);
+    // Fusion on the validation speakers' predictions.
+    let examples: Vec<(Vec<f32>, Vec<f32>, usize)> =
+        spec_val.iter().zip(&frames_val).zip(truth(&validation)).map(|((s, f), c)| (s.clone(), f.clone(), c)).collect();
+    let fusion = train_fusion(&examples, classes, config.fusion_epochs, 1e-3, 16, config.seed)?;
+    let fused_test = fused(&fusion, &spec_test, &frames_test);
+    let test_truth = truth(&test);
+    let val_truth = truth(&validation);
+    let outcome = FoldOutcome {
+        spectrogram: score(&spec_test, &test_truth, classes).0,
+        frames: score(&frames_test, &test_truth, classes).0,
+        fusion: score(&fused_test, &test_truth, classes).0,
+        spectrogram_validation: score(&spec_val, &val_truth, classes).0,
+        frames_validation: score(&frames_val, &val_truth, classes).0,
+        net_training,
+        cell_losses: choice.candidates,
+        cell: choice.cell,
+        frames_best_epoch: choice.run.best_epoch,
+        test_speakers: {
+            let mut s: Vec<String> = test.iter().map(|&i| data.dataset.items[i].group.clone()).collect();
+            s.sort();
+            s.dedup();
+            s
+        },
+        sizes: [train.len(), validation.len(), test.len()],
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((TrainedVocal { input, net, frames, fusion }, outcome))
+}
