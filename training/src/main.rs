@@ -45,6 +45,9 @@ enum Command {
     /// Hierarchical instrument tagging (flat, level-wise, top-down, GMP, GAP, LP, ResAtt): evaluate or export.
     #[command(subcommand)]
     Instruments(Box<InstrumentsCommand>),
+    /// Vocal emotion with EmotionNAS: DARTS search over spectrogram cells, then train both streams and the fusion.
+    #[command(subcommand)]
+    Nas(Box<earmark_training::vocal::cli::NasCommand>),
     /// The papers' study grids, written as their tables for our data.
     #[command(subcommand)]
     Study(Box<StudyCommand>),
@@ -62,6 +65,8 @@ enum StudyCommand {
     Genre(GenreStudyArgs),
     /// The hierarchical-tagging paper's Table 1 (every method, λ grid) on a tagged instrument set.
     Instruments(TagStudyArgs),
+    /// EmotionNAS' Table 3: search and retrain the spectrogram stream for each L / C setting.
+    Nas(earmark_training::vocal::cli::NasStudyArgs),
 }
 
 fn main() -> Result<()> {
@@ -70,9 +75,11 @@ fn main() -> Result<()> {
         Command::Emotion(command) => earmark_training::emotion::cli::run(&command),
         Command::Genre(command) => earmark_training::genre::cli::run(&command),
         Command::Instruments(command) => earmark_training::instruments::cli::run(&command),
+        Command::Nas(command) => earmark_training::vocal::cli::run(&command),
         Command::Study(study) => match *study {
             StudyCommand::Genre(args) => earmark_training::genre::cli::study(&args),
             StudyCommand::Instruments(args) => earmark_training::instruments::cli::study(&args),
+            StudyCommand::Nas(args) => earmark_training::vocal::cli::study(&args),
         },
         Command::Models { classes } => {
             print!("{}", earmark_training::catalog::table(&earmark_training::catalog::entries(classes)));
