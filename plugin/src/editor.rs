@@ -83,9 +83,13 @@ pub fn draw_view(ui: &mut egui::Ui, view: &View) {
                 ui.label("no instrument model");
             }
         }
-        if view.vocal.is_some() {
+        if let Some(vocal) = &view.vocal {
             ui.heading("Vocal emotion");
-            ranked(ui, view.vocal.as_ref(), "");
+            // The top class in words first (what a producer glances at), then every class's probability.
+            if let Some((class, p)) = vocal.ranked.first() {
+                ui.label(RichText::new(format!("{class} ({:.0} %)", 100.0 * p)).strong());
+            }
+            ranked(ui, Some(vocal), "");
         }
         for other in &view.other {
             ui.heading(&other.model);

@@ -84,6 +84,45 @@ pub fn entries(classes: usize) -> Vec<Entry> {
             ),
         });
     }
+    out.extend(vocal_entries(&device));
+    out
+}
+
+/// EmotionNAS: the search network of each Table 3 setting, the frame stream at our size and the paper's, the
+/// fusion; four classes (the derived network's size depends on the searched cells, so `nas search` prints it).
+fn vocal_entries(device: &Device) -> Vec<Entry> {
+    use crate::vocal::darts::network::{NasConfig, SearchNetwork};
+    use crate::vocal::frames::{FrameStreamConfig, PROSODY_FEATURES, RecurrentCell};
+    use crate::vocal::input::BANDS;
+    let mut out = Vec::new();
+    for (layers, channels) in [(3, 4), (3, 6), (4, 8), (8, 16)] {
+        let config = NasConfig { layers, channels, ..NasConfig::paper(4) };
+        out.push(Entry {
+            family: "vocal",
+            name: format!("DARTS search network (L = {layers}, C = {channels})"),
+            parameters: SearchNetwork::new(&config, device).num_params(),
+            shape: "140×140 pooled spectrogram → 4 classes, every edge mixing 7 operations".into(),
+        });
+    }
+    let features = BANDS + PROSODY_FEATURES;
+    for (hidden, label) in [(64, "shipped"), (256, "paper size")] {
+        for cell in RecurrentCell::ALL {
+            let config = FrameStreamConfig { hidden, cell, ..FrameStreamConfig::new(features, 4) };
+            let stream = config.init(device).expect("catalogue configurations are valid");
+            out.push(Entry {
+                family: "vocal",
+                name: format!("frame stream, {} ({label})", cell.label()),
+                parameters: stream.num_params(),
+                shape: format!("140 frames × {features} → {} layers of {hidden} → attention → 4 classes", config.layers),
+            });
+        }
+    }
+    out.push(Entry {
+        family: "vocal",
+        name: "decision-level fusion".into(),
+        parameters: crate::vocal::fusion::Fusion::new(4, device).num_params(),
+        shape: "(8, 8), (8, 4), (4, 4) perceptron over both streams' probabilities".into(),
+    });
     out
 }
 

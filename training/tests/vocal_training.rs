@@ -1,0 +1,158 @@
+//! The vocal-emotion pipeline end to end on synthetic "speakers" (no corpus needed): folds keep speakers apart
+//! (also across two corpora that reuse speaker numbers), one fold trains both streams and the fusion and scores
+//! each on the test speakers, and the exported one-graph model runs in the engine as a categorical readout.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use earmark_core::manifest::{Manifest, Task};
+use earmark_training::data::splits::leave_speakers_out_folds;
+use earmark_training::data::{Dataset, Item, Target, TargetKind};
+use earmark_training::vocal::darts::genotype::{CellGenotype, Genotype};
+use earmark_training::vocal::darts::network::NasConfig;
+use earmark_training::vocal::darts::ops::Primitive as P;
+use earmark_training::vocal::data::VocalData;
+use earmark_training::vocal::export::{VocalExportInfo, write_model};
+use earmark_training::vocal::frames::{FrameTraining, RecurrentCell};
+use earmark_training::vocal::input::{BANDS, SILENCE_DB, segment_frames};
+use earmark_training::vocal::pipeline::{PipelineConfig, run_fold};
+use earmark_training::vocal::train::NetTrainConfig;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn speakers(corpus: &str, count: usize, per_speaker: usize) -> Dataset {
+    let mut items = Vec::new();
+    for s in 0..count {
+        for u in 0..per_speaker {
+            items.push(Item {
+                path: PathBuf::from(format!("{corpus}/{s:02}_{u}.wav")),
+                group: format!("{:02}", s + 1),
+                target: Target::Class(u % 2),
+            });
+        }
+    }
+    Dataset::new(corpus, TargetKind::SingleLabel, vec!["neutral".into(), "anger".into()], None, items).unwrap()
+}
+
+#[test]
+fn merged_corpora_keep_equal_speaker_numbers_apart_and_no_speaker_is_in_two_parts() {
+    let merged = Dataset::merge("speech", &[speakers("emodb", 4, 2), speakers("ravdess", 4, 2)]).unwrap();
+    assert_eq!(merged.group_members().len(), 8, "speaker 01 of one corpus is not actor 01 of the other");
+    for fold in leave_speakers_out_folds(&merged, 3).unwrap() {
+        fold.check_disjoint_groups(&merged).unwrap();
+        let group = |items: &[usize]| -> std::collections::BTreeSet<String> {
+            items.iter().map(|&i| merged.items[i].group.clone()).collect()
+        };
+        let (tr, va, te) = (group(&fold.train), group(&fold.validation), group(&fold.test));
+        assert!(tr.is_disjoint(&va) && tr.is_disjoint(&te) && va.is_disjoint(&te));
+        assert!(!tr.is_empty() && !va.is_empty() && !te.is_empty());
+    }
+}
+
+/// Class 0 speaks low and quietly, class 1 high and loudly: a short window of harmonic energy in the bands,
+/// then silence (as the 8 s padding leaves it).
+fn window(class: usize, speaker: usize, utterance: usize) -> Vec<f32> {
+    let frames = segment_frames();
+    let mut w = vec![SILENCE_DB; frames * BANDS];
+    let (centre, level) = if class == 0 { (20, -50.0) } else { (70, -25.0) };
+    let centre = centre + speaker % 3;
+    for f in 0..200 + 20 * utterance {
+        for b in 0..BANDS {
+            let d = (b as f32 - centre as f32).abs();
+            w[f * BANDS + b] = (level - 2.0 * d).max(SILENCE_DB) + ((f * 7 + b) % 5) as f32 * 0.5;
+        }
+    }
+    w
+}
+
+#[test]
+fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readout() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dataset = speakers("synthetic", 6, 8);
+    let windows = dataset
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| Some(window(item.target.class().unwrap(), i / 8, i % 8)))
+        .collect();
+    let classes = dataset.items.iter().map(|i| i.target.class().unwrap()).collect();
+    let data = VocalData { dataset, classes, windows, skipped: Vec::new(), frames: segment_frames() };
+    let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
+    let cell = CellGenotype {
+        edges: vec![
+            (P::SepConv3x3, 0),
+            (P::SkipConnect, 1),
+            (P::DilConv3x3, 0),
+            (P::MaxPool3x3, 2),
+            (P::AvgPool3x3, 1),
+            (P::SkipConnect, 3),
+            (P::SepConv3x3, 2),
+            (P::SkipConnect, 4),
+        ],
+        concat: vec![2, 3, 4, 5],
+    };
+    let genotype = Genotype { normal: cell.clone(), reduce: cell };
+    let config = PipelineConfig {
+        net: NasConfig { layers: 3, channels: 2, steps: 4, classes: 2, stem_stride: 2 },
+        net_training: NetTrainConfig { epochs: 3, batch_size: 8, ..NetTrainConfig::default() },
+        hidden: 8,
+        layers: 1,
+        cells: vec![RecurrentCell::Lstm, RecurrentCell::Gru],
+        frame_training: FrameTraining { epochs: 4, batch_size: 8, learning_rate: 1e-2, seed: 1 },
+        fusion_epochs: 30,
+        seed: 1,
+    };
+    let (model, outcome) = run_fold(&data, &fold, &genotype, &config, false).unwrap();
+    let tested = fold.test.len();
+    for (what, c) in [("spectrogram", &outcome.spectrogram), ("frames", &outcome.frames), ("fusion", &outcome.fusion)] {
+        assert_eq!(c.counts.iter().flatten().sum::<usize>(), tested, "{what}: every test utterance scored once");
+    }
+    assert_eq!(outcome.cell_losses.len(), 2);
+    assert!(
+        outcome.cell_losses.iter().any(|&(c, l)| c == outcome.cell && outcome.cell_losses.iter().all(|&(_, m)| l <= m))
+    );
+    assert!(
+        outcome.frames.unweighted_accuracy() >= 0.75,
+        "pitch and loudness separate the classes: frame stream UA {}",
+        outcome.frames.unweighted_accuracy()
+    );
+    assert_eq!(outcome.test_speakers.len(), 1);
+
+    let models = tempfile::tempdir().unwrap();
+    let info = VocalExportInfo {
+        name: "vocal-emotion".into(),
+        description: "test".into(),
+        classes: vec!["neutral".into(), "anger".into()],
+        hop_frames: 91,
+        provenance: earmark_core::manifest::Provenance {
+            command: "test".into(),
+            data: "synthetic".into(),
+            license: None,
+        },
+        metrics: Default::default(),
+    };
+    write_model(&models.path().join("vocal-emotion"), &model, &info).unwrap();
+    let manifest = Manifest::load(&models.path().join("vocal-emotion")).unwrap();
+    assert_eq!(manifest.task, Task::VocalEmotion);
+    assert_eq!((manifest.segment.frames, manifest.frontend.sample_rate), (728, 16_000));
+
+    use earmark_core::engine::view::ViewBuilder;
+    use earmark_core::engine::{Engine, EngineSettings, offline::analyze};
+    let settings = EngineSettings { update_interval: 0.5, smoothing: 0.0, ..EngineSettings::default() };
+    let mut engine = Engine::load(models.path(), 48_000, &settings);
+    assert!(engine.status_mut().messages.is_empty(), "{:?}", engine.status_mut().messages);
+    let voice: Vec<f32> = (0..48_000 * 9)
+        .map(|i| {
+            let t = i as f32 / 48_000.0;
+            (1..6).map(|h| (std::f32::consts::TAU * 180.0 * h as f32 * t).sin() * 0.2 / h as f32).sum()
+        })
+        .collect();
+    let timeline = analyze(&mut engine, &voice, |_| {});
+    let last = &timeline.last().expect("an update").readout;
+    let total: f32 = last.scores.iter().sum();
+    assert!((total - 1.0).abs() < 1e-3, "class probabilities sum to 1: {:?}", last.scores);
+    let snapshot = earmark_core::engine::readout::Snapshot { models: vec![last.clone()], ..Default::default() };
+    let view = ViewBuilder::new(5.0).update(&snapshot).vocal.expect("a vocal-emotion view");
+    assert_eq!(view.ranked.len(), 2);
+    assert!(view.ranked[0].1 >= view.ranked[1].1, "ranked by probability: {:?}", view.ranked);
+}
