@@ -113,7 +113,10 @@ fn vocal_entries(device: &Device) -> Vec<Entry> {
                 family: "vocal",
                 name: format!("frame stream, {} ({label})", cell.label()),
                 parameters: stream.num_params(),
-                shape: format!("140 frames × {features} → {} layers of {hidden} → attention → 4 classes", config.layers),
+                shape: format!(
+                    "140 frames × {features} → {} layers of {hidden} → attention → 4 classes",
+                    config.layers
+                ),
             });
         }
     }

@@ -236,3 +236,58 @@ pub fn write_model_folder(
     manifest.save(dir).map_err(io)?;
     Ok(())
 }
+
+/// What a single-label classifier's manifest says besides its graph (genre, vocal emotion): shared so every
+/// exporter fills the manifest the same way.
+#[derive(Debug, Clone)]
+pub struct ExportInfo {
+    /// Short name shown in the UI.
+    pub name: String,
+    /// One sentence for people.
+    pub description: String,
+    /// Class names in output order.
+    pub classes: Vec<String>,
+    /// Frames between the windows the engine classifies (the vote's hop in training).
+    pub hop_frames: usize,
+    /// How it was made.
+    pub provenance: earmark_core::manifest::Provenance,
+    /// Evaluation figures.
+    pub metrics: std::collections::BTreeMap<String, f64>,
+}
+
+impl ExportInfo {
+    /// The manifest of a single-label classifier with one graph `file`: `[batch, 1, frames, mels]` raw frontend
+    /// output in, `probabilities [batch, classes]` out.
+    pub fn classifier_manifest(
+        &self,
+        task: earmark_core::manifest::Task,
+        frontend: earmark_core::frontend::FrontendConfig,
+        (frames, mels): (usize, usize),
+        file: &str,
+    ) -> earmark_core::manifest::Manifest {
+        use earmark_core::manifest::{
+            Axis, Dim, GraphRole, GraphSpec, Labels, MANIFEST_FORMAT_VERSION, Manifest, SegmentSpec, TensorSpec,
+        };
+        Manifest {
+            format_version: MANIFEST_FORMAT_VERSION,
+            name: self.name.clone(),
+            task,
+            description: self.description.clone(),
+            frontend,
+            segment: SegmentSpec { frames, hop_frames: self.hop_frames, sequence_length: None },
+            graphs: vec![GraphSpec {
+                role: GraphRole::Main,
+                file: file.to_string(),
+                inputs: vec![TensorSpec::logmel_input(frames, mels)],
+                outputs: vec![TensorSpec::float32(
+                    "probabilities",
+                    vec![Dim::Dynamic("batch".to_string()), Dim::Fixed(self.classes.len() as u64)],
+                    vec![Axis::Batch, Axis::Class],
+                )],
+            }],
+            labels: Labels { classes: self.classes.clone(), multi_label: false, thresholds: None, hierarchy: None },
+            provenance: self.provenance.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+}

@@ -11,7 +11,7 @@ use super::darts::genotype::Genotype;
 use super::darts::network::NasConfig;
 use super::darts::search::{SearchConfig, SearchOutcome, search};
 use super::data::{ClassSet, VocalData, load};
-use super::export::{VocalExportInfo, write_model};
+use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
 use super::pipeline::{FoldOutcome, PipelineConfig, fitted_input, input_set, run_fold};
 use super::report::{results_markdown, write_report};
@@ -19,6 +19,7 @@ use super::train::NetTrainConfig;
 use crate::data::Fold;
 use crate::data::splits::leave_speakers_out_folds;
 use crate::emotion::cli::command_line;
+use crate::onnx::graph::ExportInfo;
 
 /// Data, folds and run folder shared by every `nas` command.
 #[derive(Debug, Args, Clone)]
@@ -279,7 +280,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
-                let info = VocalExportInfo {
+                let info = ExportInfo {
                     name: "vocal-emotion".into(),
                     description: format!(
                         "Emotion of the last 8 s of a voice ({}): EmotionNAS (DARTS-searched spectrogram network + \

@@ -2,39 +2,18 @@
 //! fusion (8 s of raw frontend frames → class probabilities), and `manifest.json` with task `vocal_emotion`, so
 //! the engine shows it as a categorical readout wherever the model folder is present.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use earmark_core::manifest::{
-    Axis, Dim as ManifestDim, GraphRole, GraphSpec, Labels, MANIFEST_FORMAT_VERSION, Manifest, Provenance, SegmentSpec,
-    Task, TensorSpec,
-};
+use earmark_core::manifest::{Manifest, Task};
 
 use super::input::frontend;
 use super::pipeline::TrainedVocal;
 use crate::onnx::emit;
-use crate::onnx::graph::{Dim, ExportError, GraphBuilder, write_model_folder};
+use crate::onnx::graph::{Dim, ExportError, ExportInfo, GraphBuilder, write_model_folder};
 use crate::onnx::proto::ModelProto;
 
 /// File name of the graph.
 pub const MODEL_FILE: &str = "model.onnx";
-
-/// What the manifest says besides the graph.
-#[derive(Debug, Clone)]
-pub struct VocalExportInfo {
-    /// Short name shown in the UI.
-    pub name: String,
-    /// One sentence for people.
-    pub description: String,
-    /// Class names in output order.
-    pub classes: Vec<String>,
-    /// Frames between the windows the engine classifies.
-    pub hop_frames: usize,
-    /// How it was made.
-    pub provenance: Provenance,
-    /// Evaluation figures.
-    pub metrics: BTreeMap<String, f64>,
-}
 
 impl TrainedVocal {
     /// The whole model in one graph: `logmel [batch, 1, 728, 140]` → spectrogram stream ∥ frame stream →
@@ -61,32 +40,12 @@ impl TrainedVocal {
 }
 
 /// The manifest of a vocal-emotion model.
-pub fn manifest(model: &TrainedVocal, info: &VocalExportInfo) -> Manifest {
-    Manifest {
-        format_version: MANIFEST_FORMAT_VERSION,
-        name: info.name.clone(),
-        task: Task::VocalEmotion,
-        description: info.description.clone(),
-        frontend: frontend(),
-        segment: SegmentSpec { frames: model.input.frames, hop_frames: info.hop_frames, sequence_length: None },
-        graphs: vec![GraphSpec {
-            role: GraphRole::Main,
-            file: MODEL_FILE.to_string(),
-            inputs: vec![TensorSpec::logmel_input(model.input.frames, model.input.mels)],
-            outputs: vec![TensorSpec::float32(
-                "probabilities",
-                vec![ManifestDim::Dynamic("batch".to_string()), ManifestDim::Fixed(info.classes.len() as u64)],
-                vec![Axis::Batch, Axis::Class],
-            )],
-        }],
-        labels: Labels { classes: info.classes.clone(), multi_label: false, thresholds: None, hierarchy: None },
-        provenance: info.provenance.clone(),
-        metrics: info.metrics.clone(),
-    }
+pub fn manifest(model: &TrainedVocal, info: &ExportInfo) -> Manifest {
+    info.classifier_manifest(Task::VocalEmotion, frontend(), (model.input.frames, model.input.mels), MODEL_FILE)
 }
 
 /// Writes the graph and the manifest into `dir` (created if needed); the manifest is validated first.
-pub fn write_model(dir: &Path, model: &TrainedVocal, info: &VocalExportInfo) -> Result<Manifest, ExportError> {
+pub fn write_model(dir: &Path, model: &TrainedVocal, info: &ExportInfo) -> Result<Manifest, ExportError> {
     let manifest = manifest(model, info);
     let graph = model.to_onnx("earmark-train nas")?;
     write_model_folder(dir, &[(&graph, MODEL_FILE)], &manifest)?;
