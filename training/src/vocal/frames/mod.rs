@@ -1,0 +1,299 @@
+//! EmotionNAS' second, frame-level stream (`../shared/papers/emotionnas-darts-speech-emotion.txt` §2.2): a
+//! recurrent network over per-frame features, attention pooling over the frames, fully connected layers and a
+//! softmax.
+//!
+//! The paper feeds wav2vec features. Earmark ships no wav2vec, so the built-in extractor, [`MelProsody`], derives
+//! frame features from the same raw log-mel input the spectrogram stream reads: the mel frame itself plus three
+//! prosodic measures that the recurrent net would otherwise have to learn from scratch (log energy, a pitch
+//! estimate, a harmonicity / voicing measure). It has no trainable parameters and is written into the exported
+//! graph, so the plugin feeds one log-mel window to both streams. The trainable part, [`FrameStream`], takes
+//! `[batch, time, features]` of any width, so per-file embeddings from an external extractor
+//! ([`load_npy_frames`]) can replace the built-in features in training.
+//!
+//! Training follows §3.3: Adam at 1e-3, the epoch with the lowest validation loss is kept, and [`choose_cell`]
+//! keeps the recurrent cell with the lowest validation loss ("we choose the cell structure with the lowest
+//! validation loss"); the paper chose among searched cells, we choose among LSTM and GRU.
+
+mod prosody;
+mod stream;
+mod train;
+
+pub use prosody::*;
+pub use stream::*;
+pub use train::*;
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+use burn::tensor::activation::softmax;
+
+use crate::onnx::emit;
+use crate::onnx::graph::{Dim, ExportError, GraphBuilder};
+use crate::onnx::proto::ModelProto;
+
+/// The whole frame stream as shipped: raw log-mel → [`MelProsody`] → [`FrameStream`].
+#[derive(Module, Debug)]
+pub struct FrameModel {
+    /// The feature extractor (with its standardisation).
+    pub prosody: MelProsody,
+    /// The trained stream.
+    pub stream: FrameStream,
+}
+
+impl FrameModel {
+    /// Pairs an extractor with a stream trained on its features.
+    pub fn new(prosody: MelProsody, stream: FrameStream) -> Result<Self, String> {
+        if stream.input() != prosody.features() {
+            return Err(format!("a stream over {} features for {} features", stream.input(), prosody.features()));
+        }
+        Ok(Self { prosody, stream })
+    }
+
+    /// Raw log-mel `[batch, 1, frames, mels]` → logits `[batch, classes]`.
+    pub fn forward(&self, logmel: Tensor<4>) -> Tensor<2> {
+        self.stream.forward(self.prosody.forward(logmel))
+    }
+
+    /// Class probabilities (softmax of [`Self::forward`]).
+    pub fn probabilities(&self, logmel: Tensor<4>) -> Tensor<2> {
+        softmax(self.forward(logmel), 1)
+    }
+
+    /// Writes the whole stream into `g` from the raw log-mel value `x`; returns the `[batch, classes]`
+    /// probabilities value, so it composes with the spectrogram stream and the fusion in one graph. Its
+    /// constants and weights are named `frames.…`.
+    pub fn emit(&self, g: &mut GraphBuilder, x: &str) -> Result<String, ExportError> {
+        let features = self.prosody.emit(g, "frames.prosody", x)?;
+        let logits = self.stream.emit(g, "frames.stream", &features)?;
+        Ok(emit::softmax(g, &logits, 1))
+    }
+
+    /// The stream on its own: `logmel [batch, 1, frames, mels]` → `probabilities [batch, classes]`.
+    pub fn export(&self, producer: &str) -> Result<ModelProto, ExportError> {
+        let mut g = GraphBuilder::new("vocal_frames");
+        let x = g.input(
+            "logmel",
+            &[
+                Dim::Dynamic("batch"),
+                Dim::Fixed(1),
+                Dim::Fixed(self.prosody.frames() as i64),
+                Dim::Fixed(self.prosody.mels() as i64),
+            ],
+        );
+        self.emit(&mut g, &x)?;
+        let y = g.rename_last_output("probabilities");
+        g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(self.stream.classes() as i64)]);
+        Ok(g.finish(producer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::train::batches;
+    use super::*;
+    use crate::vocal::TRAINING_LOCK;
+    use crate::vocal::input::{SAMPLE_RATE, frontend};
+    use burn::tensor::Device;
+    use burn::tensor::Distribution;
+    use earmark_core::frontend::BatchFrontend;
+    use ndarray::Array2;
+    use rand::Rng;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    /// Half a second of a harmonic tone at `f0` (ten harmonics, amplitude `amplitude / h`).
+    fn tone(f0: f64, amplitude: f64) -> Vec<f32> {
+        let sr = f64::from(SAMPLE_RATE);
+        (0..SAMPLE_RATE as usize / 2)
+            .map(|n| {
+                let t = n as f64 / sr;
+                let s: f64 = (1..=10).map(|h| (2.0 * std::f64::consts::PI * f0 * h as f64 * t).sin() / h as f64).sum();
+                (amplitude * s) as f32
+            })
+            .collect()
+    }
+
+    /// Raw prosody features (`pooled × (mels + 3)`) of a signal, through the real vocal frontend.
+    fn features(signal: &[f32], pooled: usize) -> Array2<f32> {
+        let logmel = BatchFrontend::new(&frontend()).unwrap().process(signal);
+        let prosody = MelProsody::new(&frontend(), logmel.nrows(), pooled).unwrap();
+        prosody_frames(&prosody, &[logmel], 4).unwrap().remove(0)
+    }
+
+    const ENERGY: usize = 140;
+    const PITCH: usize = 141;
+    const VOICING: usize = 142;
+
+    #[test]
+    fn pitch_of_a_harmonic_tone_lands_within_ten_percent() {
+        for f0 in [110.0, 150.0, 200.0, 320.0, 450.0] {
+            let f = features(&tone(f0, 0.1), 8);
+            // The first and last steps hold the zero-padded edges of the signal.
+            for step in 1..7 {
+                let hz = 2f64.powf(f64::from(f[[step, PITCH]]));
+                assert!((hz / f0 - 1.0).abs() < 0.1, "{f0} Hz read as {hz:.1} Hz at step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn energy_rises_by_six_db_when_the_amplitude_doubles() {
+        let (quiet, loud) = (features(&tone(200.0, 0.05), 8), features(&tone(200.0, 0.1), 8));
+        for step in 1..7 {
+            let rise = loud[[step, ENERGY]] - quiet[[step, ENERGY]];
+            assert!((rise - 6.02).abs() < 0.1, "step {step}: {rise} dB");
+            // Pitch and voicing do not depend on the level.
+            assert!((loud[[step, PITCH]] - quiet[[step, PITCH]]).abs() < 1e-3);
+            assert!((loud[[step, VOICING]] - quiet[[step, VOICING]]).abs() < 1e-3);
+        }
+    }
+
+    #[test]
+    fn a_tone_is_more_voiced_than_noise() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let noise: Vec<f32> = (0..SAMPLE_RATE as usize / 2).map(|_| rng.random_range(-0.1..0.1)).collect();
+        let (voiced, unvoiced) = (features(&tone(200.0, 0.1), 8), features(&noise, 8));
+        for step in 1..7 {
+            assert!(voiced[[step, VOICING]] > unvoiced[[step, VOICING]] + 0.5, "step {step}");
+        }
+    }
+
+    #[test]
+    fn fitted_standardization_centres_and_scales_and_leaves_constant_features_alone() {
+        let a = Array2::from_shape_fn((4, 3), |(r, c)| if c == 2 { 7.0 } else { (r * (c + 1)) as f32 });
+        let b = Array2::from_shape_fn((2, 3), |(r, c)| if c == 2 { 7.0 } else { -(r as f32) });
+        let s = fit_standardization(&[a.clone(), b.clone()]);
+        assert_eq!(s.std[2], 1.0);
+        let (mut a, mut b) = (a, b);
+        s.apply(&mut a);
+        s.apply(&mut b);
+        for k in 0..2 {
+            let column: Vec<f32> = a.column(k).iter().chain(b.column(k).iter()).copied().collect();
+            let mean = column.iter().sum::<f32>() / 6.0;
+            let var = column.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 6.0;
+            assert!(mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4, "feature {k}: {mean} {var}");
+        }
+        assert!(a.column(2).iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn the_extractor_applies_its_standardization() {
+        let frontend = frontend();
+        let raw = MelProsody::new(&frontend, 12, 3).unwrap();
+        let s = FrameStandardization {
+            mean: (0..raw.features()).map(|k| k as f32 * 0.1 - 5.0).collect(),
+            std: (0..raw.features()).map(|k| 1.0 + k as f32 * 0.01).collect(),
+        };
+        let standard = raw.clone().with_standardization(&s).unwrap();
+        let window = Array2::from_shape_fn((12, 140), |(t, m)| -60.0 + ((t * 7 + m * 3) % 40) as f32);
+        let mut expected = prosody_frames(&raw, std::slice::from_ref(&window), 1).unwrap().remove(0);
+        s.apply(&mut expected);
+        let got = prosody_frames(&standard, &[window], 1).unwrap().remove(0);
+        assert!(got.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-4));
+        assert!(raw.with_standardization(&FrameStandardization::identity(3)).is_err());
+    }
+
+    /// Two classes that differ in the sign of the first feature in the middle of the sequence.
+    fn separable(n: usize, time: usize, seed: u64) -> Vec<(Array2<f32>, usize)> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n)
+            .map(|i| {
+                let class = i % 2;
+                let sign = if class == 0 { 1.0 } else { -1.0 };
+                let frames = Array2::from_shape_fn((time, 3), |(t, k)| {
+                    let signal = if k == 0 && t >= time / 2 { sign } else { 0.0 };
+                    signal + rng.random_range(-0.5..0.5)
+                });
+                (frames, class)
+            })
+            .collect()
+    }
+
+    fn tiny(cell: RecurrentCell) -> FrameStreamConfig {
+        FrameStreamConfig { input: 3, hidden: 8, layers: 1, cell, attention: 4, fc: 4, classes: 2 }
+    }
+
+    const QUICK: FrameTraining = FrameTraining { epochs: 12, batch_size: 8, learning_rate: 1e-2, seed: 7 };
+
+    #[test]
+    fn training_on_separable_classes_lowers_the_loss() {
+        let _lock = TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let (train, validation) = (separable(32, 6, 1), separable(16, 6, 2));
+        let run = train_frame_stream(&tiny(RecurrentCell::Gru), &train, &validation, &QUICK, false).unwrap();
+        let first = &run.history[0];
+        let last = run.history.last().unwrap();
+        assert!(last.loss < first.loss * 0.7, "{:?}", run.history);
+        assert!(run.validation_loss < 0.4, "{:?}", run.history);
+        assert_eq!(run.validation_loss, run.history[run.best_epoch - 1].validation_loss);
+        assert!((frame_loss(&run.stream, &validation, 5) - run.validation_loss).abs() < 1e-6);
+    }
+
+    #[test]
+    fn choose_cell_keeps_the_cell_with_the_lower_validation_loss() {
+        let _lock = TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let (train, validation) = (separable(24, 6, 3), separable(12, 6, 4));
+        let training = FrameTraining { epochs: 4, ..QUICK };
+        let choice =
+            choose_cell(&tiny(RecurrentCell::Lstm), &RecurrentCell::ALL, &train, &validation, &training, false)
+                .unwrap();
+        assert_eq!(choice.candidates.iter().map(|c| c.0).collect::<Vec<_>>(), RecurrentCell::ALL);
+        let lowest = choice.candidates.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        assert_eq!(choice.cell, lowest.0);
+        assert_eq!(choice.run.validation_loss, lowest.1);
+        assert!(matches!(
+            (choice.cell, &choice.run.stream.layers[0]),
+            (RecurrentCell::Lstm, RecurrentLayer::Lstm(_)) | (RecurrentCell::Gru, RecurrentLayer::Gru(_))
+        ));
+    }
+
+    #[test]
+    fn sequences_of_other_widths_or_classes_are_refused() {
+        let good = separable(4, 5, 5);
+        let wide = vec![(Array2::zeros((5, 4)), 0)];
+        let config = tiny(RecurrentCell::Gru);
+        assert!(train_frame_stream(&config, &wide, &good, &QUICK, false).is_err());
+        assert!(train_frame_stream(&config, &good, &[(Array2::zeros((5, 3)), 2)], &QUICK, false).is_err());
+        assert!(train_frame_stream(&config, &good, &[], &QUICK, false).is_err());
+    }
+
+    #[test]
+    fn batches_never_mix_lengths_and_cover_every_sequence_once() {
+        let mut items = separable(7, 4, 6);
+        items.extend(separable(5, 9, 7));
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let batches = batches(&items, 3, Some(&mut rng));
+        let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..12).collect::<Vec<_>>());
+        for batch in &batches {
+            assert!(batch.len() <= 3 && batch.iter().all(|&i| items[i].0.nrows() == items[batch[0]].0.nrows()));
+        }
+    }
+
+    #[test]
+    fn the_frame_model_maps_log_mel_to_class_logits() {
+        let device = Device::default();
+        let prosody = MelProsody::new(&frontend(), 20, 5).unwrap();
+        for cell in RecurrentCell::ALL {
+            let config = FrameStreamConfig { cell, ..FrameStreamConfig::new(prosody.features(), 4) };
+            let model = FrameModel::new(prosody.clone(), config.init(&device).unwrap()).unwrap();
+            let x = Tensor::<4>::random([2, 1, 20, 140], Distribution::Uniform(-90.0, -10.0), &device);
+            let p = emit::values(model.probabilities(x));
+            assert_eq!(p.len(), 8);
+            assert!(p.chunks_exact(4).all(|row| (row.iter().sum::<f32>() - 1.0).abs() < 1e-5));
+        }
+        let other = FrameStreamConfig::new(12, 4).init(&device).unwrap();
+        assert!(FrameModel::new(prosody, other).is_err());
+    }
+
+    #[test]
+    fn external_embeddings_load_from_npy_and_missing_ones_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let frames = Array2::from_shape_fn((5, 7), |(t, d)| (t * 7 + d) as f32);
+        ndarray_npy::write_npy(dir.path().join("03a01Fa.npy"), &frames).unwrap();
+        assert_eq!(load_npy_frames(dir.path(), "03a01Fa").unwrap(), frames);
+        let missing = load_npy_frames(dir.path(), "nope").unwrap_err();
+        assert!(matches!(missing, FramesError::Read { .. }), "{missing}");
+        ndarray_npy::write_npy(dir.path().join("empty.npy"), &Array2::<f32>::zeros((0, 7))).unwrap();
+        assert!(matches!(load_npy_frames(dir.path(), "empty"), Err(FramesError::Empty { .. })));
+    }
+}

@@ -1,0 +1,232 @@
+//! Training the frame stream with Adam, keeping the epoch with the lowest validation loss, and choosing the
+//! recurrent cell by that loss.
+
+use std::collections::BTreeMap;
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::stream::{FrameStream, FrameStreamConfig, RecurrentCell};
+use crate::emotion::pretrain::{TrainError, derive_seed, epoch_bar};
+use crate::onnx::emit;
+
+const PURPOSE_INIT: u64 = 31;
+const PURPOSE_ORDER: u64 = 32;
+
+/// How to train the frame stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameTraining {
+    /// Epochs (the paper: 50).
+    pub epochs: usize,
+    /// Sequences per step.
+    pub batch_size: usize,
+    /// Adam's learning rate (the paper: 1e-3).
+    pub learning_rate: f64,
+    /// Seed of initial weights and data order.
+    pub seed: u64,
+}
+
+impl Default for FrameTraining {
+    fn default() -> Self {
+        Self { epochs: 50, batch_size: 32, learning_rate: 1e-3, seed: 0 }
+    }
+}
+
+/// One epoch's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameEpoch {
+    /// Mean training cross-entropy.
+    pub loss: f64,
+    /// Mean validation cross-entropy.
+    pub validation_loss: f64,
+}
+
+/// A trained stream and how it got there.
+#[derive(Debug)]
+pub struct FrameRun {
+    /// The weights of the epoch with the lowest validation loss (no autodiff).
+    pub stream: FrameStream,
+    /// Every epoch's figures.
+    pub history: Vec<FrameEpoch>,
+    /// The kept epoch (1-based).
+    pub best_epoch: usize,
+    /// Its validation loss.
+    pub validation_loss: f64,
+}
+
+/// Labelled sequences (`T × D` frames, class); sequences may differ in length.
+pub type Sequences = [(Array2<f32>, usize)];
+
+/// Batches of equal-length sequences: recurrent layers take no mask, so a batch never mixes lengths (with
+/// [`MelProsody`] every sequence has [`POOLED_FRAMES`](super::input::POOLED_FRAMES) steps and this is plain chunking).
+pub(super) fn batches(items: &Sequences, size: usize, rng: Option<&mut ChaCha8Rng>) -> Vec<Vec<usize>> {
+    let mut by_length: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, (frames, _)) in items.iter().enumerate() {
+        by_length.entry(frames.nrows()).or_default().push(i);
+    }
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    match rng {
+        Some(rng) => {
+            for group in by_length.values_mut() {
+                group.shuffle(rng);
+                out.extend(group.chunks(size.max(1)).map(<[usize]>::to_vec));
+            }
+            out.shuffle(rng);
+        }
+        None => by_length.values().for_each(|group| out.extend(group.chunks(size.max(1)).map(<[usize]>::to_vec))),
+    }
+    out
+}
+
+fn batch_tensor(items: &Sequences, batch: &[usize], device: &Device) -> (Tensor<3>, Tensor<1, Int>) {
+    let (time, features) = items[batch[0]].0.dim();
+    let data: Vec<f32> = batch.iter().flat_map(|&i| items[i].0.iter().copied()).collect();
+    let targets: Vec<i64> = batch.iter().map(|&i| items[i].1 as i64).collect();
+    (
+        Tensor::from_data(TensorData::new(data, [batch.len(), time, features]), device),
+        Tensor::from_data(TensorData::new(targets, [batch.len()]), device),
+    )
+}
+
+/// Mean cross-entropy of `stream` (no autodiff) over `items`.
+pub fn frame_loss(stream: &FrameStream, items: &Sequences, batch_size: usize) -> f64 {
+    let device = Device::default();
+    let (mut total, mut count) = (0.0f64, 0usize);
+    for batch in batches(items, batch_size, None) {
+        let (x, _) = batch_tensor(items, &batch, &device);
+        let log_p = emit::values(log_softmax(stream.forward(x), 1));
+        let classes = log_p.len() / batch.len();
+        for (row, &i) in log_p.chunks_exact(classes).zip(&batch) {
+            total -= f64::from(row[items[i].1]);
+            count += 1;
+        }
+    }
+    total / count.max(1) as f64
+}
+
+fn check_sequences(config: &FrameStreamConfig, items: &Sequences, what: &str) -> Result<(), TrainError> {
+    if items.is_empty() {
+        return Err(TrainError::Invalid(format!("the frame stream needs {what} sequences")));
+    }
+    for (frames, class) in items {
+        if frames.ncols() != config.input || frames.nrows() == 0 {
+            return Err(TrainError::Invalid(format!(
+                "a {what} sequence of {:?} frames × features for a stream over {} features",
+                frames.dim(),
+                config.input
+            )));
+        }
+        if *class >= config.classes {
+            return Err(TrainError::Invalid(format!("{what} class {class} of {} classes", config.classes)));
+        }
+    }
+    Ok(())
+}
+
+/// Trains a [`FrameStream`] with Adam on `train` and keeps the epoch with the lowest loss on `validation`.
+pub fn train_frame_stream(
+    config: &FrameStreamConfig,
+    train: &Sequences,
+    validation: &Sequences,
+    training: &FrameTraining,
+    show_progress: bool,
+) -> Result<FrameRun, TrainError> {
+    config.validate().map_err(TrainError::Invalid)?;
+    check_sequences(config, train, "training")?;
+    check_sequences(config, validation, "validation")?;
+    let device = Device::default().autodiff();
+    device.seed(derive_seed(training.seed, PURPOSE_INIT, 0));
+    let mut stream = config.init(&device).map_err(TrainError::Invalid)?;
+    let mut optimizer = AdamConfig::new().init();
+    let ce = CrossEntropyLossConfig::new().init(&device);
+    let lr = training.learning_rate;
+    let mut best: Option<(FrameStream, usize, f64)> = None;
+    let mut history = Vec::with_capacity(training.epochs);
+    for epoch in 1..=training.epochs {
+        let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(training.seed, PURPOSE_ORDER, epoch as u64));
+        let order = batches(train, training.batch_size, Some(&mut rng));
+        let bar = epoch_bar(order.len(), epoch, training.epochs, show_progress);
+        let (mut total, mut seen) = (0.0f64, 0usize);
+        for batch in &order {
+            let (x, targets) = batch_tensor(train, batch, &device);
+            let loss = ce.forward(stream.forward(x), targets);
+            let value = f64::from(loss.clone().into_scalar::<f32>());
+            if !value.is_finite() {
+                return Err(TrainError::Invalid(format!(
+                    "the frame stream's training loss became {value} in epoch {epoch}; lower the learning rate (now {lr})"
+                )));
+            }
+            total += value * batch.len() as f64;
+            seen += batch.len();
+            let grads = GradientsParams::from_grads(loss.backward(), &stream);
+            stream = optimizer.step(lr, stream, grads);
+            bar.set_message(format!("loss {:.4}", total / seen as f64));
+            bar.inc(1);
+        }
+        let loss = total / seen.max(1) as f64;
+        let valid = stream.valid();
+        let validation_loss = frame_loss(&valid, validation, training.batch_size);
+        bar.finish_with_message(format!("loss {loss:.4} · validation loss {validation_loss:.4}"));
+        history.push(FrameEpoch { loss, validation_loss });
+        if best.as_ref().is_none_or(|(_, _, b)| validation_loss < *b) {
+            best = Some((valid, epoch, validation_loss));
+        }
+    }
+    let (stream, best_epoch, validation_loss) = match best {
+        Some(b) => b,
+        None => {
+            let valid = stream.valid();
+            let loss = frame_loss(&valid, validation, training.batch_size);
+            (valid, 0, loss)
+        }
+    };
+    Ok(FrameRun { stream, history, best_epoch, validation_loss })
+}
+
+/// The outcome of [`choose_cell`].
+#[derive(Debug)]
+pub struct CellChoice {
+    /// The cell with the lowest validation loss (the first on a tie).
+    pub cell: RecurrentCell,
+    /// Its training run.
+    pub run: FrameRun,
+    /// Every candidate's best validation loss, in the order tried (for the report).
+    pub candidates: Vec<(RecurrentCell, f64)>,
+}
+
+/// Trains one stream per cell of `cells` (`config.cell` is overridden) and keeps the one with the lowest
+/// validation loss, as the paper chose its recurrent cell.
+pub fn choose_cell(
+    config: &FrameStreamConfig,
+    cells: &[RecurrentCell],
+    train: &Sequences,
+    validation: &Sequences,
+    training: &FrameTraining,
+    show_progress: bool,
+) -> Result<CellChoice, TrainError> {
+    let mut best: Option<(RecurrentCell, FrameRun)> = None;
+    let mut candidates = Vec::with_capacity(cells.len());
+    for &cell in cells {
+        let run = train_frame_stream(
+            &FrameStreamConfig { cell, ..config.clone() },
+            train,
+            validation,
+            training,
+            show_progress,
+        )?;
+        candidates.push((cell, run.validation_loss));
+        if best.as_ref().is_none_or(|(_, b)| run.validation_loss < b.validation_loss) {
+            best = Some((cell, run));
+        }
+    }
+    let (cell, run) = best.ok_or_else(|| TrainError::Invalid("no recurrent cell to choose from".into()))?;
+    Ok(CellChoice { cell, run, candidates })
+}
