@@ -8,11 +8,12 @@ use std::sync::Mutex;
 use earmark_core::manifest::{Manifest, Task};
 use earmark_training::data::splits::leave_speakers_out_folds;
 use earmark_training::data::{Dataset, Item, Target, TargetKind};
+use earmark_training::onnx::graph::ExportInfo;
 use earmark_training::vocal::darts::genotype::{CellGenotype, Genotype};
 use earmark_training::vocal::darts::network::NasConfig;
 use earmark_training::vocal::darts::ops::Primitive as P;
 use earmark_training::vocal::data::VocalData;
-use earmark_training::vocal::export::{VocalExportInfo, write_model};
+use earmark_training::vocal::export::write_model;
 use earmark_training::vocal::frames::{FrameTraining, RecurrentCell};
 use earmark_training::vocal::input::{BANDS, SILENCE_DB, segment_frames};
 use earmark_training::vocal::pipeline::{PipelineConfig, run_fold};
@@ -119,7 +120,7 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
     assert_eq!(outcome.test_speakers.len(), 1);
 
     let models = tempfile::tempdir().unwrap();
-    let info = VocalExportInfo {
+    let info = ExportInfo {
         name: "vocal-emotion".into(),
         description: "test".into(),
         classes: vec!["neutral".into(), "anger".into()],
