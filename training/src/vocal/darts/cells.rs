@@ -9,9 +9,9 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
 use super::genotype::{CellGenotype, edge_count};
-use super::ops::{FactorizedReduce, Op, Primitive, ReluConvBn};
+use super::ops::{Emitted, FactorizedReduce, Op, Primitive, ReluConvBn};
 use crate::onnx::emit;
-use crate::onnx::graph::{ExportError, GraphBuilder};
+use crate::onnx::graph::GraphBuilder;
 
 /// How a cell brings one of its inputs to its own channel count and size.
 // Boxing a variant would change the module's record layout for no gain: a cell holds two of these.
@@ -40,13 +40,7 @@ impl Preprocess {
         }
     }
 
-    fn emit(
-        &self,
-        g: &mut GraphBuilder,
-        name: &str,
-        x: &str,
-        hw: [usize; 2],
-    ) -> Result<(String, [usize; 2]), ExportError> {
+    fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str, hw: [usize; 2]) -> Emitted {
         match self {
             Self::Reduce(r) => r.emit(g, name, x, hw),
             Self::Conv(c) => c.emit(g, name, x, hw),
@@ -204,7 +198,7 @@ impl DerivedCell {
         name: &str,
         (s0, hw0): (&str, [usize; 2]),
         (s1, hw1): (&str, [usize; 2]),
-    ) -> Result<(String, [usize; 2]), ExportError> {
+    ) -> Emitted {
         let (p0, hw) = self.pre0.emit(g, &format!("{name}.pre0"), s0, hw0)?;
         let (p1, _) = self.pre1.emit(g, &format!("{name}.pre1"), s1, hw1)?;
         let mut states: Vec<(String, [usize; 2])> = vec![(p0, hw), (p1, hw)];

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::onnx::emit;
 use crate::onnx::graph::{ExportError, GraphBuilder};
 
+/// What an emitter returns: the output value's name and its spatial size (which decides the next padding).
+pub type Emitted = Result<(String, [usize; 2]), ExportError>;
+
 /// The eight candidate operations of the paper's search space, in DARTS' order (`none` first: its weight is
 /// ignored when a cell is derived).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,13 +141,7 @@ impl Op {
     }
 
     /// Writes it; returns the output and its spatial size.
-    pub fn emit(
-        &self,
-        g: &mut GraphBuilder,
-        name: &str,
-        x: &str,
-        hw: [usize; 2],
-    ) -> Result<(String, [usize; 2]), ExportError> {
+    pub fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str, hw: [usize; 2]) -> Emitted {
         Ok(match self {
             Self::MaxPool(p) => emit::max_pool2d(g, x, p, hw),
             Self::AvgPool(p) => emit::avg_pool2d(g, x, p, hw),
@@ -193,13 +190,7 @@ impl ReluConvBn {
     }
 
     /// Writes it.
-    pub fn emit(
-        &self,
-        g: &mut GraphBuilder,
-        name: &str,
-        x: &str,
-        hw: [usize; 2],
-    ) -> Result<(String, [usize; 2]), ExportError> {
+    pub fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str, hw: [usize; 2]) -> Emitted {
         let r = emit::relu(g, x);
         let (y, hw) = emit::conv2d(g, &format!("{name}.conv"), &r, &self.conv, hw)?;
         Ok((emit::batch_norm(g, &format!("{name}.bn"), &y, &self.bn)?, hw))
@@ -230,13 +221,7 @@ impl DilConv {
     }
 
     /// Writes it.
-    pub fn emit(
-        &self,
-        g: &mut GraphBuilder,
-        name: &str,
-        x: &str,
-        hw: [usize; 2],
-    ) -> Result<(String, [usize; 2]), ExportError> {
+    pub fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str, hw: [usize; 2]) -> Emitted {
         let r = emit::relu(g, x);
         let (d, hw) = emit::conv2d(g, &format!("{name}.depthwise"), &r, &self.depthwise, hw)?;
         let (p, hw) = emit::conv2d(g, &format!("{name}.pointwise"), &d, &self.pointwise, hw)?;
@@ -266,13 +251,7 @@ impl SepConv {
     }
 
     /// Writes it.
-    pub fn emit(
-        &self,
-        g: &mut GraphBuilder,
-        name: &str,
-        x: &str,
-        hw: [usize; 2],
-    ) -> Result<(String, [usize; 2]), ExportError> {
+    pub fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str, hw: [usize; 2]) -> Emitted {
         let (y, hw) = self.first.emit(g, &format!("{name}.first"), x, hw)?;
         self.second.emit(g, &format!("{name}.second"), &y, hw)
     }
@@ -314,13 +293,7 @@ impl FactorizedReduce {
     }
 
     /// Writes it.
-    pub fn emit(
-        &self,
-        g: &mut GraphBuilder,
-        name: &str,
-        x: &str,
-        hw: [usize; 2],
-    ) -> Result<(String, [usize; 2]), ExportError> {
+    pub fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str, hw: [usize; 2]) -> Emitted {
         let r = emit::relu(g, x);
         let (even, out) = emit::conv2d(g, &format!("{name}.even"), &r, &self.even, hw)?;
         let rows = emit::slice(g, &r, 2, 1, hw[0] as i64);
