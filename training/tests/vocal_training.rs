@@ -66,9 +66,7 @@ fn window(class: usize, speaker: usize, utterance: usize) -> Vec<f32> {
     w
 }
 
-#[test]
-fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readout() {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+fn synthetic_data() -> VocalData {
     let dataset = speakers("synthetic", 6, 8);
     let windows = dataset
         .items
@@ -77,8 +75,10 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
         .map(|(i, item)| Some(window(item.target.class().unwrap(), i / 8, i % 8)))
         .collect();
     let classes = dataset.items.iter().map(|i| i.target.class().unwrap()).collect();
-    let data = VocalData { dataset, classes, windows, skipped: Vec::new(), frames: segment_frames() };
-    let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
+    VocalData { dataset, classes, windows, skipped: Vec::new(), frames: segment_frames() }
+}
+
+fn small_genotype() -> Genotype {
     let cell = CellGenotype {
         edges: vec![
             (P::SepConv3x3, 0),
@@ -92,8 +92,11 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
         ],
         concat: vec![2, 3, 4, 5],
     };
-    let genotype = Genotype { normal: cell.clone(), reduce: cell };
-    let config = PipelineConfig {
+    Genotype { normal: cell.clone(), reduce: cell }
+}
+
+fn small_pipeline() -> PipelineConfig {
+    PipelineConfig {
         net: NasConfig { layers: 3, channels: 2, steps: 4, classes: 2, stem_stride: 2 },
         net_training: NetTrainConfig { epochs: 3, batch_size: 8, ..NetTrainConfig::default() },
         hidden: 8,
@@ -101,8 +104,44 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
         cells: vec![RecurrentCell::Lstm, RecurrentCell::Gru],
         frame_training: FrameTraining { epochs: 4, batch_size: 8, learning_rate: 1e-2, seed: 1 },
         fusion_epochs: 30,
+        frame_features: None,
         seed: 1,
-    };
+    }
+}
+
+/// A user's own embeddings (`<stem>.npy`, any width and length) feed the frame stream instead of the built-in
+/// features; the fold is scored as usual, and exporting such a model is refused with the reason.
+#[test]
+fn external_frame_embeddings_feed_the_frame_stream_and_are_not_exported() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = synthetic_data();
+    let dir = tempfile::tempdir().unwrap();
+    for (item, &class) in data.dataset.items.iter().zip(&data.classes) {
+        let stem = item.path.file_stem().unwrap().to_string_lossy().into_owned();
+        let frames = ndarray::Array2::from_shape_fn((12, 5), |(t, d)| {
+            (if d == class { 1.0 } else { 0.0 }) + ((t * 3 + d) % 4) as f32 * 0.1
+        });
+        ndarray_npy::write_npy(dir.path().join(format!("{stem}.npy")), &frames).unwrap();
+    }
+    let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
+    let config = PipelineConfig { frame_features: Some(dir.path().to_path_buf()), ..small_pipeline() };
+    let (model, outcome) = run_fold(&data, &fold, &small_genotype(), &config, false).unwrap();
+    assert!(outcome.frames.unweighted_accuracy() >= 0.99, "embeddings name the class: {:?}", outcome.frames);
+    let error = model.to_onnx("test").unwrap_err().to_string();
+    assert!(error.contains("external embeddings"), "{error}");
+    // A missing embedding file is named.
+    std::fs::remove_file(dir.path().join("05_0.npy")).unwrap();
+    let error =
+        run_fold(&data, &fold, &small_genotype(), &config, false).err().expect("a missing file fails").to_string();
+    assert!(error.contains("05_0.npy"), "{error}");
+}
+
+#[test]
+fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readout() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = synthetic_data();
+    let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
+    let (genotype, config) = (small_genotype(), small_pipeline());
     let (model, outcome) = run_fold(&data, &fold, &genotype, &config, false).unwrap();
     let tested = fold.test.len();
     for (what, c) in [("spectrogram", &outcome.spectrogram), ("frames", &outcome.frames), ("fusion", &outcome.fusion)] {

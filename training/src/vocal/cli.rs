@@ -97,6 +97,11 @@ pub struct TrainArgs {
     /// Run only the first N folds.
     #[arg(long)]
     pub run_folds: Option<usize>,
+    /// Train the frame stream on your own per-utterance embeddings instead of the built-in log-mel + pitch +
+    /// energy features: one `<audio file stem>.npy` (`frames × dimensions`, float32) per utterance in this
+    /// folder. Such a model is evaluated like any other but cannot be exported (the plugin computes only log-mel).
+    #[arg(long)]
+    pub frame_features: Option<PathBuf>,
 }
 
 /// `earmark-train nas …`.
@@ -218,6 +223,7 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
         cells: t.cells.clone(),
         frame_training: FrameTraining { epochs: t.frame_epochs, seed, ..FrameTraining::default() },
         fusion_epochs: t.fusion_epochs,
+        frame_features: t.frame_features.clone(),
         seed,
     }
 }
@@ -234,6 +240,12 @@ pub fn run(command: &NasCommand) -> Result<()> {
             Ok(())
         }
         NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out } => {
+            if out.is_some() && train.frame_features.is_some() {
+                bail!(
+                    "--out cannot export a model whose frame stream reads external embeddings (--frame-features): \
+                     the plugin computes only log-mel; drop one of the two"
+                );
+            }
             let g = read_genotype(genotype)?;
             let (data, folds) = load_data(args)?;
             let classes = data.dataset.classes.len();

@@ -7,7 +7,7 @@ use std::path::Path;
 use earmark_core::manifest::{Manifest, Task};
 
 use super::input::frontend;
-use super::pipeline::TrainedVocal;
+use super::pipeline::{FrameBranch, TrainedVocal};
 use crate::onnx::emit;
 use crate::onnx::graph::{Dim, ExportError, ExportInfo, GraphBuilder, write_model_folder};
 use crate::onnx::proto::ModelProto;
@@ -31,7 +31,16 @@ impl TrainedVocal {
         );
         let pooled = self.input.emit(&mut g, &x)?;
         let p_spec = self.net.emit(&mut g, &pooled, [self.input.pooled, self.input.mels])?;
-        let p_frames = self.frames.emit(&mut g, &x)?;
+        let p_frames = match &self.frames {
+            FrameBranch::Builtin(model) => model.emit(&mut g, &x)?,
+            FrameBranch::Embeddings(_) => {
+                return Err(ExportError::Unsupported(
+                    "this model's frame stream reads external embeddings, which the plugin cannot compute; export a \
+                     model trained on the built-in frame features (without --frame-features)"
+                        .into(),
+                ));
+            }
+        };
         let p = self.fusion.emit(&mut g, &p_spec, &p_frames)?;
         let y = emit::named(&mut g, &p, "probabilities");
         g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(self.fusion.classes() as i64)]);

@@ -3,6 +3,7 @@
 //! on the validation speakers; the fusion perceptron learns from both streams' probabilities on the validation
 //! speakers (predictions on data the streams did not fit); all three are scored on the test speakers.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -14,8 +15,8 @@ use super::darts::network::{DerivedNetwork, NasConfig};
 use super::darts::search::InputSet;
 use super::data::VocalData;
 use super::frames::{
-    FrameModel, FrameStreamConfig, FrameTraining, MelProsody, RecurrentCell, choose_cell, fit_standardization,
-    prosody_frames,
+    CellChoice, FrameModel, FrameStream, FrameStreamConfig, FrameTraining, MelProsody, RecurrentCell, choose_cell,
+    fit_standardization, load_npy_frames, prosody_frames, stream_probabilities,
 };
 use super::fusion::{Fusion, train_fusion};
 use super::input::{SpectrogramInput, frontend};
@@ -42,6 +43,10 @@ pub struct PipelineConfig {
     pub frame_training: FrameTraining,
     /// Fusion epochs (the paper: 100).
     pub fusion_epochs: usize,
+    /// External frame embeddings (`<audio file stem>.npy`, `T × D` each) for the frame stream instead of the
+    /// built-in log-mel + prosody features.
+    #[serde(default)]
+    pub frame_features: Option<PathBuf>,
     /// Seed.
     pub seed: u64,
 }
@@ -81,10 +86,32 @@ pub struct TrainedVocal {
     pub input: SpectrogramInput,
     /// Spectrogram stream.
     pub net: DerivedNetwork,
-    /// Frame stream with its extractor.
-    pub frames: FrameModel,
+    /// Frame stream.
+    pub frames: FrameBranch,
     /// Decision-level fusion.
     pub fusion: Fusion,
+}
+
+/// The trained frame stream: over the built-in features (it runs in the plugin), or over external embeddings,
+/// which the plugin cannot compute, so such a model is for offline evaluation and cannot be exported.
+pub enum FrameBranch {
+    /// Built-in log-mel + prosody features, extractor included.
+    Builtin(FrameModel),
+    /// A stream over external per-utterance embeddings.
+    Embeddings(FrameStream),
+}
+
+/// Each item's external embeddings with its class (`dir/<stem>.npy`).
+fn embeddings(data: &VocalData, dir: &Path, items: &[usize]) -> Result<Vec<(Array2<f32>, usize)>, TrainError> {
+    items
+        .iter()
+        .map(|&i| {
+            let path = &data.dataset.items[i].path;
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let frames = load_npy_frames(dir, &stem).map_err(|e| TrainError::Invalid(e.to_string()))?;
+            Ok((frames, data.classes[i]))
+        })
+        .collect()
 }
 
 fn windows(data: &VocalData, items: &[usize]) -> Vec<Array2<f32>> {
@@ -164,25 +191,47 @@ pub fn run_fold(
     let spec_val = predict(&net, &val_set, batch);
     let spec_test = predict(&net, &test_set, batch);
     // Frame stream.
-    let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
-    let (train_w, val_w, test_w) = (windows(data, &train), windows(data, &validation), windows(data, &test));
-    let raw_train = prosody_frames(&prosody, &train_w, 32)?;
-    let standardization = fit_standardization(&raw_train);
-    let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
-    let seqs = |w: &[Array2<f32>], items: &[usize]| -> Result<Vec<(Array2<f32>, usize)>, TrainError> {
-        Ok(prosody_frames(&prosody, w, 32)?.into_iter().zip(truth(items)).collect())
+    let (frames, frames_val, frames_test, (cell, frames_best_epoch, cell_losses)) = match &config.frame_features {
+        None => {
+            let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
+            let (train_w, val_w, test_w) = (windows(data, &train), windows(data, &validation), windows(data, &test));
+            let raw_train = prosody_frames(&prosody, &train_w, 32)?;
+            let standardization = fit_standardization(&raw_train);
+            let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
+            let seqs = |w: &[Array2<f32>], items: &[usize]| -> Result<Vec<(Array2<f32>, usize)>, TrainError> {
+                Ok(prosody_frames(&prosody, w, 32)?.into_iter().zip(truth(items)).collect())
+            };
+            let (train_seq, val_seq) = (seqs(&train_w, &train)?, seqs(&val_w, &validation)?);
+            let frame_config = FrameStreamConfig {
+                hidden: config.hidden,
+                layers: config.layers,
+                ..FrameStreamConfig::new(prosody.features(), classes)
+            };
+            let CellChoice { cell, run, candidates } =
+                choose_cell(&frame_config, &config.cells, &train_seq, &val_seq, &config.frame_training, show_progress)?;
+            let model = FrameModel::new(prosody, run.stream).map_err(TrainError::Invalid)?;
+            let (pv, pt) = (frame_probabilities(&model, &val_w, 32), frame_probabilities(&model, &test_w, 32));
+            (FrameBranch::Builtin(model), pv, pt, (cell, run.best_epoch, candidates))
+        }
+        Some(dir) => {
+            let (mut tr, mut va, mut te) =
+                (embeddings(data, dir, &train)?, embeddings(data, dir, &validation)?, embeddings(data, dir, &test)?);
+            let raw: Vec<Array2<f32>> = tr.iter().map(|(f, _)| f.clone()).collect();
+            let standardization = fit_standardization(&raw);
+            for (f, _) in tr.iter_mut().chain(va.iter_mut()).chain(te.iter_mut()) {
+                standardization.apply(f);
+            }
+            let frame_config = FrameStreamConfig {
+                hidden: config.hidden,
+                layers: config.layers,
+                ..FrameStreamConfig::new(tr[0].0.ncols(), classes)
+            };
+            let CellChoice { cell, run, candidates } =
+                choose_cell(&frame_config, &config.cells, &tr, &va, &config.frame_training, show_progress)?;
+            let (pv, pt) = (stream_probabilities(&run.stream, &va, 32), stream_probabilities(&run.stream, &te, 32));
+            (FrameBranch::Embeddings(run.stream), pv, pt, (cell, run.best_epoch, candidates))
+        }
     };
-    let (train_seq, val_seq) = (seqs(&train_w, &train)?, seqs(&val_w, &validation)?);
-    let frame_config = FrameStreamConfig {
-        hidden: config.hidden,
-        layers: config.layers,
-        ..FrameStreamConfig::new(prosody.features(), classes)
-    };
-    let choice =
-        choose_cell(&frame_config, &config.cells, &train_seq, &val_seq, &config.frame_training, show_progress)?;
-    let frames = FrameModel::new(prosody, choice.run.stream).map_err(TrainError::Invalid)?;
-    let frames_val = frame_probabilities(&frames, &val_w, 32);
-    let frames_test = frame_probabilities(&frames, &test_w, 32);
     // Fusion on the validation speakers' predictions.
     let examples: Vec<(Vec<f32>, Vec<f32>, usize)> =
         spec_val.iter().zip(&frames_val).zip(truth(&validation)).map(|((s, f), c)| (s.clone(), f.clone(), c)).collect();
@@ -197,9 +246,9 @@ pub fn run_fold(
         spectrogram_validation: score(&spec_val, &val_truth, classes).0,
         frames_validation: score(&frames_val, &val_truth, classes).0,
         net_training,
-        cell_losses: choice.candidates,
-        cell: choice.cell,
-        frames_best_epoch: choice.run.best_epoch,
+        cell_losses,
+        cell,
+        frames_best_epoch,
         test_speakers: {
             let mut s: Vec<String> = test.iter().map(|&i| data.dataset.items[i].group.clone()).collect();
             s.sort();

@@ -112,6 +112,21 @@ pub fn frame_loss(stream: &FrameStream, items: &Sequences, batch_size: usize) ->
     total / count.max(1) as f64
 }
 
+/// Class probabilities of every sequence, in `items` order, without autodiff.
+pub fn stream_probabilities(stream: &FrameStream, items: &Sequences, batch_size: usize) -> Vec<Vec<f32>> {
+    let device = Device::default();
+    let mut out = vec![Vec::new(); items.len()];
+    for batch in batches(items, batch_size, None) {
+        let (x, _) = batch_tensor(items, &batch, &device);
+        let p = emit::values(stream.probabilities(x));
+        let classes = p.len() / batch.len();
+        for (row, &i) in p.chunks_exact(classes).zip(&batch) {
+            out[i] = row.to_vec();
+        }
+    }
+    out
+}
+
 fn check_sequences(config: &FrameStreamConfig, items: &Sequences, what: &str) -> Result<(), TrainError> {
     if items.is_empty() {
         return Err(TrainError::Invalid(format!("the frame stream needs {what} sequences")));
