@@ -104,13 +104,16 @@ impl WindowSet {
 /// Mean and standard deviation over every frame and band of the given clips (Pons & Serra normalise the whole
 /// training data together). A constant input gets a standard deviation of 1 so nothing divides by zero.
 pub fn standardization<'a>(clips: impl IntoIterator<Item = &'a Array2<f32>>) -> Standardization {
+    standardization_of(clips.into_iter().flatten().copied())
+}
+
+/// The same over any values (the vocal models fit it on unified 8 s windows).
+pub fn standardization_of(values: impl IntoIterator<Item = f32>) -> Standardization {
     let (mut n, mut sum, mut sum_sq) = (0u64, 0.0f64, 0.0f64);
-    for clip in clips {
-        for &v in clip {
-            n += 1;
-            sum += f64::from(v);
-            sum_sq += f64::from(v) * f64::from(v);
-        }
+    for v in values {
+        n += 1;
+        sum += f64::from(v);
+        sum_sq += f64::from(v) * f64::from(v);
     }
     if n == 0 {
         return Standardization::NONE;

@@ -10,6 +10,7 @@ use earmark_core::frontend::{Compression, FrontendConfig, MelNorm, MelScale, Pad
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use crate::genre::windows::standardization_of;
 use crate::onnx::emit;
 use crate::onnx::graph::{ExportError, GraphBuilder};
 
@@ -56,13 +57,17 @@ pub fn segment_frames() -> usize {
 pub fn pooling_matrix(frames: usize, out: usize) -> Vec<f32> {
     let mut m = vec![0.0f32; out * frames];
     for i in 0..out {
-        let (start, end) = (i * frames / out, (i + 1) * frames / out);
-        let end = end.max(start + 1).min(frames);
-        for f in start..end {
-            m[i * frames + f] = 1.0 / (end - start) as f32;
-        }
+        let run = pooling_run(i, frames, out);
+        let weight = 1.0 / run.len() as f32;
+        m[i * frames + run.start..i * frames + run.end].iter_mut().for_each(|w| *w = weight);
     }
     m
+}
+
+/// The frames output `i` of [`pooling_matrix`] averages (never empty).
+fn pooling_run(i: usize, frames: usize, out: usize) -> std::ops::Range<usize> {
+    let (start, end) = (i * frames / out, (i + 1) * frames / out);
+    start..end.max(start + 1).min(frames)
 }
 
 /// An utterance's first 8 s of frames (`frames × bands`, raw dB), padded with silence when shorter.
@@ -96,35 +101,24 @@ impl SpectrogramInput {
         Self { frames: segment_frames(), mels: BANDS, pooled: POOLED_FRAMES, mean: 0.0, std: 1.0 }
     }
 
-    /// Fits the standardisation on unified training windows (each `frames × mels`).
+    /// Fits the standardisation on unified training windows (each `frames × mels`), as the genre models fit
+    /// theirs: one mean and deviation over every value.
     pub fn fitted<'a>(mut self, windows: impl IntoIterator<Item = &'a [f32]>) -> Self {
-        let (mut n, mut sum, mut sq) = (0u64, 0.0f64, 0.0f64);
-        for w in windows {
-            for &v in w {
-                n += 1;
-                sum += f64::from(v);
-                sq += f64::from(v) * f64::from(v);
-            }
-        }
-        if n > 0 {
-            let mean = sum / n as f64;
-            let std = (sq / n as f64 - mean * mean).max(0.0).sqrt();
-            self.mean = mean as f32;
-            self.std = if std > 1e-9 { std as f32 } else { 1.0 };
-        }
+        let s = standardization_of(windows.into_iter().flatten().copied());
+        (self.mean, self.std) = (s.mean, s.std);
         self
     }
 
     /// The network input of one unified window (`pooled × mels`, row-major), computed on the CPU once per
-    /// utterance so training does not pool every step.
+    /// utterance so training does not pool every step (walking the runs, not the 728 × 140 matrix).
     pub fn prepare(&self, window: &[f32]) -> Vec<f32> {
         assert_eq!(window.len(), self.frames * self.mels, "a unified window is frames × mels");
-        let p = pooling_matrix(self.frames, self.pooled);
         let scale = 1.0 / self.std;
         let mut out = vec![0.0f32; self.pooled * self.mels];
         for i in 0..self.pooled {
-            let row = &p[i * self.frames..(i + 1) * self.frames];
-            for (f, &w) in row.iter().enumerate().filter(|(_, w)| **w != 0.0) {
+            let run = pooling_run(i, self.frames, self.pooled);
+            let w = 1.0 / run.len() as f32;
+            for f in run {
                 let frame = &window[f * self.mels..(f + 1) * self.mels];
                 for (o, &v) in out[i * self.mels..(i + 1) * self.mels].iter_mut().zip(frame) {
                     *o += w * (v - self.mean) * scale;
