@@ -195,13 +195,15 @@ pub fn run_fold(
         None => {
             let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
             let (train_w, val_w, test_w) = (windows(data, &train), windows(data, &validation), windows(data, &test));
-            let raw_train = prosody_frames(&prosody, &train_w, 32)?;
+            // The training features are extracted once: standardising them afterwards is what the extractor
+            // does with the standardisation baked in.
+            let mut raw_train = prosody_frames(&prosody, &train_w, 32)?;
             let standardization = fit_standardization(&raw_train);
+            raw_train.iter_mut().for_each(|f| standardization.apply(f));
             let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
-            let seqs = |w: &[Array2<f32>], items: &[usize]| -> Result<Vec<(Array2<f32>, usize)>, TrainError> {
-                Ok(prosody_frames(&prosody, w, 32)?.into_iter().zip(truth(items)).collect())
-            };
-            let (train_seq, val_seq) = (seqs(&train_w, &train)?, seqs(&val_w, &validation)?);
+            let train_seq: Vec<(Array2<f32>, usize)> = raw_train.into_iter().zip(truth(&train)).collect();
+            let val_seq: Vec<(Array2<f32>, usize)> =
+                prosody_frames(&prosody, &val_w, 32)?.into_iter().zip(truth(&validation)).collect();
             let frame_config = FrameStreamConfig {
                 hidden: config.hidden,
                 layers: config.layers,
