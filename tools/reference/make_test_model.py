@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the small hand-made ONNX model `models/testing/band-energy` and its parity fixture.
+"""Builds the small hand-made ONNX model `plugin/core/tests/fixtures/models/band-energy` and its parity fixture.
 
 The model is not trained and makes no claim about music: it averages a log-mel segment over time, averages
 three mel regions (low < ~750 Hz, mid, high > ~2.4 kHz at 16 kHz / 64 Slaney mels) and turns the three means
@@ -8,7 +8,7 @@ have a real model to run before trained models ship. Its weights are set here by
 
     cargo xtask pyenv && target/pyenv/bin/python tools/reference/make_test_model.py
 
-Writes models/testing/band-energy/{model.onnx,manifest.json}, plugin/core/tests/fixtures/band_energy/*.npy
+Writes plugin/core/tests/fixtures/models/band-energy/{model.onnx,manifest.json}, plugin/core/tests/fixtures/band_energy/*.npy
 (the input and the outputs numpy computes; onnxruntime must agree before anything is written) and the same
 model split into encoder + sequence head in plugin/core/tests/fixtures/two_stage/ (engine tests).
 """
@@ -22,7 +22,7 @@ import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-MODEL_DIR = ROOT / "models/testing/band-energy"
+MODEL_DIR = ROOT / "plugin/core/tests/fixtures/models/band-energy"
 FIXTURE_DIR = ROOT / "plugin/core/tests/fixtures/band_energy"
 TWO_STAGE_DIR = ROOT / "plugin/core/tests/fixtures/two_stage"
 

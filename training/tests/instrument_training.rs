@@ -159,8 +159,8 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
     let timeline = analyze(&mut engine, &noise, |_| {});
     let last = &timeline.last().expect("an update").readout;
     assert_eq!((last.families.len(), last.attention.len()), (2, 8));
-    let snapshot = earmark_core::engine::readout::Snapshot { models: vec![last.clone()], ..Default::default() };
-    let view = ViewBuilder::new(5.0).update(&snapshot).instruments.expect("an instruments view");
+    let view =
+        ViewBuilder::new(5.0).update(&engine.snapshot()).instruments.live().cloned().expect("an instruments view");
     assert_eq!(view.families.len(), 2);
     assert!(view.families.iter().all(|f| (0.0..=1.0).contains(&f.presence)));
     // Family presence is the model's own coarse output, not a grouped max of the tags.

@@ -191,8 +191,7 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
     let last = &timeline.last().expect("an update").readout;
     let total: f32 = last.scores.iter().sum();
     assert!((total - 1.0).abs() < 1e-3, "class probabilities sum to 1: {:?}", last.scores);
-    let snapshot = earmark_core::engine::readout::Snapshot { models: vec![last.clone()], ..Default::default() };
-    let view = ViewBuilder::new(5.0).update(&snapshot).vocal.expect("a vocal-emotion view");
+    let view = ViewBuilder::new(5.0).update(&engine.snapshot()).vocal.live().cloned().expect("a vocal-emotion view");
     assert_eq!(view.ranked.len(), 2);
     assert!(view.ranked[0].1 >= view.ranked[1].1, "ranked by probability: {:?}", view.ranked);
 }

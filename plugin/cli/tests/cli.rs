@@ -15,6 +15,11 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The hand-built test models folder (band-energy), not shipped: tests that follow one known readout use it.
+fn test_models() -> PathBuf {
+    workspace().join("plugin/core/tests/fixtures/models")
+}
+
 /// `earmark features FILE <--config|--model> SOURCE --out OUT`.
 fn run_features(file: &Path, source_flag: &str, source: &Path, out: &Path) -> Output {
     earmark().arg("features").arg(file).arg(source_flag).arg(source).arg("--out").arg(out).output().unwrap()
@@ -45,7 +50,7 @@ fn write_wav_f32(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
 
 #[test]
 fn demo_readout_follows_the_register_of_each_section() {
-    let output = earmark().args(["demo", "--json"]).output().unwrap();
+    let output = earmark().args(["demo", "--json", "--models"]).arg(test_models()).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let readouts: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let band = readouts.as_array().unwrap().iter().find(|r| r["name"] == "band-energy").expect("test model ran");
@@ -62,7 +67,7 @@ fn demo_readout_follows_the_register_of_each_section() {
 fn demo_text_output_and_saved_clip() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("demo.wav");
-    let output = earmark().args(["demo", "--save-wav"]).arg(&wav).output().unwrap();
+    let output = earmark().args(["demo", "--save-wav"]).arg(&wav).arg("--models").arg(test_models()).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("model `band-energy`") && text.contains("provider: CPU"), "{text}");
@@ -96,7 +101,7 @@ fn features_resamples_and_downmixes_to_a_models_frontend() {
     let wav = dir.path().join("stereo.wav");
     write_wav_f32(&wav, 44_100, 2, &stereo);
     let out = dir.path().join("out.npy");
-    let model = workspace().join("models/testing/band-energy");
+    let model = workspace().join("plugin/core/tests/fixtures/models/band-energy");
     let output = run_features(&wav, "--model", &model, &out);
     assert!(output.status.success(), "{}", stderr(&output));
     let written: Array2<f32> = read_npy(&out).unwrap();
@@ -111,7 +116,7 @@ fn corrupt_audio_is_a_clear_error_and_writes_nothing() {
     let bad = dir.path().join("broken.wav");
     std::fs::write(&bad, b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
     let out = dir.path().join("out.npy");
-    let model = workspace().join("models/testing/band-energy");
+    let model = workspace().join("plugin/core/tests/fixtures/models/band-energy");
     let output = run_features(&bad, "--model", &model, &out);
     assert!(!output.status.success());
     let message = stderr(&output);
@@ -178,7 +183,14 @@ fn analyze_writes_a_timeline_that_follows_the_audio() {
     let wav = dir.path().join("tones.wav");
     write_wav_f32(&wav, 48_000, 1, &low_then_high(48_000));
     let out = dir.path().join("timeline.json");
-    let output = earmark().args(["analyze", "--smoothing", "0", "--out"]).arg(&out).arg(&wav).output().unwrap();
+    let output = earmark()
+        .args(["analyze", "--smoothing", "0", "--models"])
+        .arg(test_models())
+        .arg("--out")
+        .arg(&out)
+        .arg(&wav)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let reports: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let report = &reports[0];
@@ -206,10 +218,10 @@ fn analyze_csv_has_a_row_per_update_and_class() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8(output.stdout).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("file,model,start,end,class,score,raw"));
+    assert_eq!(lines.next(), Some("file,model,task,start,end,class,score,raw"));
     let rows: Vec<&str> = lines.collect();
-    // One row per class per update, for every model `earmark analyze` finds under models/ (the test model and
-    // whatever models are shipped): each model's row count is a multiple of its class count.
+    // One row per class per update, for every model `earmark analyze` finds under models/ (whatever models are
+    // shipped): each model's row count is a multiple of its class count, and the task column is the manifest's.
     let mut manifests = Vec::new();
     let mut stack = vec![workspace().join("models")];
     while let Some(dir) = stack.pop() {
@@ -225,6 +237,13 @@ fn analyze_csv_has_a_row_per_update_and_class() {
     let mut counted = 0;
     for manifest in &manifests {
         let of_model: Vec<&&str> = rows.iter().filter(|r| r.contains(&format!("\"{}\"", manifest.name))).collect();
+        let task = serde_json::to_value(manifest.task).unwrap();
+        let task_column = format!(",{},", task.as_str().unwrap());
+        assert!(
+            of_model.iter().all(|r| r.contains(&task_column)),
+            "{}: task column is not {task_column}",
+            manifest.name
+        );
         let classes = manifest.labels.classes.len();
         assert!(
             !of_model.is_empty() && of_model.len().is_multiple_of(classes),
@@ -234,7 +253,7 @@ fn analyze_csv_has_a_row_per_update_and_class() {
         );
         counted += of_model.len();
     }
-    assert!(manifests.iter().any(|m| m.name == "band-energy"));
+    assert!(!manifests.is_empty() && manifests.iter().all(|m| m.task != earmark_core::manifest::Task::Test));
     assert_eq!(counted, rows.len(), "rows of unknown models: {rows:?}");
 }
 

@@ -34,6 +34,19 @@ pub enum Task {
     Test,
 }
 
+impl Task {
+    /// The name a manifest uses (`vocal_emotion`), which `earmark analyze` writes too.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Emotion => "emotion",
+            Task::Genre => "genre",
+            Task::Instruments => "instruments",
+            Task::VocalEmotion => "vocal_emotion",
+            Task::Test => "test",
+        }
+    }
+}
+
 /// What one graph does inside a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -393,5 +406,18 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `analyze` writes `Task::name`: it must be the manifest's own spelling for every task.
+    #[test]
+    fn task_names_are_the_manifest_names() {
+        for task in [Task::Emotion, Task::Genre, Task::Instruments, Task::VocalEmotion, Task::Test] {
+            assert_eq!(serde_json::to_value(task).unwrap(), task.name(), "{task:?}");
+        }
     }
 }

@@ -12,7 +12,7 @@ use earmark_core::frontend::BatchFrontend;
 use earmark_core::manifest::Manifest;
 
 fn band_energy_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/testing")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models")
 }
 
 fn two_stage_dir() -> PathBuf {
@@ -214,25 +214,67 @@ fn several_instances_run_side_by_side_and_stop_cleanly() {
     input.push(&[x.as_slice()]);
 }
 
+/// Automation of the update interval and smoothing lands in a running worker without a reload. The interval
+/// goes from 1 s to 0.1 s: ten times the updates afterwards (a worker that read the settings only at start
+/// would give two in the next two seconds), and smoothing switched off makes the readout the raw scores.
 #[test]
 fn automated_settings_apply_without_reloading() {
     let rate = 16_000;
-    let x = signal(rate, 2.0);
-    let live = std::sync::Arc::new(LiveSettings::new(&settings()));
+    let x = signal(rate, 3.0);
+    let slow = EngineSettings { update_interval: 1.0, smoothing: 1.0, ..settings() };
+    let live = std::sync::Arc::new(LiveSettings::new(&slow));
     let Spawned { mut input, mut handle, mut readers } =
-        spawn(band_energy_dir(), rate, settings(), live.clone(), 10.0, 2).unwrap();
+        spawn(band_energy_dir(), rate, slow, live.clone(), 10.0, 2).unwrap();
     input.push(&[&x[..rate as usize]]);
     let first = wait_for(&mut readers[0], 1.0);
-    // Twice as many updates per second from now on; both readers see the same snapshots.
-    live.set_update_interval(0.125);
+    live.set_update_interval(0.1);
+    live.set_smoothing(0.0);
     std::thread::sleep(Duration::from_millis(50));
     input.push(&[&x[rate as usize..]]);
-    let second = wait_for(&mut readers[0], 2.0);
-    let other = wait_for(&mut readers[1], 2.0);
+    let second = wait_for(&mut readers[0], 3.0);
+    let other = wait_for(&mut readers[1], 3.0);
     handle.stop();
     let new_updates = second.models[0].updates - first.models[0].updates;
-    assert!(new_updates >= 2 * first.models[0].updates - 1, "{} then {new_updates}", first.models[0].updates);
-    assert_eq!(timeless(&second.models), timeless(&other.models));
+    assert!(new_updates >= 15, "{new_updates} updates in the 2 s after the interval went from 1 s to 0.1 s");
+    assert_eq!(second.models[0].scores, second.models[0].raw, "smoothing switched off live");
+    assert_eq!(timeless(&second.models), timeless(&other.models), "both readers see the same snapshots");
+}
+
+/// `seconds` of near-silence: a tone about 14 dB under the gate's level.
+fn quiet(rate: u32, seconds: f32) -> Vec<f32> {
+    signal(rate, seconds).iter().map(|x| x * 2e-4).collect()
+}
+
+/// Below −60 dBFS for longer than one update the models stop (readouts held, the status says so); signal brings
+/// them back without a reload; and the gate's decisions do not depend on the block size.
+#[test]
+fn silence_stops_the_models_and_signal_brings_them_back() {
+    let rate = 16_000;
+    let mut x = signal(rate, 1.0);
+    x.extend(quiet(rate, 2.0));
+    let resume_at = x.len();
+    x.extend(signal(rate, 1.0));
+    let mut engine = Engine::load(&band_energy_dir(), rate, &settings());
+    let updates = feed_all(&mut engine, &x[..rate as usize], 1000);
+    assert!(updates.len() >= 2 && engine.snapshot().status.signal);
+    let held = engine.snapshot().models[0].clone();
+    let during = feed_all(&mut engine, &x[rate as usize..resume_at], 1000);
+    let status = engine.snapshot().status;
+    assert!(during.len() <= 2, "{} updates in 2 s of silence (the hold is one 0.25 s update)", during.len());
+    assert!(!status.signal && (status.silent_seconds - 2.0).abs() < 0.02, "{status:?}");
+    let kept = &engine.snapshot().models[0];
+    assert_eq!(kept.updates, held.updates + during.len() as u64, "no update after the gate closed");
+    assert!(kept.is_ready(), "the last readout is held (the CCs keep it)");
+    let after = feed_all(&mut engine, &x[resume_at..], 1000);
+    assert!(after.len() >= 3 && engine.snapshot().status.signal, "{} updates after the signal came back", after.len());
+    assert_eq!(after[0].1.scores, after[0].1.raw, "smoothing restarts: the first readout is the new audio's own");
+
+    let reference = feed_all(&mut Engine::load(&band_energy_dir(), rate, &settings()), &x, 4096);
+    for block in [1, 333, 8192] {
+        let updates = feed_all(&mut Engine::load(&band_energy_dir(), rate, &settings()), &x, block);
+        let strip = |u: &[(usize, ModelReadout)]| timeless(&u.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>());
+        assert_eq!(strip(&updates), strip(&reference), "block {block}");
+    }
 }
 
 #[test]

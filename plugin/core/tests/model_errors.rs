@@ -7,7 +7,7 @@ use earmark_core::model::{Model, ModelError};
 use earmark_core::runtime::{Runtime, RuntimeError, SessionOptions};
 
 fn source_model() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/testing/band-energy")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/band-energy")
 }
 
 /// A copy of the test model whose manifest text is passed through `edit`.

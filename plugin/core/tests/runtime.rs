@@ -30,8 +30,12 @@ fn test_model_matches_its_reference_outputs_at_batch_3_and_1() {
     let probabilities: Array2<f32> = read_npy(fixtures.join("probabilities.npy")).unwrap();
     let band_means: Array2<f32> = read_npy(fixtures.join("band_means.npy")).unwrap();
 
-    let mut model =
-        Model::load(&workspace().join("models/testing/band-energy"), runtime(), SessionOptions::default()).unwrap();
+    let mut model = Model::load(
+        &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
+        runtime(),
+        SessionOptions::default(),
+    )
+    .unwrap();
     assert_eq!(model.provider(), Provider::Cpu);
     assert_eq!(model.manifest().labels.classes, ["low", "mid", "high"]);
 
@@ -53,8 +57,12 @@ fn test_model_matches_its_reference_outputs_at_batch_3_and_1() {
 
 #[test]
 fn wrong_input_shapes_are_errors_not_crashes() {
-    let mut model =
-        Model::load(&workspace().join("models/testing/band-energy"), runtime(), SessionOptions::default()).unwrap();
+    let mut model = Model::load(
+        &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
+        runtime(),
+        SessionOptions::default(),
+    )
+    .unwrap();
     let wrong = Array4::<f32>::zeros((1, 1, 40, 32));
     let err = model.run(GraphRole::Main, &[wrong.view().into_dyn()]).unwrap_err().to_string();
     assert!(err.contains("[1, 1, 40, 32]") && err.contains("[?, 1, 64, 32]"), "{err}");
@@ -79,7 +87,8 @@ fn the_library_in_use_is_the_pinned_version_from_an_absolute_path() {
 #[test]
 fn cuda_request_without_cuda_falls_back_to_cpu_and_says_why() {
     let options = SessionOptions { device: Device::Cuda, ..SessionOptions::default() };
-    let model = Model::load(&workspace().join("models/testing/band-energy"), runtime(), options).unwrap();
+    let model =
+        Model::load(&workspace().join("plugin/core/tests/fixtures/models/band-energy"), runtime(), options).unwrap();
     if cfg!(feature = "cuda") && model.provider() == Provider::Cuda {
         return; // a CUDA build on a machine with a working GPU: nothing fell back.
     }

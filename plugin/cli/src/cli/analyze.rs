@@ -122,7 +122,7 @@ fn analyze_file(file: &Path, options: &Options, engines: &mut HashMap<u32, Engin
         .enumerate()
         .map(|(i, model)| ModelTimeline {
             name: model.name.clone(),
-            task: format!("{:?}", model.task).to_lowercase(),
+            task: model.task.name().to_string(),
             classes: model.classes.clone(),
             timeline: timeline
                 .iter()
@@ -148,15 +148,16 @@ fn analyze_file(file: &Path, options: &Options, engines: &mut HashMap<u32, Engin
 
 fn csv(reports: &[FileReport]) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from("file,model,start,end,class,score,raw\n");
+    let mut out = String::from("file,model,task,start,end,class,score,raw\n");
     for report in reports {
         for model in &report.models {
             for update in &model.timeline {
                 for (c, class) in model.classes.iter().enumerate() {
                     out.push_str(&format!(
-                        "{},{},{:.3},{:.3},{},{:.6},{:.6}\n",
+                        "{},{},{},{:.3},{:.3},{},{:.6},{:.6}\n",
                         quote(&report.file.display().to_string()),
                         quote(&model.name),
+                        model.task,
                         update.start,
                         update.end,
                         quote(class),

@@ -10,8 +10,8 @@ use earmark_core::engine::{Engine, EngineSettings};
 use earmark_core::manifest::Task;
 use serde::Serialize;
 
-use super::demo_clip::{self, DEMO_SAMPLE_RATE, Section};
 use super::models::default_models_dir;
+use earmark_core::demo_clip::{self, DEMO_SAMPLE_RATE, Section};
 
 /// One model's readout over the demo clip.
 #[derive(Debug, Serialize)]
@@ -102,7 +102,7 @@ fn summarise(engine: &Engine, model: usize, sections: &[Section], timeline: &[Ti
         .collect();
     ModelSummary {
         name: readout.name.clone(),
-        task: format!("{:?}", readout.task).to_lowercase(),
+        task: readout.task.name().to_string(),
         provider: readout.provider.clone(),
         classes,
         sections,

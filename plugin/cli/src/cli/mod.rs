@@ -2,7 +2,6 @@
 
 mod analyze;
 mod demo;
-mod demo_clip;
 mod features;
 mod models;
 

@@ -7,12 +7,14 @@
 //! - Results leave the worker through a triple buffer ([`readout::Snapshot`]), so readers never wait.
 
 pub mod frames;
+pub mod gate;
 pub mod input;
 pub mod layout;
 pub mod offline;
 pub mod pipeline;
 pub mod readout;
 pub mod resample;
+pub mod roles;
 pub mod view;
 pub mod worker;
 
@@ -25,8 +27,10 @@ use crate::frontend::FrontendError;
 use crate::manifest::MANIFEST_FILE;
 use crate::model::{Model, ModelError};
 use crate::runtime::{Device, Runtime, RuntimeError, SessionOptions};
+use gate::SignalGate;
 use pipeline::ModelPipeline;
 use readout::{EngineStatus, ModelReadout, Snapshot};
+use roles::Roles;
 
 /// User settings of the engine (persisted with the plugin state).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,13 +78,18 @@ impl LiveSettings {
         self.smoothing.store(seconds.max(0.0), std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The current (update interval, smoothing); real-time safe.
+    pub fn timing(&self) -> (f64, f64) {
+        (
+            self.update_interval.load(std::sync::atomic::Ordering::Relaxed),
+            self.smoothing.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
     /// The current values applied to `base`.
     pub fn apply_to(&self, base: &EngineSettings) -> EngineSettings {
-        EngineSettings {
-            update_interval: self.update_interval.load(std::sync::atomic::Ordering::Relaxed),
-            smoothing: self.smoothing.load(std::sync::atomic::Ordering::Relaxed),
-            ..base.clone()
-        }
+        let (update_interval, smoothing) = self.timing();
+        EngineSettings { update_interval, smoothing, ..base.clone() }
     }
 }
 
@@ -144,13 +153,21 @@ pub fn find_model_dirs(root: &Path) -> Vec<PathBuf> {
 pub struct Engine {
     pipelines: Vec<ModelPipeline>,
     status: EngineStatus,
+    roles: Roles,
+    gate: SignalGate,
     host_rate: u32,
 }
 
 impl Engine {
     /// Loads ONNX Runtime and every model under `models_dir` for audio at `host_rate`.
     pub fn load(models_dir: &Path, host_rate: u32, settings: &EngineSettings) -> Self {
-        let mut engine = Self { pipelines: Vec::new(), status: EngineStatus::default(), host_rate };
+        let mut engine = Self {
+            pipelines: Vec::new(),
+            status: EngineStatus::default(),
+            roles: Roles::default(),
+            gate: SignalGate::new(host_rate, settings.update_interval),
+            host_rate,
+        };
         let runtime = match Runtime::global() {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -180,6 +197,8 @@ impl Engine {
                 Err(error) => engine.status.messages.push(format!("{}: {error}", dir.display())),
             }
         }
+        let readouts: Vec<ModelReadout> = engine.pipelines.iter().map(|p| p.readout().clone()).collect();
+        engine.roles = Roles::of(&readouts);
         engine
     }
 
@@ -188,12 +207,24 @@ impl Engine {
         self.host_rate
     }
 
-    /// Feeds mono host-rate audio; `on_update(model index, readout)` follows every inference.
+    /// Feeds mono host-rate audio; `on_update(model index, readout)` follows every inference. The models run
+    /// only while the [signal gate](gate) is open; the audio is cut at the gate's window boundaries so that its
+    /// decisions fall on the same samples whatever the block size.
     pub fn feed(&mut self, samples: &[f32], mut on_update: impl FnMut(usize, &ModelReadout)) {
-        for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
-            pipeline.feed(samples, |r| on_update(i, r));
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let (part, tail) = rest.split_at(self.gate.until_boundary().min(rest.len()));
+            for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
+                pipeline.feed(part, |r| on_update(i, r));
+            }
+            if let Some(open) = self.gate.measure(part) {
+                self.pipelines.iter_mut().for_each(|p| p.set_running(open));
+            }
+            rest = tail;
         }
         self.status.stream_seconds += samples.len() as f64 / f64::from(self.host_rate);
+        self.status.signal = self.gate.is_open();
+        self.status.silent_seconds = self.gate.silent_seconds();
     }
 
     /// Ends a finite stream (see [`ModelPipeline::finish`]).
@@ -203,15 +234,21 @@ impl Engine {
         }
     }
 
-    /// Applies a new update interval and smoothing to every model, keeping their history.
+    /// Applies a new update interval and smoothing to every model, keeping their history; the gate's hold
+    /// follows the update interval.
     pub fn set_timing(&mut self, settings: &EngineSettings) {
         self.pipelines.iter_mut().for_each(|p| p.set_timing(settings));
+        self.gate.set_hold(settings.update_interval);
     }
 
-    /// Clears every model's history (transport restart).
+    /// Clears every model's history (transport restart); the gate waits for signal again.
     pub fn reset(&mut self) {
         self.pipelines.iter_mut().for_each(ModelPipeline::reset);
+        self.gate.reset();
+        self.pipelines.iter_mut().for_each(|p| p.set_running(false));
         self.status.stream_seconds = 0.0;
+        self.status.signal = false;
+        self.status.silent_seconds = 0.0;
     }
 
     /// Status for the UI.
@@ -221,6 +258,10 @@ impl Engine {
 
     /// Everything at once.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot { models: self.pipelines.iter().map(|p| p.readout().clone()).collect(), status: self.status.clone() }
+        Snapshot {
+            models: self.pipelines.iter().map(|p| p.readout().clone()).collect(),
+            status: self.status.clone(),
+            roles: self.roles.clone(),
+        }
     }
 }

@@ -118,6 +118,8 @@ struct SegmentStage {
     readout: ModelReadout,
     /// A frame of silence as the frontend renders it: pads a stream that ends before filling one segment.
     silence: Vec<f32>,
+    /// Whether inference runs (the engine's signal gate is open); frames are collected either way.
+    running: bool,
 }
 
 impl SegmentStage {
@@ -125,7 +127,7 @@ impl SegmentStage {
         self.ring.push(frame);
         self.frames_seen += 1;
         self.since_run += 1;
-        if self.ring.is_full() && self.since_run >= self.run_every {
+        if self.running && self.ring.is_full() && self.since_run >= self.run_every {
             self.since_run = 0;
             self.run();
             on_update(&self.readout);
@@ -247,23 +249,13 @@ impl ModelPipeline {
         FrameAnalyzer::new(config)?.compress(&mut silence);
         let labels = &manifest.labels;
         let readout = ModelReadout {
-            name: manifest.name.clone(),
-            task: manifest.task,
-            classes: labels.classes.clone(),
             multi_label: labels.multi_label,
             thresholds: labels.thresholds.clone(),
             hierarchy: labels.hierarchy.clone(),
-            scores: Vec::new(),
-            raw: Vec::new(),
-            families: Vec::new(),
-            attention: Vec::new(),
-            stream_seconds: 0.0,
             segment_seconds: manifest.segment.frames as f64 * hop_seconds,
-            updates: 0,
-            inference_ms: 0.0,
             provider: model.provider().to_string(),
             fallback_reason: model.fallback_reason().map(str::to_string),
-            error: None,
+            ..ModelReadout::new(&manifest.name, manifest.task, labels.classes.clone())
         };
         Ok(Self {
             resampler,
@@ -280,6 +272,7 @@ impl ModelPipeline {
                 smoother: Smoother::new(settings.smoothing),
                 readout,
                 silence,
+                running: false,
             },
         })
     }
@@ -300,7 +293,7 @@ impl ModelPipeline {
     }
 
     /// Ends a finite stream (offline analysis). A stream that never filled one segment is analysed once, padded
-    /// with silence, so every file gets a readout; otherwise nothing more happens: the plugin never sees a
+    /// with silence, so every file with a signal gets a readout (a silent one gets none, as in the plugin); otherwise nothing more happens: the plugin never sees a
     /// stream's end either, and `earmark analyze` must give exactly the plugin's readouts.
     pub fn finish(&mut self, mut on_update: impl FnMut(&ModelReadout)) {
         let Self { frontend, stage, .. } = self;
@@ -308,7 +301,7 @@ impl ModelPipeline {
             return;
         }
         frontend.finish(|frame| stage.on_frame(frame, &mut on_update));
-        if stage.readout.updates == 0 && !stage.ring.is_empty() {
+        if stage.running && stage.readout.updates == 0 && !stage.ring.is_empty() {
             stage.fill_with_silence();
             stage.run();
             on_update(&stage.readout);
@@ -323,6 +316,17 @@ impl ModelPipeline {
         let error = self.stage.readout.error.take();
         self.stage.reset();
         self.stage.readout.error = error;
+    }
+
+    /// Starts or stops inference (the engine's signal gate). Frames keep flowing into the segment either way;
+    /// on a restart the smoothing starts afresh, so the first readout is the new audio's own.
+    pub fn set_running(&mut self, running: bool) {
+        let stage = &mut self.stage;
+        if running && !stage.running {
+            stage.readout.scores.clear();
+            stage.readout.families.clear();
+        }
+        stage.running = running;
     }
 
     /// Applies new timing settings (update interval, smoothing) without reloading the model or losing history.

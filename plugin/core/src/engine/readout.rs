@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::roles::Roles;
 use crate::manifest::{LabelGroup, Task};
 
 /// One model's current readout.
@@ -47,6 +48,46 @@ pub struct ModelReadout {
 }
 
 impl ModelReadout {
+    /// The readout of a model that has not analysed anything yet (no scores, on the CPU); the engine fills in
+    /// the manifest's other label fields, tests the ones they need.
+    pub fn new(name: &str, task: Task, classes: Vec<String>) -> Self {
+        Self {
+            name: name.to_string(),
+            task,
+            classes,
+            multi_label: false,
+            thresholds: None,
+            hierarchy: None,
+            scores: Vec::new(),
+            raw: Vec::new(),
+            families: Vec::new(),
+            attention: Vec::new(),
+            stream_seconds: 0.0,
+            segment_seconds: 0.0,
+            updates: 0,
+            inference_ms: 0.0,
+            provider: "CPU".to_string(),
+            fallback_reason: None,
+            error: None,
+        }
+    }
+
+    /// Scores exist and match the classes (false before the first analysed segment).
+    pub fn is_ready(&self) -> bool {
+        !self.scores.is_empty() && self.scores.len() == self.classes.len()
+    }
+
+    /// The best class and its score, if the readout is ready.
+    pub fn top(&self) -> Option<(usize, f32)> {
+        if !self.is_ready() {
+            return None;
+        }
+        self.scores.iter().copied().enumerate().fold(None, |best, (i, v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((i, v)),
+        })
+    }
+
     /// Classes ranked by score, best first (what the genre view shows).
     pub fn ranked(&self) -> Vec<(&str, f32)> {
         let mut ranked: Vec<(&str, f32)> =
@@ -69,6 +110,12 @@ pub struct EngineStatus {
     pub worker_load: f32,
     /// Seconds of host audio analysed since the last reset.
     pub stream_seconds: f64,
+    /// Whether the input carries a signal: false after the input stayed below [`super::gate::SILENCE_DBFS`] for
+    /// longer than one update interval (and before any audio arrived). Models do not run meanwhile: readouts
+    /// keep their last values and their age keeps growing.
+    pub signal: bool,
+    /// Seconds the input has been below the silence level (0 while a signal is present).
+    pub silent_seconds: f64,
 }
 
 /// Everything the UI (or a test) reads at once.
@@ -78,6 +125,8 @@ pub struct Snapshot {
     pub models: Vec<ModelReadout>,
     /// Engine status.
     pub status: EngineStatus,
+    /// Which model plays which role (emotion, genre, …): the one map the CC output and the editor read.
+    pub roles: Roles,
 }
 
 /// Exponential smoothing with a time constant, so readouts move at a rate a person can follow.

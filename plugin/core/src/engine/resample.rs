@@ -8,10 +8,24 @@ use rubato::{Fft, FixedSync, Resampler};
 
 use crate::audio::AudioError;
 
-/// Input frames per rubato call: ~23 ms at 44.1 kHz, small enough for prompt readouts.
+/// Most input frames per rubato call: ~23 ms at 44.1 kHz, small enough for prompt readouts.
 const CHUNK: usize = 1024;
+/// Fewest input frames per call (FFT resampling below this costs more than it saves in latency).
+const MIN_CHUNK: usize = 32;
 
-/// Resamples a mono stream; allocation-free after construction.
+/// Input frames per rubato call at `rate` Hz: about 23 ms of audio. A fixed 1024 would hold back a second of
+/// audio at a 1 kHz host rate (a conformance fuzzer's favourite) and delay the first readout by as much.
+fn chunk(rate: u32) -> usize {
+    (rate as usize / 43).clamp(MIN_CHUNK, CHUNK)
+}
+
+/// Largest magnitude passed to the FFT resampler (+60 dBFS). Audio beyond it is clipped for analysis only (the
+/// plugin's audio output is untouched): an input of `f32::MAX` overflows the resampler's FFT to infinities,
+/// and rubato panics on the NaN that follows — found by the fuzz harness, which feeds such blocks.
+const LIMIT: f32 = 1000.0;
+
+/// Resamples a mono stream; allocation-free after construction. Total: NaN becomes 0 and magnitudes are
+/// clipped to [`LIMIT`], so no input can make it fail.
 pub struct StreamResampler {
     resampler: Fft<f32>,
     pending: Vec<f32>,
@@ -23,8 +37,8 @@ impl StreamResampler {
     /// A resampler from `from` Hz to `to` Hz.
     pub fn new(from: u32, to: u32) -> Result<Self, AudioError> {
         let fail = |reason: String| AudioError::Resample { from, to, reason };
-        let resampler =
-            Fft::<f32>::new(from as usize, to as usize, CHUNK, 1, FixedSync::Input).map_err(|e| fail(e.to_string()))?;
+        let resampler = Fft::<f32>::new(from as usize, to as usize, chunk(from), 1, FixedSync::Input)
+            .map_err(|e| fail(e.to_string()))?;
         let output = vec![0.0; resampler.output_frames_max()];
         let pending = vec![0.0; resampler.input_frames_max()];
         Ok(Self { resampler, pending, filled: 0, output })
@@ -35,7 +49,9 @@ impl StreamResampler {
         while !samples.is_empty() {
             let needed = self.resampler.input_frames_next();
             let take = (needed - self.filled).min(samples.len());
-            self.pending[self.filled..self.filled + take].copy_from_slice(&samples[..take]);
+            for (slot, &x) in self.pending[self.filled..self.filled + take].iter_mut().zip(&samples[..take]) {
+                *slot = if x.is_nan() { 0.0 } else { x.clamp(-LIMIT, LIMIT) };
+            }
             self.filled += take;
             samples = &samples[take..];
             if self.filled == needed {
@@ -71,6 +87,20 @@ mod tests {
             resampler.push(chunk, |o| out.extend_from_slice(o));
         }
         out
+    }
+
+    /// What the fuzz harness found: full-scale float garbage must not panic the resampler (it did, inside
+    /// rubato, killing the plugin's worker thread).
+    #[test]
+    fn extreme_and_non_finite_input_never_panics() {
+        for (from, to) in [(1_000, 16_000), (48_000, 22_050), (200_000, 44_100)] {
+            let mut resampler = StreamResampler::new(from, to).unwrap();
+            let nasty = [f32::MAX, f32::MIN, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -1e-40, 0.5];
+            let input: Vec<f32> = (0..20_000).map(|n| nasty[n % nasty.len()]).collect();
+            let mut out = Vec::new();
+            resampler.push(&input, |o| out.extend_from_slice(o));
+            assert!(!out.is_empty() && out.iter().all(|x| x.is_finite()), "{from} → {to}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use super::readout::{ModelReadout, Snapshot};
-use crate::manifest::Task;
+use super::roles::InstrumentRole;
 
 /// A point on the circumplex: valence (x) and arousal (y), both in [-1, 1].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,19 +63,49 @@ pub struct InstrumentsView {
     pub age: f64,
 }
 
+/// One section of the editor: no model for it, a model with nothing to show (before its first readout, or
+/// while there is no signal), or a live readout.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Section<T> {
+    /// No loaded model plays this role.
+    #[default]
+    NoModel,
+    /// A model plays it, but has nothing current to show.
+    Waiting,
+    /// The readout.
+    Live(T),
+}
+
+impl<T> Section<T> {
+    /// The live readout, if any.
+    pub fn live(&self) -> Option<&T> {
+        match self {
+            Section::Live(view) => Some(view),
+            _ => None,
+        }
+    }
+
+    /// A model plays this role.
+    pub fn has_model(&self) -> bool {
+        !matches!(self, Section::NoModel)
+    }
+}
+
 /// Everything the editor draws.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct View {
-    /// Valence/arousal, if an emotion model runs.
-    pub emotion: Option<EmotionView>,
-    /// Genre, if a genre model runs.
-    pub genre: Option<RankedView>,
-    /// Instruments, if an instrument model runs.
-    pub instruments: Option<InstrumentsView>,
-    /// Vocal emotion, if that model runs.
-    pub vocal: Option<RankedView>,
-    /// Test models (the demo's band-energy).
+    /// Valence/arousal.
+    pub emotion: Section<EmotionView>,
+    /// Genre.
+    pub genre: Section<RankedView>,
+    /// Instruments.
+    pub instruments: Section<InstrumentsView>,
+    /// Vocal emotion.
+    pub vocal: Section<RankedView>,
+    /// Models without a role of their own (a second model of a taken task), drawn as ranked lists.
     pub other: Vec<RankedView>,
+    /// Set while the input is silent ("no signal: input below −60 dBFS for 3.2 s"); the sections then wait.
+    pub no_signal: Option<String>,
     /// One line: models, provider, last inference, worker load, dropped audio.
     pub status: String,
     /// Problems to show prominently (no runtime, a model that failed, CUDA fallback, inference errors).
@@ -98,29 +128,56 @@ impl ViewBuilder {
         Self { trail_seconds, trail: VecDeque::new() }
     }
 
-    /// The view of `snapshot`.
+    /// The view of `snapshot`. Which model fills which section comes from the snapshot's [`Roles`], the map the
+    /// MIDI CC output reads too ([`Roles`](super::roles::Roles)).
     pub fn update(&mut self, snapshot: &Snapshot) -> View {
         let now = snapshot.status.stream_seconds;
-        let ready = |m: &&ModelReadout| !m.scores.is_empty() && m.scores.len() == m.classes.len();
+        let models = &snapshot.models;
+        let roles = &snapshot.roles;
         let age = |m: &ModelReadout| (now - m.stream_seconds).max(0.0);
         if now < self.trail.back().map_or(0.0, |t| t.0) {
             self.trail.clear(); // the stream was reset
         }
         let mut view = View::default();
-        for model in snapshot.models.iter().filter(ready) {
-            match model.task {
-                Task::Emotion if view.emotion.is_none() => view.emotion = self.emotion(model, now, age(model)),
-                Task::Genre if view.genre.is_none() => view.genre = Some(ranked(model, age(model))),
-                Task::VocalEmotion if view.vocal.is_none() => view.vocal = Some(ranked(model, age(model))),
-                Task::Instruments if view.instruments.is_none() => {
-                    view.instruments = Some(instruments(model, age(model)));
-                }
-                _ => view.other.push(ranked(model, age(model))),
-            }
+        if !snapshot.status.signal && !models.is_empty() {
+            // Nothing current to show: no readout of silence, no fading guess of what played before it.
+            self.trail.clear();
+            view.no_signal = Some(no_signal(snapshot.status.silent_seconds));
+        }
+        let signal = view.no_signal.is_none();
+        // A section for a role: waiting without signal or before the first readout, else live.
+        let section = |index: Option<usize>| match index.and_then(|i| models.get(i)) {
+            None => Section::NoModel,
+            Some(model) if signal && model.is_ready() => Section::Live(model),
+            Some(_) => Section::Waiting,
+        };
+        view.emotion = match (section(roles.emotion.map(|r| r.model)), roles.emotion) {
+            (Section::Live(model), Some(role)) => match role.scores(models) {
+                Some((valence, arousal)) => Section::Live(self.emotion(model, valence, arousal, now, age(model))),
+                None => Section::Waiting,
+            },
+            (Section::Live(_), None) | (Section::Waiting, _) => Section::Waiting,
+            (Section::NoModel, _) => Section::NoModel,
+        };
+        view.genre = map(section(roles.genre), |m| ranked(m, age(m)));
+        view.vocal = map(section(roles.vocal), |m| ranked(m, age(m)));
+        view.instruments = match (section(roles.instruments.as_ref().map(|r| r.model)), &roles.instruments) {
+            (Section::Live(model), Some(role)) => Section::Live(instruments(model, role, models, age(model))),
+            (Section::NoModel, _) => Section::NoModel,
+            _ => Section::Waiting,
+        };
+        if signal {
+            view.other = roles
+                .other
+                .iter()
+                .filter_map(|&i| models.get(i))
+                .filter(|m| m.is_ready())
+                .map(|m| ranked(m, age(m)))
+                .collect();
         }
         view.status = status_line(snapshot);
         view.messages = snapshot.status.messages.clone();
-        for model in &snapshot.models {
+        for model in models {
             if let Some(error) = &model.error {
                 view.messages.push(format!("{}: {error}", model.name));
             }
@@ -128,16 +185,33 @@ impl ViewBuilder {
         view
     }
 
-    fn emotion(&mut self, model: &ModelReadout, now: f64, age: f64) -> Option<EmotionView> {
-        let score = |name: &str| model.classes.iter().position(|c| c == name).map(|i| model.scores[i]);
-        let point = Circumplex { valence: 2.0 * score("valence")? - 1.0, arousal: 2.0 * score("arousal")? - 1.0 };
+    fn emotion(&mut self, model: &ModelReadout, valence: f32, arousal: f32, now: f64, age: f64) -> EmotionView {
+        let point = Circumplex { valence: 2.0 * valence - 1.0, arousal: 2.0 * arousal - 1.0 };
         if self.trail.back().is_none_or(|(t, _)| model.stream_seconds > *t) {
             self.trail.push_back((model.stream_seconds, point));
         }
         while self.trail.front().is_some_and(|(t, _)| now - t > self.trail_seconds) {
             self.trail.pop_front();
         }
-        Some(EmotionView { now: point, trail: self.trail.iter().map(|&(t, p)| ((now - t).max(0.0), p)).collect(), age })
+        EmotionView { now: point, trail: self.trail.iter().map(|&(t, p)| ((now - t).max(0.0), p)).collect(), age }
+    }
+}
+
+fn map<'a, T>(section: Section<&'a ModelReadout>, f: impl FnOnce(&'a ModelReadout) -> T) -> Section<T> {
+    match section {
+        Section::NoModel => Section::NoModel,
+        Section::Waiting => Section::Waiting,
+        Section::Live(model) => Section::Live(f(model)),
+    }
+}
+
+/// "no signal: input below −60 dBFS for 3.2 s".
+fn no_signal(silent_seconds: f64) -> String {
+    let level = super::gate::SILENCE_DBFS;
+    if silent_seconds > 0.0 {
+        format!("no signal: input below {level:.0} dBFS for {silent_seconds:.1} s")
+    } else {
+        format!("no signal yet: waiting for input above {level:.0} dBFS")
     }
 }
 
@@ -149,29 +223,18 @@ fn ranked(model: &ModelReadout, age: f64) -> RankedView {
     }
 }
 
-fn instruments(model: &ModelReadout, age: f64) -> InstrumentsView {
+fn instruments(model: &ModelReadout, role: &InstrumentRole, models: &[ModelReadout], age: f64) -> InstrumentsView {
     let threshold = |i: usize| model.thresholds.as_ref().and_then(|t| t.get(i).copied()).unwrap_or(DEFAULT_THRESHOLD);
-    let groups: Vec<(String, Vec<usize>)> = match &model.hierarchy {
-        Some(groups) => groups
-            .iter()
-            .map(|g| {
-                let members = g.members.iter().filter_map(|m| model.classes.iter().position(|c| c == m)).collect();
-                (g.name.clone(), members)
-            })
-            .collect(),
-        // No hierarchy: every tag is its own family.
-        None => model.classes.iter().enumerate().map(|(i, c)| (c.clone(), vec![i])).collect(),
-    };
-    let family_count = groups.len();
-    let own = model.families.len() == family_count;
+    let family_count = role.families.len();
     let attention = model.attention.len() == family_count * model.classes.len();
-    let mut families: Vec<FamilyView> = groups
-        .into_iter()
+    let mut families: Vec<FamilyView> = role
+        .families
+        .iter()
         .enumerate()
-        .map(|(c, (name, members))| {
-            let grouped_max = members.iter().map(|&i| model.scores[i]).fold(0.0, f32::max);
-            let presence = if own { model.families[c] } else { grouped_max };
-            let mut tags: Vec<(String, f32)> = members
+        .map(|(c, family)| {
+            let presence = role.presence(models, c).unwrap_or(0.0);
+            let mut tags: Vec<(String, f32)> = family
+                .members
                 .iter()
                 .filter(|&&i| model.scores[i] >= threshold(i))
                 .map(|&i| (model.classes[i].clone(), model.scores[i]))
@@ -179,11 +242,10 @@ fn instruments(model: &ModelReadout, age: f64) -> InstrumentsView {
             tags.sort_by(|a, b| b.1.total_cmp(&a.1));
             // Contribution of each tag to this family: its attention weight × its probability (ResAtt's
             // P_coarse = Wᵀ · P_fine), or its probability alone (grouped max) without a map.
-            let weight = |i: usize| if attention { model.attention[i * family_count + c] } else { 1.0 };
             let mut contributions: Vec<(usize, f32)> = if attention {
-                (0..model.classes.len()).map(|i| (i, weight(i) * model.scores[i])).collect()
+                (0..model.classes.len()).map(|i| (i, model.attention[i * family_count + c] * model.scores[i])).collect()
             } else {
-                members.iter().map(|&i| (i, model.scores[i])).collect()
+                family.members.iter().map(|&i| (i, model.scores[i])).collect()
             };
             contributions.sort_by(|a, b| b.1.total_cmp(&a.1));
             let keep = if attention { 2 } else { 1 };
@@ -193,7 +255,7 @@ fn instruments(model: &ModelReadout, age: f64) -> InstrumentsView {
                 .take(keep)
                 .map(|(i, _)| (model.classes[i].clone(), model.scores[i]))
                 .collect();
-            FamilyView { name, presence, tags, because }
+            FamilyView { name: family.name.clone(), presence, tags, because }
         })
         .collect();
     families.sort_by(|a, b| b.presence.total_cmp(&a.presence));
@@ -231,32 +293,29 @@ fn status_line(snapshot: &Snapshot) -> String {
 mod tests {
     use super::*;
     use crate::engine::readout::EngineStatus;
-    use crate::manifest::LabelGroup;
+    use crate::engine::roles::Roles;
+    use crate::manifest::{LabelGroup, Task};
 
     fn readout(task: Task, classes: &[&str], scores: &[f32], at: f64) -> ModelReadout {
         ModelReadout {
-            name: format!("{task:?}").to_lowercase(),
-            task,
-            classes: classes.iter().map(|c| c.to_string()).collect(),
             multi_label: task == Task::Instruments,
-            thresholds: None,
-            hierarchy: None,
             scores: scores.to_vec(),
             raw: scores.to_vec(),
-            families: Vec::new(),
-            attention: Vec::new(),
             stream_seconds: at,
             segment_seconds: 1.0,
             updates: 1,
             inference_ms: 2.5,
-            provider: "CPU".into(),
-            fallback_reason: None,
-            error: None,
+            ..ModelReadout::new(
+                &format!("{task:?}").to_lowercase(),
+                task,
+                classes.iter().map(|c| c.to_string()).collect(),
+            )
         }
     }
 
     fn snapshot(models: Vec<ModelReadout>, now: f64) -> Snapshot {
-        Snapshot { models, status: EngineStatus { stream_seconds: now, worker_load: 0.02, ..EngineStatus::default() } }
+        let status = EngineStatus { stream_seconds: now, worker_load: 0.02, signal: true, ..EngineStatus::default() };
+        Snapshot { roles: Roles::of(&models), models, status }
     }
 
     #[test]
@@ -266,7 +325,7 @@ mod tests {
         for step in 0..10 {
             let t = step as f64;
             let s = snapshot(vec![readout(Task::Emotion, &["valence", "arousal"], &[0.9, 0.2], t)], t + 0.4);
-            last = builder.update(&s).emotion;
+            last = builder.update(&s).emotion.live().cloned();
         }
         let emotion = last.unwrap();
         assert!((emotion.now.valence - 0.8).abs() < 1e-6 && (emotion.now.arousal + 0.6).abs() < 1e-6);
@@ -275,7 +334,7 @@ mod tests {
         assert!(emotion.trail.windows(2).all(|w| w[0].0 > w[1].0), "oldest first");
         // A reset (stream time going back) clears the trail.
         let reset = snapshot(vec![readout(Task::Emotion, &["valence", "arousal"], &[0.5, 0.5], 1.0)], 1.0);
-        assert_eq!(builder.update(&reset).emotion.unwrap().trail.len(), 1);
+        assert_eq!(builder.update(&reset).emotion.live().unwrap().trail.len(), 1);
     }
 
     #[test]
@@ -287,7 +346,7 @@ mod tests {
             LabelGroup { name: "woodwinds".into(), members: vec!["flute".into()] },
             LabelGroup { name: "percussion".into(), members: vec!["drums".into()] },
         ]);
-        let view = ViewBuilder::new(5.0).update(&snapshot(vec![model], 2.5)).instruments.unwrap();
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![model], 2.5)).instruments.live().cloned().unwrap();
         let names: Vec<&str> = view.families.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["strings", "woodwinds", "percussion"]);
         assert_eq!(view.families[0].tags, [("violin".to_string(), 0.9), ("cello".to_string(), 0.35)]);
@@ -308,7 +367,7 @@ mod tests {
         model.families = vec![0.55, 0.3];
         // [tags × families]: violin → (0.1, 0.0), cello → (0.85, 0.0), drums → (0.05, 1.0).
         model.attention = vec![0.1, 0.0, 0.85, 0.0, 0.05, 1.0];
-        let view = ViewBuilder::new(5.0).update(&snapshot(vec![model], 2.5)).instruments.unwrap();
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![model], 2.5)).instruments.live().cloned().unwrap();
         assert_eq!(view.families[0].name, "strings");
         assert_eq!(view.families[0].presence, 0.55);
         assert_eq!(view.families[0].because, [("cello".to_string(), 0.6), ("violin".to_string(), 0.9)]);
@@ -322,14 +381,39 @@ mod tests {
         let mut s = snapshot(vec![genre, readout(Task::Test, &["low", "high"], &[0.3, 0.7], 3.0)], 3.2);
         s.status.dropped_samples = 480;
         let view = ViewBuilder::new(5.0).update(&s);
-        let genre = view.genre.unwrap();
+        let genre = view.genre.live().unwrap();
         assert_eq!(genre.ranked[0], ("jazz".to_string(), 0.7));
         assert!((genre.age - 0.2).abs() < 1e-9);
-        assert_eq!(view.other.len(), 1);
+        assert_eq!(view.other.len(), 1, "a test model beside a genre model is drawn on its own");
         assert!(view.status.contains("genre, test") && view.status.contains("CPU"), "{}", view.status);
         assert!(view.status.contains("480 samples dropped"), "{}", view.status);
         assert_eq!(view.messages, ["genre: boom"]);
-        assert!(view.emotion.is_none() && view.instruments.is_none());
+        assert!(!view.emotion.has_model() && !view.instruments.has_model());
+    }
+
+    /// Silence: every section waits, the emotion trail is gone, and the view says why; signal brings it back.
+    #[test]
+    fn no_signal_shows_no_readouts_and_no_fading_guess() {
+        let mut builder = ViewBuilder::new(5.0);
+        let models = || {
+            vec![
+                readout(Task::Emotion, &["valence", "arousal"], &[0.9, 0.2], 1.0),
+                readout(Task::Genre, &["rock", "jazz"], &[0.2, 0.8], 1.0),
+            ]
+        };
+        assert!(builder.update(&snapshot(models(), 1.2)).emotion.live().is_some());
+        let mut silent = snapshot(models(), 4.0);
+        silent.status.signal = false;
+        silent.status.silent_seconds = 2.75;
+        let view = builder.update(&silent);
+        assert_eq!(view.emotion, Section::Waiting);
+        assert_eq!(view.genre, Section::Waiting);
+        assert_eq!(view.instruments, Section::NoModel);
+        assert_eq!(view.no_signal.as_deref(), Some("no signal: input below -60 dBFS for 2.8 s"));
+        let back =
+            builder.update(&snapshot(vec![readout(Task::Emotion, &["valence", "arousal"], &[0.1, 0.2], 4.5)], 4.6));
+        assert_eq!(back.emotion.live().unwrap().trail.len(), 1, "the trail from before the silence is gone");
+        assert!(back.no_signal.is_none());
     }
 
     #[test]

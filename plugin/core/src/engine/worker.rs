@@ -116,6 +116,7 @@ fn run(
 ) {
     settings = live.apply_to(&settings);
     let mut engine = Engine::load(settings.models_dir.as_ref().unwrap_or(&default_models), host_rate, &settings);
+    let mut timing = live.timing();
     publish(&mut publishers, &engine.snapshot());
     debug_assert!(RESET_MARKER.is_nan(), "the split below relies on the marker being NaN");
     let mut buffer = vec![0.0f32; STEP];
@@ -127,7 +128,9 @@ fn run(
     while !stop.load(Ordering::Acquire) {
         for command in commands.try_iter() {
             match command {
-                Command::Settings(settings) => {
+                Command::Settings(new) => {
+                    settings = live.apply_to(&new);
+                    timing = live.timing();
                     engine =
                         Engine::load(settings.models_dir.as_ref().unwrap_or(&default_models), host_rate, &settings);
                     dirty = true;
@@ -135,16 +138,32 @@ fn run(
                 }
             }
         }
+        // Automation of the update interval and smoothing lands here, between updates, without a reload.
+        if live.timing() != timing {
+            timing = live.timing();
+            (settings.update_interval, settings.smoothing) = timing;
+            engine.set_timing(&settings);
+        }
         let started = Instant::now();
         let (read, _) = queue.consumer.pop_partial_slice(&mut buffer);
         let n = read.len();
         if n > 0 {
-            for (i, part) in buffer[..n].split(|x| x.is_nan()).enumerate() {
-                if i > 0 {
-                    engine.reset();
-                    updated = true;
+            // A panic inside the analysis (a dependency's bug on some input) must not end analysis for the rest
+            // of the session: the worker reloads its models, says so in the status, and goes on.
+            let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for (i, part) in buffer[..n].split(|x| x.is_nan()).enumerate() {
+                    if i > 0 {
+                        engine.reset();
+                        updated = true;
+                    }
+                    engine.feed(part, |_, _| updated = true);
                 }
-                engine.feed(part, |_, _| updated = true);
+            }));
+            if let Err(panic) = analysed {
+                let reason = panic_message(panic.as_ref());
+                engine = Engine::load(settings.models_dir.as_ref().unwrap_or(&default_models), host_rate, &settings);
+                engine.status_mut().messages.push(format!("analysis failed and was restarted: {reason}"));
+                updated = true;
             }
             dirty = true;
             busy += started.elapsed().as_secs_f64();
@@ -170,4 +189,13 @@ fn run(
             total /= 2.0;
         }
     }
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }

@@ -1,4 +1,5 @@
-//! A deterministic demo clip with three clearly different registers, so any readout has something to show.
+//! A deterministic demo clip with three clearly different registers, so any readout has something to show:
+//! `earmark demo` analyses it, and tests that need "some music" for every shipped model use it too.
 
 use std::f32::consts::TAU;
 
