@@ -3,7 +3,7 @@
 //! Three parts, one narrow way between each: the audio thread ([`Plugin::process`]) only hands audio to the
 //! engine's [`AudioInput`] and turns the latest snapshot into MIDI CCs; the engine's worker thread (one per
 //! instance, started in `activate`) does all analysis; the editor reads snapshots from its own triple buffer.
-//! Audio passes through untouched (bit-exact) with zero latency.
+//! Audio passes through with zero latency, bit-exact but for subnormal samples, which are flushed to zero.
 
 mod editor;
 pub mod midi_out;
@@ -83,31 +83,34 @@ fn send_ccs(
     context: &mut impl ProcessContext<Earmark>,
 ) {
     let channel = (params.cc_channel.value() - 1).clamp(0, 15) as u8;
-    let base = params.cc_instruments.value();
-    let numbers = [
-        params.cc_valence.value(),
-        params.cc_arousal.value(),
-        params.cc_genre_confidence.value(),
-        params.cc_genre_class.value(),
-    ];
+    let numbers = params.cc_numbers();
     for (slot, value) in midi_out::slot_values(snapshot).into_iter().enumerate() {
-        let cc = if slot < numbers.len() {
-            numbers[slot]
-        } else if base < 0 {
-            -1
-        } else {
-            base + (slot - numbers.len()) as i32
-        };
-        let (Some(value), Ok(cc)) = (value, u8::try_from(cc)) else { continue };
-        if cc > 127 {
-            continue;
-        }
+        let (Some(value), Some(cc)) = (value, numbers.cc(slot)) else { continue };
         let seven = midi_out::to_7bit(value);
         if last[slot] != i16::from(seven) {
             let event = NoteEvent::MidiCC { timing: 0, channel, cc, value: f32::from(seven) / 127.0 };
             // A full output queue keeps the old value marked as sent-last, so the change goes out next block.
             if context.try_send_event(event).is_ok() {
                 last[slot] = i16::from(seven);
+            }
+        }
+    }
+}
+
+/// Flushes subnormal samples to zero, leaving every other sample (NaN and infinities included) bit-exact.
+/// Hosts and conformance fuzzers count a subnormal output sample as a fault, and a chain that keeps feeding
+/// denormals can stall on CPUs without flush-to-zero; a branch per sample costs nothing measurable.
+///
+/// The test is on the bits, not `f32::is_subnormal`: nice-plug enables flush-to-zero/denormals-are-zero on
+/// the audio thread, where a float comparison sees a subnormal as zero and would let it through.
+fn flush_subnormals(buffer: &mut Buffer) {
+    const EXPONENT: u32 = 0x7f80_0000;
+    const SIGN: u32 = 0x8000_0000;
+    for channel in buffer.as_slice() {
+        for sample in channel.iter_mut() {
+            let bits = sample.to_bits();
+            if bits & EXPONENT == 0 && bits & !SIGN != 0 {
+                *sample = f32::from_bits(bits & SIGN);
             }
         }
     }
@@ -186,6 +189,8 @@ impl Plugin for Earmark {
         if let Some(active) = &mut self.active {
             active.input.reset();
         }
+        // The next readout describes what plays from here on: send it even where it equals the last one sent.
+        self.last_cc = [-1; midi_out::SLOTS];
     }
 
     fn process(
@@ -198,16 +203,19 @@ impl Plugin for Earmark {
         if self.allocate_in_process {
             std::hint::black_box(vec![0u8; 64]);
         }
+        flush_subnormals(buffer);
         let Some(active) = &mut self.active else { return ProcessStatus::KeepAlive };
         let playing = context.transport().playing;
         if playing && !self.was_playing {
-            // Transport (re)started: the readouts describe what plays from here on.
+            // Transport (re)started: the readouts describe what plays from here on (and go out anew).
             active.input.reset();
+            self.last_cc = [-1; midi_out::SLOTS];
         }
         self.was_playing = playing;
         active.input.push(buffer.as_slice_immutable());
         send_ccs(active.snapshots.read(), &self.params, &mut self.last_cc, context);
-        // Keep analysing through silence: the readout should say "silence", not freeze.
+        // Keep the worker fed through silence: its gate then says "no signal" (and lets the age count) instead of
+        // the readout freezing with no explanation.
         ProcessStatus::KeepAlive
     }
 

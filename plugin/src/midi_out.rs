@@ -1,43 +1,91 @@
 //! Readouts as MIDI CC values, so producers can modulate other plugins with them (and host tests can read them).
 //!
-//! Everything here runs on the audio thread: fixed-size arrays, no allocation.
+//! Which model feeds which CC comes from the snapshot's [`Roles`], the same map the editor draws from, so a CC
+//! and the editor never disagree. [`slot_values`] runs on the audio thread: fixed-size arrays, index lookups,
+//! no allocation. [`cc_map`] (which CC carries what, in words) is for the editor.
 
-use earmark_core::engine::readout::{ModelReadout, Snapshot};
-use earmark_core::manifest::Task;
+use earmark_core::engine::readout::Snapshot;
+use earmark_core::engine::roles::Roles;
 
-/// Instrument families with a CC each.
-pub const MAX_FAMILIES: usize = 8;
-/// Slots: valence, arousal, genre confidence, genre class, then the families.
-pub const SLOTS: usize = 4 + MAX_FAMILIES;
+/// Instrument families with a CC each: the first `MAX_FAMILIES` families of the instrument model's hierarchy, on
+/// consecutive CCs from the "instrument families" parameter (so that parameter goes up to `127 - 15`).
+pub const MAX_FAMILIES: usize = 16;
 
-/// Values in [0, 1] per slot, `None` where no model provides one (yet).
+/// What one CC slot carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// P(high valence).
+    Valence,
+    /// P(high arousal).
+    Arousal,
+    /// The top genre's probability.
+    GenreConfidence,
+    /// The top genre's index (the 7-bit value is the index).
+    GenreClass,
+    /// The top vocal emotion's index.
+    VocalClass,
+    /// The top vocal emotion's probability.
+    VocalConfidence,
+    /// Family `n` of the instrument model's hierarchy.
+    Family(usize),
+}
+
+/// The slots with a CC parameter of their own, in parameter order.
+pub const FIXED: [Slot; 6] =
+    [Slot::Valence, Slot::Arousal, Slot::GenreConfidence, Slot::GenreClass, Slot::VocalClass, Slot::VocalConfidence];
+/// Every slot: the fixed ones, then the families.
+pub const SLOTS: usize = FIXED.len() + MAX_FAMILIES;
+
+/// The slot at index `i` of [`slot_values`].
+pub fn slot(i: usize) -> Slot {
+    FIXED.get(i).copied().unwrap_or_else(|| Slot::Family(i - FIXED.len()))
+}
+
+/// The CC numbers the parameters assign (−1 = off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CcNumbers {
+    /// One per [`FIXED`] slot.
+    pub fixed: [i32; FIXED.len()],
+    /// CC of the first family; family `n` goes out on `families + n`.
+    pub families: i32,
+}
+
+impl CcNumbers {
+    /// The controller of slot `i`, if it is switched on and in range.
+    pub fn cc(&self, i: usize) -> Option<u8> {
+        let number = match slot(i) {
+            Slot::Family(n) if self.families >= 0 => self.families + n as i32,
+            Slot::Family(_) => -1,
+            _ => self.fixed[i],
+        };
+        u8::try_from(number).ok().filter(|&cc| cc <= 127)
+    }
+}
+
+/// Values in [0, 1] per slot, `None` where no model provides one (yet). Class indices are sent as
+/// `index / 127`, so the 7-bit value is the index itself.
 pub fn slot_values(snapshot: &Snapshot) -> [Option<f32>; SLOTS] {
     let mut values = [None; SLOTS];
-    let ready = |m: &&ModelReadout| !m.scores.is_empty() && m.scores.len() == m.classes.len();
-    if let Some(emotion) = snapshot.models.iter().filter(ready).find(|m| m.task == Task::Emotion) {
-        values[0] = score_of(emotion, "valence");
-        values[1] = score_of(emotion, "arousal");
+    let models = &snapshot.models;
+    let Roles { emotion, genre, vocal, instruments, .. } = &snapshot.roles;
+    if let Some((valence, arousal)) = emotion.and_then(|role| role.scores(models)) {
+        values[0] = Some(valence);
+        values[1] = Some(arousal);
     }
-    // Test models are single-label classifiers too: shown (and sent) like a genre model.
-    if let Some(genre) = snapshot.models.iter().filter(ready).find(|m| matches!(m.task, Task::Genre | Task::Test)) {
-        let (index, best) =
-            genre.scores.iter().enumerate().fold((0, f32::MIN), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
+    if let Some((index, best)) = genre.and_then(|g| models.get(g)).and_then(|m| m.top()) {
         values[2] = Some(best);
         values[3] = Some(index as f32 / 127.0);
     }
-    if let Some(instruments) = snapshot.models.iter().filter(ready).find(|m| m.task == Task::Instruments)
-        && let Some(groups) = &instruments.hierarchy
-    {
-        for (slot, group) in values[4..].iter_mut().zip(groups) {
-            // A family is as present as its most present instrument (the paper's grouped max).
-            *slot = group.members.iter().filter_map(|member| score_of(instruments, member)).reduce(f32::max);
+    if let Some((index, best)) = vocal.and_then(|v| models.get(v)).and_then(|m| m.top()) {
+        values[4] = Some(index as f32 / 127.0);
+        values[5] = Some(best);
+    }
+    if let Some(role) = instruments {
+        for (f, value) in values[FIXED.len()..].iter_mut().enumerate().take(role.families.len()) {
+            *value = role.presence(models, f);
         }
     }
     values
-}
-
-fn score_of(readout: &ModelReadout, class: &str) -> Option<f32> {
-    readout.classes.iter().position(|c| c == class).map(|i| readout.scores[i])
 }
 
 /// 7-bit value of a [0, 1] score.
@@ -45,33 +93,66 @@ pub fn to_7bit(value: f32) -> u8 {
     (value.clamp(0.0, 1.0) * 127.0).round() as u8
 }
 
+/// Which CC carries what, for the models in `snapshot` (only the roles a model plays), in CC order — what the
+/// editor lists so a producer can route the CCs.
+pub fn cc_map(snapshot: &Snapshot, numbers: &CcNumbers) -> Vec<(u8, String)> {
+    let models = &snapshot.models;
+    let roles = &snapshot.roles;
+    let classes = |index: Option<usize>| {
+        let model = index.and_then(|i| models.get(i))?;
+        let list: Vec<String> = model.classes.iter().enumerate().map(|(i, c)| format!("{i} {c}")).collect();
+        Some(list.join(", "))
+    };
+    let mut map = Vec::new();
+    for i in 0..SLOTS {
+        let Some(cc) = numbers.cc(i) else { continue };
+        let what = match slot(i) {
+            Slot::Valence if roles.emotion.is_some() => Some("valence (P high)".to_string()),
+            Slot::Arousal if roles.emotion.is_some() => Some("arousal (P high)".to_string()),
+            Slot::GenreConfidence => roles.genre.map(|_| "genre: top probability".to_string()),
+            Slot::GenreClass => classes(roles.genre).map(|list| format!("genre: top class ({list})")),
+            Slot::VocalClass => classes(roles.vocal).map(|list| format!("vocal emotion: top class ({list})")),
+            Slot::VocalConfidence => roles.vocal.map(|_| "vocal emotion: top probability".to_string()),
+            Slot::Family(n) => roles
+                .instruments
+                .as_ref()
+                .and_then(|r| r.families.get(n))
+                .map(|family| format!("instruments: {}", family.name)),
+            _ => None,
+        };
+        if let Some(what) = what {
+            map.push((cc, what));
+        }
+    }
+    map.sort_by_key(|(cc, _)| *cc);
+    map
+}
+
 #[cfg(test)]
 mod tests {
-    use earmark_core::manifest::LabelGroup;
+    use earmark_core::engine::readout::ModelReadout;
+    use earmark_core::manifest::{LabelGroup, Task};
 
     use super::*;
 
     fn readout(task: Task, classes: &[&str], scores: &[f32]) -> ModelReadout {
         ModelReadout {
-            name: format!("{task:?}"),
-            task,
-            classes: classes.iter().map(|c| c.to_string()).collect(),
             multi_label: task == Task::Instruments,
-            thresholds: None,
-            hierarchy: None,
             scores: scores.to_vec(),
             raw: scores.to_vec(),
-            families: Vec::new(),
-            attention: Vec::new(),
             stream_seconds: 1.0,
             segment_seconds: 1.0,
             updates: 1,
             inference_ms: 1.0,
-            provider: "CPU".into(),
-            fallback_reason: None,
-            error: None,
+            ..ModelReadout::new(&format!("{task:?}"), task, classes.iter().map(|c| c.to_string()).collect())
         }
     }
+
+    fn snapshot(models: Vec<ModelReadout>) -> Snapshot {
+        Snapshot { roles: Roles::of(&models), models, ..Snapshot::default() }
+    }
+
+    const NUMBERS: CcNumbers = CcNumbers { fixed: [20, 21, 22, 23, 24, 25], families: 32 };
 
     #[test]
     fn every_readout_maps_to_its_slot() {
@@ -80,26 +161,54 @@ mod tests {
             LabelGroup { name: "strings".into(), members: vec!["violin".into(), "cello".into()] },
             LabelGroup { name: "percussion".into(), members: vec!["drums".into()] },
         ]);
-        let snapshot = Snapshot {
-            models: vec![
-                readout(Task::Emotion, &["valence", "arousal"], &[0.2, 0.8]),
-                readout(Task::Genre, &["rock", "jazz", "waltz"], &[0.1, 0.7, 0.2]),
-                instruments,
-            ],
-            ..Snapshot::default()
-        };
+        instruments.families = vec![0.8, 0.05]; // the model's own family output wins over the grouped max
+        let snapshot = snapshot(vec![
+            readout(Task::Emotion, &["valence", "arousal"], &[0.2, 0.8]),
+            readout(Task::Genre, &["rock", "jazz", "waltz"], &[0.1, 0.7, 0.2]),
+            readout(Task::VocalEmotion, &["anger", "neutral", "sadness"], &[0.1, 0.3, 0.6]),
+            instruments,
+        ]);
         let values = slot_values(&snapshot);
-        assert_eq!(&values[..6], &[Some(0.2), Some(0.8), Some(0.7), Some(1.0 / 127.0), Some(0.9), Some(0.1)]);
-        assert!(values[6..].iter().all(Option::is_none));
+        let expected = [Some(0.2), Some(0.8), Some(0.7), Some(1.0 / 127.0), Some(2.0 / 127.0), Some(0.6)];
+        assert_eq!(&values[..6], &expected);
+        assert_eq!(&values[6..8], &[Some(0.8), Some(0.05)]);
+        assert!(values[8..].iter().all(Option::is_none));
         assert_eq!(to_7bit(values[3].unwrap()), 1);
+        assert_eq!(to_7bit(values[4].unwrap()), 2);
         assert_eq!(to_7bit(0.5), 64);
+        let map = cc_map(&snapshot, &NUMBERS);
+        let ccs: Vec<u8> = map.iter().map(|(cc, _)| *cc).collect();
+        assert_eq!(ccs, [20, 21, 22, 23, 24, 25, 32, 33]);
+        assert_eq!(map[3].1, "genre: top class (0 rock, 1 jazz, 2 waltz)");
+        assert_eq!(map[7].1, "instruments: percussion");
+    }
+
+    #[test]
+    fn sixteen_families_get_a_cc_each_and_off_switches_them() {
+        let tags: Vec<String> = (0..20).map(|i| format!("tag{i}")).collect();
+        let names: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let scores: Vec<f32> = (0..20).map(|i| i as f32 / 20.0).collect();
+        let snapshot = snapshot(vec![readout(Task::Instruments, &names, &scores)]);
+        let values = slot_values(&snapshot);
+        assert_eq!(values[FIXED.len() + 15], Some(0.75), "no hierarchy: one family per tag, 16 with a CC");
+        assert_eq!(cc_map(&snapshot, &NUMBERS).last().map(|(cc, _)| *cc), Some(47));
+        let off = CcNumbers { fixed: [-1; 6], families: -1 };
+        assert!(cc_map(&snapshot, &off).is_empty());
+        assert_eq!(CcNumbers { families: 120, ..NUMBERS }.cc(FIXED.len() + 15), None, "beyond CC 127");
     }
 
     #[test]
     fn nothing_is_sent_before_the_first_readout() {
         let mut empty = readout(Task::Genre, &["a", "b"], &[]);
         empty.updates = 0;
-        let snapshot = Snapshot { models: vec![empty], ..Snapshot::default() };
-        assert!(slot_values(&snapshot).iter().all(Option::is_none));
+        assert!(slot_values(&snapshot(vec![empty])).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn a_test_model_is_sent_as_genre_only_without_a_genre_model() {
+        let test = readout(Task::Test, &["low", "mid", "high"], &[0.1, 0.2, 0.7]);
+        assert_eq!(slot_values(&snapshot(vec![test.clone()]))[3], Some(2.0 / 127.0));
+        let genre = readout(Task::Genre, &["rock", "jazz"], &[0.9, 0.1]);
+        assert_eq!(slot_values(&snapshot(vec![test, genre]))[3], Some(0.0));
     }
 }

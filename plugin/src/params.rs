@@ -12,6 +12,11 @@ use earmark_core::runtime::Device;
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::midi_out::{CcNumbers, MAX_FAMILIES};
+
+/// The editor's size when the project has none saved (logical points).
+pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (720, 540);
+
 /// Settings that are not automatable parameters but belong to the project (saved with the plugin state).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoredSettings {
@@ -21,9 +26,9 @@ pub struct StoredSettings {
     pub device: Device,
 }
 
-/// MIDI CC number parameter: -1 switches that output off.
-fn cc_param(name: &str, default: i32) -> IntParam {
-    IntParam::new(name, default, IntRange::Linear { min: -1, max: 127 })
+/// MIDI CC number parameter from −1 (off) to `max`.
+fn cc_param(name: &str, default: i32, max: i32) -> IntParam {
+    IntParam::new(name, default, IntRange::Linear { min: -1, max })
         .with_value_to_string(Arc::new(|v| if v < 0 { "off".into() } else { format!("CC {v}") }))
         .with_string_to_value(Arc::new(|s| {
             let s = s.trim().trim_start_matches("CC").trim();
@@ -58,9 +63,18 @@ pub struct EarmarkParams {
     /// CC for the top genre's index (value = class index).
     #[id = "ccgcls"]
     pub cc_genre_class: IntParam,
-    /// First of eight consecutive CCs, one per instrument family.
+    /// CC for the top vocal emotion's index (value = class index).
+    #[id = "ccvcls"]
+    pub cc_vocal_class: IntParam,
+    /// CC for the top vocal emotion's probability.
+    #[id = "ccvoc"]
+    pub cc_vocal_confidence: IntParam,
+    /// First of [`MAX_FAMILIES`] consecutive CCs, one per instrument family in the model's hierarchy order.
     #[id = "ccinst"]
     pub cc_instruments: IntParam,
+    /// The editor window's size (logical points), remembered with the project.
+    #[persist = "editor-size"]
+    pub editor_size: RwLock<(u32, u32)>,
 }
 
 impl EarmarkParams {
@@ -72,6 +86,21 @@ impl EarmarkParams {
             smoothing: f64::from(self.smoothing.value()),
             device: stored.device,
             models_dir: stored.models_dir,
+        }
+    }
+
+    /// The CC numbers the parameters assign now (audio thread: plain loads, no allocation).
+    pub fn cc_numbers(&self) -> CcNumbers {
+        CcNumbers {
+            fixed: [
+                self.cc_valence.value(),
+                self.cc_arousal.value(),
+                self.cc_genre_confidence.value(),
+                self.cc_genre_class.value(),
+                self.cc_vocal_class.value(),
+                self.cc_vocal_confidence.value(),
+            ],
+            families: self.cc_instruments.value(),
         }
     }
 
@@ -99,11 +128,15 @@ impl EarmarkParams {
             .with_value_to_string(formatters::v2s_f32_rounded(2))
             .with_callback(Arc::new(move |v| on_smoothing.set_smoothing(f64::from(v)))),
             cc_channel: IntParam::new("CC channel", 1, IntRange::Linear { min: 1, max: 16 }),
-            cc_valence: cc_param("CC valence", 20),
-            cc_arousal: cc_param("CC arousal", 21),
-            cc_genre_confidence: cc_param("CC genre confidence", 22),
-            cc_genre_class: cc_param("CC genre class", 23),
-            cc_instruments: cc_param("CC instrument families (first of 8)", 24),
+            cc_valence: cc_param("CC valence", 20, 127),
+            cc_arousal: cc_param("CC arousal", 21, 127),
+            cc_genre_confidence: cc_param("CC genre confidence", 22, 127),
+            cc_genre_class: cc_param("CC genre class", 23, 127),
+            cc_vocal_class: cc_param("CC vocal emotion class", 24, 127),
+            cc_vocal_confidence: cc_param("CC vocal emotion confidence", 25, 127),
+            // The last family's CC must still be a controller number.
+            cc_instruments: cc_param("CC instrument families (first of 16)", 32, 128 - MAX_FAMILIES as i32),
+            editor_size: RwLock::new(DEFAULT_EDITOR_SIZE),
         }
     }
 }

@@ -81,7 +81,7 @@ fn readouts_arrive_as_midi_ccs_and_follow_the_audio() {
 fn bad_input_passes_through_and_nothing_crashes() {
     let _serial = earmark_e2e::exclusive();
     let rate = 44_100;
-    let mut host = PluginHost::new(f64::from(rate), 1024, 2);
+    let mut host = PluginHost::with_models(f64::from(rate), 1024, 2, &PluginHost::testing_models());
     let len = rate as usize;
     let mut nasty = noise(len, 5, 1.0); // full-scale noise
     for (i, x) in nasty.iter_mut().enumerate().step_by(97) {
@@ -90,12 +90,45 @@ fn bad_input_passes_through_and_nothing_crashes() {
     let silence = vec![0.0f32; len];
     let input = vec![nasty, silence];
     let output = host.process(&input, 1024);
-    assert_eq!(bits(&output), bits(&input), "NaN, infinities and denormals pass through bit-exact");
+    let flushed: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| c.iter().map(|&x| if x.is_subnormal() { 0.0f32.copysign(x) } else { x }).collect())
+        .collect();
+    assert_eq!(bits(&output), bits(&flushed), "NaN and infinities pass through bit-exact, subnormals become zeros");
+    assert!(output[0].iter().any(|x| x.to_bits() == (-0.0f32).to_bits()), "a negative subnormal keeps its sign");
     assert_eq!(host.process(&[Vec::new(), Vec::new()], 1024), [Vec::<f32>::new(), Vec::new()]); // zero-length
     let tail = tone(rate, 1.5, 110.0, 0.5);
     host.process(&[tail.clone(), tail], 1024);
     host.drain_readouts(100, 1500);
     assert!(host.last_cc(CC_CONFIDENCE).is_some(), "readouts keep coming after bad input");
+}
+
+/// Silence: the CCs hold their last value (nothing is sent while the input stays below −60 dBFS); on signal
+/// again, readouts resume without a reload.
+#[test]
+fn on_silence_ccs_hold_and_readouts_resume_with_the_signal() {
+    let _serial = earmark_e2e::exclusive();
+    let rate = 48_000;
+    let mut host = PluginHost::with_models(f64::from(rate), 512, 2, &PluginHost::testing_models());
+    let high = tone(rate, 2.5, 3500.0, 0.5);
+    host.process_paced(&[high.clone(), high], 512, f64::from(rate), 8.0);
+    host.drain_readouts(100, 1500);
+    assert_eq!(host.last_cc(CC_CLASS), Some(2));
+    // Three seconds of an idle track's noise floor (about −80 dBFS): after one update interval, nothing more.
+    let floor = noise(3 * rate as usize, 9, 1e-4);
+    host.process_paced(&[floor.clone(), floor], 512, f64::from(rate), 8.0);
+    host.drain_readouts(100, 1500);
+    let during = host.ccs.len();
+    let more = noise(2 * rate as usize, 10, 1e-4);
+    host.process_paced(&[more.clone(), more], 512, f64::from(rate), 8.0);
+    host.drain_readouts(50, 600);
+    assert_eq!(host.ccs.len(), during, "CCs hold their last value through the silence");
+    assert_eq!(host.last_cc(CC_CLASS), Some(2));
+    let low = tone(rate, 2.0, 110.0, 0.5);
+    host.process_paced(&[low.clone(), low], 512, f64::from(rate), 8.0);
+    host.drain_readouts(100, 1500);
+    assert!(host.ccs.len() > during, "readouts resume with the signal");
+    assert_eq!(host.last_cc(CC_CLASS), Some(0), "and describe the new audio");
 }
 
 #[test]
@@ -273,4 +306,40 @@ fn process_never_allocates_and_the_guard_is_armed() {
     let (ok, stderr) = run_child("child_workload", &[("EARMARK_TEST_ALLOCATE_IN_PROCESS", "1")]);
     assert!(!ok, "an allocation in process() went unnoticed: is assert_process_allocs enabled?");
     assert!(stderr.contains("allocation"), "{stderr}");
+}
+
+/// The CLAP fuzz harness for a few seconds, in a child process so that an abort (an allocation in `process()`
+/// under `assert_process_allocs`, a crash) fails this test with the seed instead of killing the test binary.
+/// `cargo run -p earmark-e2e --example fuzz -- --seconds 600` runs it for longer.
+#[test]
+fn the_plugin_survives_the_fuzz_harness() {
+    let _serial = earmark_e2e::exclusive();
+    if std::env::var_os("EARMARK_CHILD").is_some() {
+        return;
+    }
+    let (ok, stderr) = run_child("child_fuzz", &[]);
+    assert!(ok, "the fuzz run failed:\n{stderr}");
+    assert!(stderr.contains("fuzz: ok"), "{stderr}");
+}
+
+#[test]
+fn child_fuzz() {
+    let _serial = earmark_e2e::exclusive();
+    if std::env::var_os("EARMARK_CHILD").is_none() {
+        return;
+    }
+    let seed = std::env::var("EARMARK_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20_261_129);
+    eprintln!("fuzz seed {seed}");
+    let config = earmark_e2e::fuzz::FuzzConfig {
+        seed,
+        budget: std::time::Duration::from_secs(6),
+        models: Some(PluginHost::testing_models()),
+    };
+    match earmark_e2e::fuzz::fuzz(&config) {
+        Ok(report) => {
+            assert!(report.activations >= 2 && report.flushed > 0, "{report:?}");
+            eprintln!("fuzz: ok {report:?}");
+        }
+        Err(failure) => panic!("{failure}"),
+    }
 }

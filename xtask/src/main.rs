@@ -9,6 +9,8 @@
 //! - `cargo xtask test [cargo test args…]`: `ort` and `soundfont`, builds the plugin and `earmark`, then
 //!   `cargo test --workspace`.
 //! - `cargo xtask demo [earmark demo args…]`: `ort`, then the offline demo on the shipped models.
+//! - `cargo xtask screenshots [DIR]`: `ort`, then the editor's headless tests with `EARMARK_SCREENSHOTS=DIR`
+//!   (default `docs/screenshots`): PNGs of the editor on silence and on a generated clip, for the README.
 //! - `cargo xtask bundle …`: nice-plug's bundler (CLAP/VST3), then ONNX Runtime and the models beside the plugin
 //!   binary in each bundle, where the plugin looks for them.
 
@@ -54,6 +56,16 @@ fn main() -> Result<()> {
             ort::provision(&root, ort::Flavour::Cpu)?;
             cargo(&root, &["run", "--release", "--quiet", "-p", "earmark-cli", "--", "demo"], &args[1..])
         }
+        Some("screenshots") => {
+            ort::provision(&root, ort::Flavour::Cpu)?;
+            let dir = args.get(1).map_or_else(|| root.join("docs/screenshots"), PathBuf::from);
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let dir = dir.canonicalize()?;
+            let env = [("EARMARK_SCREENSHOTS", dir.as_os_str())];
+            cargo_env(&root, &["test", "-p", "earmark", "--lib", "editor::tests", "--", "--nocapture"], &env)?;
+            println!("screenshots in {}", dir.display());
+            Ok(())
+        }
         Some("bundle") | Some("bundle-universal") => {
             let library = ort::provision(&root, ort::Flavour::Cpu)?;
             std::env::set_current_dir(&root)?;
@@ -74,6 +86,7 @@ fn main() -> Result<()> {
                  soundfont          download the General MIDI SoundFont into target/earmark-soundfont/\n  \
                  test [ARGS…]       provision ONNX Runtime and the SoundFont, then `cargo test --workspace ARGS…`\n  \
                  demo [ARGS…]       provision ONNX Runtime, then `earmark demo ARGS…` on the shipped models\n  \
+                 screenshots [DIR]  PNGs of the editor (silence, a generated clip) into DIR (docs/screenshots)\n  \
                  bundle NAME [--release]  build CLAP/VST3 bundles into target/bundled/",
                 ort::VERSION
             );
@@ -84,14 +97,20 @@ fn main() -> Result<()> {
 
 /// Runs cargo with `base` then `extra` arguments in the workspace root; fails when it fails.
 fn cargo(root: &Path, base: &[&str], extra: &[String]) -> Result<()> {
+    let args: Vec<&str> = base.iter().copied().chain(extra.iter().map(String::as_str)).collect();
+    cargo_env(root, &args, &[])
+}
+
+/// Runs cargo with `args` and extra environment variables in the workspace root; fails when it fails.
+fn cargo_env(root: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(base)
-        .args(extra)
+        .args(args)
+        .envs(env.iter().copied())
         .status()
-        .with_context(|| format!("running cargo {}", base.join(" ")))?;
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
     if !status.success() {
-        bail!("cargo {} failed ({status})", base.join(" "));
+        bail!("cargo {} failed ({status})", args.join(" "));
     }
     Ok(())
 }
