@@ -11,7 +11,7 @@
 //! paced at 8× real time, with the CC settings restored, must produce CCs). In a debug build, nice-plug's
 //! `assert_process_allocs` aborts the process on any allocation inside `process()`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -23,8 +23,9 @@ use crate::{Activation, PluginHost};
 pub struct FuzzConfig {
     /// Seed of everything random.
     pub seed: u64,
-    /// Wall-clock budget; the run stops after the activation in progress when it is spent.
-    pub budget: Duration,
+    /// Activations to run (each with its own random configuration and blocks), so a seed always replays the
+    /// same episodes.
+    pub activations: usize,
     /// Models folder the plugin loads (`None`: the models beside the plugin, or the checkout's).
     pub models: Option<std::path::PathBuf>,
 }
@@ -149,7 +150,6 @@ fn random_activation(rng: &mut ChaCha8Rng) -> Activation {
 /// Runs the fuzzer; the first failure ends it.
 pub fn fuzz(config: &FuzzConfig) -> Result<FuzzReport, FuzzFailure> {
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let started = Instant::now();
     let mut report = FuzzReport::default();
     let channels = if rng.random_bool(0.5) { 2 } else { 1 };
     let first = random_activation(&mut rng);
@@ -237,9 +237,11 @@ pub fn fuzz(config: &FuzzConfig) -> Result<FuzzReport, FuzzFailure> {
             }
             report.ccs += (host.ccs.len() - ccs_before) as u64;
         }
-        // Readouts keep coming: restore the CC settings, restart the transport (the plugin then sends its next
-        // readout whatever it sent before), play a tone at a paced rate, and wait for CCs.
+        // Readouts keep coming: restore the CC settings, let the worker work off the backlog the unpaced blocks
+        // left in its queue (a full queue drops what comes next, by design), restart the transport (the plugin
+        // then sends its next readout whatever it sent before), play a tone at a paced rate, and wait for CCs.
         host.load_state(&pristine);
+        std::thread::sleep(Duration::from_secs(1));
         host.set_playing(false);
         host.process(&vec![vec![0.0; activation.min_block]; channels], activation.min_block);
         host.set_playing(true);
@@ -259,7 +261,7 @@ pub fn fuzz(config: &FuzzConfig) -> Result<FuzzReport, FuzzFailure> {
         }
         report.ccs += (host.ccs.len() - before) as u64;
         report.activations += 1;
-        if started.elapsed() >= config.budget {
+        if report.activations >= config.activations {
             return Ok(report);
         }
         activation = random_activation(&mut rng);

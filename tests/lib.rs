@@ -47,12 +47,20 @@ pub fn earmark_binary() -> PathBuf {
     binary
 }
 
-struct Shared;
+/// What the plugin may ask of the host from any thread.
+#[derive(Default)]
+struct Shared {
+    /// The plugin asked for `on_main_thread` (nice-plug runs its main-thread tasks there: without it, its task
+    /// queue fills up and state changes are never finished).
+    callback_requested: std::sync::atomic::AtomicBool,
+}
 
 impl SharedHandler<'_> for Shared {
     fn request_restart(&self) {}
     fn request_process(&self) {}
-    fn request_callback(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl HostParamsImplShared for Shared {
@@ -190,7 +198,8 @@ impl PluginHost {
         let entry = unsafe { PluginEntry::load(&library) }.expect("load the CLAP entry");
         let info = HostInfo::new("earmark-e2e", "Earmark", "https://example.invalid", "0.1").unwrap();
         let mut instance =
-            PluginInstance::<Handlers>::new(|_| Shared, |_| MainThread, &entry, PLUGIN_ID, &info).expect("instance");
+            PluginInstance::<Handlers>::new(|_| Shared::default(), |_| MainThread, &entry, PLUGIN_ID, &info)
+                .expect("instance");
         select_layout(&mut instance, channels);
         let processor = instance
             .activate(|_, _| (), audio_configuration(&activation))
@@ -458,6 +467,17 @@ impl PluginHost {
             }
         }
         self.samples += frames;
+        self.run_main_thread_callback();
+    }
+
+    /// Runs the plugin's `on_main_thread` if it asked for it, as a host's main loop does soon after the request.
+    fn run_main_thread_callback(&mut self) {
+        let requested = self
+            .instance
+            .access_shared_handler(|s| s.callback_requested.swap(false, std::sync::atomic::Ordering::SeqCst));
+        if requested {
+            self.instance.call_on_main_thread_callback();
+        }
     }
 
     /// The last value received for controller `cc`.
@@ -544,7 +564,9 @@ impl PluginHost {
     pub fn try_load_state(&mut self, bytes: &[u8]) -> bool {
         let handle = self.instance.plugin_handle();
         let state = handle.get_extension::<PluginState>().expect("state extension");
-        state.load(&handle, &mut &bytes[..]).is_ok()
+        let loaded = state.load(&handle, &mut &bytes[..]).is_ok();
+        self.run_main_thread_callback();
+        loaded
     }
 }
 

@@ -22,6 +22,10 @@ pub use params::{EarmarkParams, StoredSettings};
 
 /// Seconds of audio the queue to the worker holds: plenty for a worker that stalls on a slow first inference.
 const QUEUE_SECONDS: f64 = 4.0;
+/// Host blocks the queue holds at least, whatever their length: a host may promise blocks longer than
+/// [`QUEUE_SECONDS`] (the fuzz harness found 4.3 s blocks at a 1 kHz rate), and a block that cannot fit would
+/// lose part of every block for good.
+const QUEUE_BLOCKS: f64 = 4.0;
 
 /// What exists only while the plugin is active.
 struct Active {
@@ -165,7 +169,9 @@ impl Plugin for Earmark {
         // The worker loads the user's folder when one is set, else (also after the user clears it) this one.
         let models = default_models_dir().unwrap_or_default();
         let host_rate = buffer_config.sample_rate.round() as u32;
-        match spawn(models, host_rate, settings, self.live.clone(), QUEUE_SECONDS, 2) {
+        let queue_seconds = QUEUE_SECONDS
+            .max(QUEUE_BLOCKS * f64::from(buffer_config.max_buffer_size) / f64::from(buffer_config.sample_rate));
+        match spawn(models, host_rate, settings, self.live.clone(), queue_seconds, 2) {
             Ok(Spawned { input, handle, mut readers }) => {
                 let editor = readers.pop();
                 let snapshots = readers.pop().expect("two readers were asked for");

@@ -1,12 +1,16 @@
 //! The CLAP fuzz harness for as long as you like:
 //! `cargo build -p earmark && cargo run -p earmark-e2e --example fuzz -- [--seconds S] [--seed N] [--models DIR]`.
-//! Runs seeds one after another (from `--seed`, default: from the clock) until the time is spent, printing
+//! Runs seeds of 16 activations each, one after another (from `--seed`, default: from the clock), until the time
+//! is spent, printing
 //! each seed's report; the first failure stops it with the seed to rerun. The plugin is the debug build
 //! beside this example (`target/debug/libearmark.so`), so an allocation in `process()` aborts the run.
 
 use std::time::{Duration, Instant};
 
 use earmark_e2e::fuzz::{FuzzConfig, fuzz};
+
+/// Activations per seed.
+const ACTIVATIONS: usize = 16;
 
 fn main() {
     let mut seconds = 60.0f64;
@@ -29,8 +33,7 @@ fn main() {
     let deadline = Duration::from_secs_f64(seconds);
     let mut runs = 0;
     while started.elapsed() < deadline {
-        let budget = (deadline - started.elapsed()).min(Duration::from_secs(20));
-        let config = FuzzConfig { seed, budget, models: models.clone() };
+        let config = FuzzConfig { seed, activations: ACTIVATIONS, models: models.clone() };
         match fuzz(&config) {
             Ok(report) => println!("seed {seed}: ok — {report:?}"),
             Err(failure) => {

@@ -240,6 +240,22 @@ fn automated_settings_apply_without_reloading() {
     assert_eq!(timeless(&second.models), timeless(&other.models), "both readers see the same snapshots");
 }
 
+/// Automation that lands while the worker is still loading its models (a host automating from the first block)
+/// is applied too: the worker compares the live values with what its engine was loaded with. Here the engine is
+/// loaded with a 1 s interval while the live value already says 0.1 s — as when automation lands during loading.
+#[test]
+fn automation_during_model_loading_is_not_lost() {
+    let rate = 16_000;
+    let x = signal(rate, 2.0);
+    let slow = EngineSettings { update_interval: 1.0, ..settings() };
+    let live = std::sync::Arc::new(LiveSettings::new(&EngineSettings { update_interval: 0.1, ..slow.clone() }));
+    let Spawned { mut input, mut handle, mut readers } = spawn(band_energy_dir(), rate, slow, live, 10.0, 1).unwrap();
+    input.push(&[x.as_slice()]);
+    let done = wait_for(&mut readers[0], 2.0);
+    handle.stop();
+    assert!(done.models[0].updates >= 10, "{} updates in 2 s at a 0.1 s interval", done.models[0].updates);
+}
+
 /// `seconds` of near-silence: a tone about 14 dB under the gate's level.
 fn quiet(rate: u32, seconds: f32) -> Vec<f32> {
     signal(rate, seconds).iter().map(|x| x * 2e-4).collect()

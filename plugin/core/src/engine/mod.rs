@@ -85,12 +85,6 @@ impl LiveSettings {
             self.smoothing.load(std::sync::atomic::Ordering::Relaxed),
         )
     }
-
-    /// The current values applied to `base`.
-    pub fn apply_to(&self, base: &EngineSettings) -> EngineSettings {
-        let (update_interval, smoothing) = self.timing();
-        EngineSettings { update_interval, smoothing, ..base.clone() }
-    }
 }
 
 /// The models folder to use when the user chose none: `models/` next to our binary (inside a bundle, or an

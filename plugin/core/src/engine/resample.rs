@@ -4,7 +4,7 @@
 //! the output does not depend on how the host sliced the audio (the plugin and `earmark analyze` agree).
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Resampler};
+use rubato::{Async, Fft, FixedAsync, FixedSync, Resampler, SincInterpolationParameters};
 
 use crate::audio::AudioError;
 
@@ -19,6 +19,30 @@ fn chunk(rate: u32) -> usize {
     (rate as usize / 43).clamp(MIN_CHUNK, CHUNK)
 }
 
+/// The FFT resampler's input chunk is a multiple of `from / gcd(from, to)`: fine for the rates DAWs use
+/// (44.1 → 16 kHz: 441 frames), but a whole second for a rate like 22 597 Hz, which would hold back the first
+/// readout by a second or more. Beyond this many of our chunks, the sinc resampler (any ratio, our chunk) is
+/// used instead.
+const MOST_FFT_CHUNKS: usize = 4;
+
+/// The resampler for `from` → `to`: rubato's FFT resampler where its chunk stays short, else its sinc one.
+fn resampler(from: u32, to: u32) -> Result<Box<dyn Resampler<f32>>, String> {
+    let chunk = chunk(from);
+    let gcd = gcd(from as usize, to as usize);
+    if from as usize / gcd <= MOST_FFT_CHUNKS * chunk {
+        let fft = Fft::<f32>::new(from as usize, to as usize, chunk, 1, FixedSync::Input).map_err(|e| e.to_string())?;
+        return Ok(Box::new(fft));
+    }
+    let ratio = f64::from(to) / f64::from(from);
+    let sinc = Async::<f32>::new_sinc(ratio, 1.0, &SincInterpolationParameters::default(), chunk, 1, FixedAsync::Input)
+        .map_err(|e| e.to_string())?;
+    Ok(Box::new(sinc))
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+}
+
 /// Largest magnitude passed to the FFT resampler (+60 dBFS). Audio beyond it is clipped for analysis only (the
 /// plugin's audio output is untouched): an input of `f32::MAX` overflows the resampler's FFT to infinities,
 /// and rubato panics on the NaN that follows — found by the fuzz harness, which feeds such blocks.
@@ -27,7 +51,7 @@ const LIMIT: f32 = 1000.0;
 /// Resamples a mono stream; allocation-free after construction. Total: NaN becomes 0 and magnitudes are
 /// clipped to [`LIMIT`], so no input can make it fail.
 pub struct StreamResampler {
-    resampler: Fft<f32>,
+    resampler: Box<dyn Resampler<f32>>,
     pending: Vec<f32>,
     filled: usize,
     output: Vec<f32>,
@@ -37,8 +61,7 @@ impl StreamResampler {
     /// A resampler from `from` Hz to `to` Hz.
     pub fn new(from: u32, to: u32) -> Result<Self, AudioError> {
         let fail = |reason: String| AudioError::Resample { from, to, reason };
-        let resampler = Fft::<f32>::new(from as usize, to as usize, chunk(from), 1, FixedSync::Input)
-            .map_err(|e| fail(e.to_string()))?;
+        let resampler = resampler(from, to).map_err(fail)?;
         let output = vec![0.0; resampler.output_frames_max()];
         let pending = vec![0.0; resampler.input_frames_max()];
         Ok(Self { resampler, pending, filled: 0, output })
@@ -100,6 +123,23 @@ mod tests {
             let mut out = Vec::new();
             resampler.push(&input, |o| out.extend_from_slice(o));
             assert!(!out.is_empty() && out.iter().all(|x| x.is_finite()), "{from} → {to}");
+        }
+    }
+
+    /// Odd rates (no common factor with the model's) get the sinc resampler: output within a few chunks, not
+    /// after a second.
+    #[test]
+    fn odd_rates_resample_promptly() {
+        for from in [22_597u32, 174_914, 1_013] {
+            let mut resampler = StreamResampler::new(from, 16_000).unwrap();
+            let tenth: Vec<f32> = (0..from as usize / 10).map(|n| (n as f32 * 0.05).sin()).collect();
+            let mut out = Vec::new();
+            resampler.push(&tenth, |o| out.extend_from_slice(o));
+            assert!(out.len() > 1_000, "{from} Hz: {} samples out of 0.1 s in", out.len());
+            let mut more = Vec::new();
+            resampler.push(&tenth.repeat(10), |o| more.extend_from_slice(o));
+            let rate = (out.len() + more.len()) as f64 / 1.1;
+            assert!((rate - 16_000.0).abs() < 600.0, "{from} Hz → {rate} Hz");
         }
     }
 

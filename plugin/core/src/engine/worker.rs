@@ -114,9 +114,10 @@ fn run(
     commands: Receiver<Command>,
     stop: Arc<AtomicBool>,
 ) {
-    settings = live.apply_to(&settings);
     let mut engine = Engine::load(settings.models_dir.as_ref().unwrap_or(&default_models), host_rate, &settings);
-    let mut timing = live.timing();
+    // The timing the engine runs with: the values it was loaded with. Whatever `live` says differently — set
+    // before the worker started, or automated while the models loaded — is applied in the loop below.
+    let mut timing = (settings.update_interval, settings.smoothing);
     publish(&mut publishers, &engine.snapshot());
     debug_assert!(RESET_MARKER.is_nan(), "the split below relies on the marker being NaN");
     let mut buffer = vec![0.0f32; STEP];
@@ -129,8 +130,8 @@ fn run(
         for command in commands.try_iter() {
             match command {
                 Command::Settings(new) => {
-                    settings = live.apply_to(&new);
-                    timing = live.timing();
+                    settings = new;
+                    timing = (settings.update_interval, settings.smoothing);
                     engine =
                         Engine::load(settings.models_dir.as_ref().unwrap_or(&default_models), host_rate, &settings);
                     dirty = true;
