@@ -79,11 +79,12 @@ impl FeatureCache {
         }
         let mono = load_mono(audio, self.frontend.config().sample_rate)?;
         let features = self.frontend.process(&mono.samples);
-        // Temporary file + rename: an interrupted run never leaves a truncated entry that later reads as valid.
-        let tmp = entry.with_extension("npy.partial");
-        ndarray_npy::write_npy(&tmp, &features)
-            .map_err(|e| CacheError::Io { path: tmp.clone(), reason: e.to_string() })?;
-        std::fs::rename(&tmp, &entry).map_err(|e| CacheError::Io { path: entry.clone(), reason: e.to_string() })?;
+        // Atomic: an interrupted run never leaves a truncated entry that later reads as valid.
+        let mut bytes = Vec::new();
+        ndarray_npy::WriteNpyExt::write_npy(&features, &mut bytes)
+            .map_err(|e| CacheError::Io { path: entry.clone(), reason: e.to_string() })?;
+        crate::train::write_atomic(&entry, &bytes)
+            .map_err(|e| CacheError::Io { path: entry.clone(), reason: e.to_string() })?;
         Ok(features)
     }
 }

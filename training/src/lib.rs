@@ -2,14 +2,13 @@
 //! frontend (so a model sees in training exactly what it sees in the plugin) and never on nice-plug or egui.
 
 pub mod catalog;
-pub mod checkpoint;
 pub mod data;
 pub mod emotion;
 pub mod feature_cache;
-pub mod fold_store;
 pub mod genre;
 pub mod instruments;
 pub mod metrics;
 pub mod onnx;
 pub mod synth;
+pub mod train;
 pub mod vocal;

@@ -11,18 +11,19 @@ use burn::tensor::{Bytes, Device, Distribution, Tensor};
 use earmark_core::manifest::GraphRole;
 use earmark_core::model::Model;
 use earmark_core::runtime::{Runtime, SessionOptions};
-use earmark_training::checkpoint::Checkpoint;
 use earmark_training::data::manifest_csv;
 use earmark_training::emotion::model::AutoencoderConfig;
 use earmark_training::emotion::pipeline::{
     EvaluateConfig, ExcerptSet, evaluate_step, export_step, load_encoder, load_excerpts, pretrain_step, split_segments,
 };
-use earmark_training::emotion::pretrain::{PretrainConfig, PretrainState, pretrain};
+use earmark_training::emotion::pretrain::{PretrainConfig, pretrain};
 use earmark_training::emotion::segments::{SegmentPlan, SpecAugment};
 use earmark_training::emotion::sequence::SequenceTrainConfig;
 use earmark_training::onnx::emit::values;
 use earmark_training::synth::ClipKind;
 use earmark_training::synth::cli::SynthArgs;
+use earmark_training::train::FitState;
+use earmark_training::train::checkpoint::Checkpoint;
 use ndarray::{ArrayD, IxDyn};
 
 /// Renders `count` emotion clips of `seconds` into `dir` with the project's generator.
@@ -103,12 +104,12 @@ fn pretraining_lowers_the_loss_and_resuming_matches_an_uninterrupted_run() {
     let (_, partial) = pretrain(&config, &train, &validation, Some(&resumed), false, Some(2), false).unwrap();
     assert_eq!(partial.epochs_done, 2);
     pretrain(&config, &train, &validation, Some(&resumed), true, None, false).unwrap();
-    let a: Checkpoint<PretrainState> = Checkpoint::load(&straight).unwrap();
-    let b: Checkpoint<PretrainState> = Checkpoint::load(&resumed).unwrap();
+    let a: Checkpoint<FitState> = Checkpoint::load(&straight).unwrap();
+    let b: Checkpoint<FitState> = Checkpoint::load(&resumed).unwrap();
     assert_eq!(a.state.epochs_done, 3);
     assert_eq!(a.state.history.len(), b.state.history.len());
     for (x, y) in a.state.history.iter().zip(&b.state.history) {
-        assert_eq!(x.train_loss, y.train_loss, "epoch {} train loss", x.epoch);
+        assert_eq!(x.loss, y.loss, "epoch {} train loss", x.epoch);
         assert_eq!(x.validation_loss, y.validation_loss, "epoch {} validation loss", x.epoch);
     }
     // Records carry parameter ids that differ between runs; compare the weights themselves, exactly.

@@ -14,6 +14,7 @@ use earmark_training::genre::optim::OptimizerKind;
 use earmark_training::genre::study::{Runner, SubgenreBase, subgenre_tables, temporal_table};
 use earmark_training::genre::train::{Clips, TrainConfig, predict, train_fold};
 use earmark_training::genre::windows::WindowSet;
+use earmark_training::train::FoldId;
 use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -67,7 +68,8 @@ fn a_temporal_net_learns_two_rhythms_apart_and_its_export_runs_in_onnx_runtime()
     let (classes, features, fold) = rhythms();
     let clips = Clips { classes: &classes, features: &features };
     let net_config = NetConfig::temporal(1, 1, 2);
-    let (net, outcome) = train_fold(&net_config, &quick(OptimizerKind::Adam, 8), &clips, &fold, 0, false).unwrap();
+    let (net, outcome) =
+        train_fold(&net_config, &quick(OptimizerKind::Adam, 8), &clips, &fold, FoldId::Cv(0), false).unwrap();
     assert!(outcome.test.accuracy() >= 0.75, "test accuracy {} (chance 0.5)", outcome.test.accuracy());
     assert!(outcome.history.first().unwrap().loss > outcome.history.last().unwrap().loss, "{:?}", outcome.history);
     assert_eq!(outcome.test.counts.iter().flatten().sum::<usize>(), 4, "one vote per test clip");

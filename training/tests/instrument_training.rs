@@ -13,6 +13,7 @@ use earmark_training::instruments::export::{MODEL_FILE, TagExportInfo, write_mod
 use earmark_training::instruments::model::{Method, TaggerConfig};
 use earmark_training::instruments::study::{TagRunner, table};
 use earmark_training::instruments::train::{Hierarchy, TagClips, TagTrainConfig, train_fold};
+use earmark_training::train::FoldId;
 use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -96,7 +97,7 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
     let hierarchy = Hierarchy::of(&dataset).unwrap();
     let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
     let config = net(Method::Resatt);
-    let (model, outcome) = train_fold(&config, &train(30), &clips, &fold, 0, false).unwrap();
+    let (model, outcome) = train_fold(&config, &train(30), &clips, &fold, FoldId::Cv(0), false).unwrap();
     assert!(outcome.fine.roc_auc > 0.9, "fine ROC-AUC {:?}", outcome.fine);
     assert!(outcome.coarse.roc_auc > 0.8, "coarse ROC-AUC {:?}", outcome.coarse);
     assert_eq!(outcome.fine_thresholds.len(), 4);

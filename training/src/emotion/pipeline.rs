@@ -21,13 +21,14 @@ use serde::{Deserialize, Serialize};
 
 use super::export::{ExportInfo, write_model};
 use super::model::{AutoencoderConfig, ConvEncoder, HeadConfig};
-use super::pretrain::{PretrainConfig, PretrainState, SegmentSet, TrainError, pretrain};
+use super::pretrain::{PretrainConfig, PretrainState, SegmentSet, pretrain};
 use super::segments::{SEGMENT_FRAMES, SEGMENT_MELS, SegmentPlan};
 use super::sequence::{Excerpt, FoldResult, SequenceTrainConfig, baseline_fold, embed, head_fold, usable_length};
 use crate::data::splits::{ValidationGroups, group_k_fold_with_validation};
 use crate::data::{Dataset, Fold, Item, Target, TargetKind};
 use crate::feature_cache::FeatureCache;
 use crate::metrics::{Confusion, mean_std};
+use crate::train::{FoldId, TrainError};
 
 /// Pre-training's outputs inside the run folder.
 pub const CHECKPOINT_FILE: &str = "pretrain.ckpt";
@@ -37,8 +38,6 @@ pub const ENCODER_FILE: &str = "encoder.bpk";
 pub const PRETRAIN_FILE: &str = "pretrain.json";
 /// Cross-validation results.
 pub const CV_FILE: &str = "cv.json";
-/// The fold number the final model's randomness is derived from (distinct from every CV fold's).
-const FINAL_FOLD: usize = 1000;
 
 /// Why a pipeline step failed.
 #[derive(Debug, thiserror::Error)]
@@ -73,9 +72,7 @@ fn io(path: &Path) -> impl Fn(String) -> PipelineError + '_ {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PipelineError> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(|e| io(path)(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| io(path)(e.to_string()))
+    crate::train::write_atomic(path, bytes).map_err(|e| io(path)(e.to_string()))
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), PipelineError> {
@@ -129,7 +126,7 @@ pub fn load_excerpts(
 ) -> Result<ExcerptSet, PipelineError> {
     let mut cache = FeatureCache::open(cache_root, &plan.frontend())?;
     let mut set = ExcerptSet { segments: SegmentSet::new(SEGMENT_FRAMES, SEGMENT_MELS), ..ExcerptSet::default() };
-    let bar = super::pretrain::epoch_bar(dataset.len(), 1, 1, show_progress).with_prefix("features");
+    let bar = crate::train::epoch_bar(dataset.len(), 1, 1, show_progress).with_prefix("features");
     for (index, item) in dataset.items.iter().enumerate() {
         bar.inc(1);
         let features = match dataset.features_of(&[index], &mut cache).features.pop() {
@@ -336,7 +333,7 @@ pub fn evaluate_step(
         if show_progress {
             eprintln!("fold {}/{}: autoencoder + BiLSTM", f + 1, folds.len());
         }
-        let (_, result) = head_fold(&head_config, &embeddings, &set.excerpts, fold, f, show_progress)?;
+        let (_, result) = head_fold(&head_config, &embeddings, &set.excerpts, fold, FoldId::Cv(f), show_progress)?;
         results.autoencoder.push(result);
         write_json(&cv_path, &results)?;
     }
@@ -353,7 +350,7 @@ pub fn evaluate_step(
                 &set.segments,
                 &set.excerpts,
                 fold,
-                f,
+                FoldId::Cv(f),
                 show_progress,
             )?;
             results.baseline.push(result);
@@ -395,7 +392,7 @@ pub fn export_step(
     let final_fold = Fold { train: fold.train.clone(), validation: fold.test.clone(), test: fold.test.clone() };
     let started = std::time::Instant::now();
     let embeddings = embed(&encoder, &set.segments, show_progress);
-    let (model, result) = head_fold(&config, &embeddings, &set.excerpts, &final_fold, FINAL_FOLD, show_progress)?;
+    let (model, result) = head_fold(&config, &embeddings, &set.excerpts, &final_fold, FoldId::Final, show_progress)?;
     let cv: Option<CvResults> = read_json(&run.join(CV_FILE)).ok();
     let mut metrics = BTreeMap::new();
     if let Some(cv) = &cv {

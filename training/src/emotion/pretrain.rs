@@ -11,22 +11,20 @@
 //! one training at a time per process (the CLI's case; the tests take turns).
 
 use std::path::Path;
-use std::time::Instant;
 
-use burn::module::Module;
 use burn::nn::loss::{HuberLossConfig, Reduction};
-use burn::optim::{AdamConfig, GradientsParams};
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device, Tensor, TensorData};
-use indicatif::{ProgressBar, ProgressStyle};
+use burn::optim::AdamConfig;
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
-use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Autoencoder, AutoencoderConfig};
 use super::segments::SpecAugment;
-use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::train::{
+    FitConfig, FitRun, FitState, FoldId, Keep, Objective, Purpose, Schedule, Seeds, Stage, TrainError, Validation, fit,
+    init_device,
+};
 
 /// Segments stored back to back (`len × frames × mels`, row-major), the layout a batch tensor wants.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -127,67 +125,31 @@ pub struct PretrainState {
 }
 
 impl PretrainState {
-    fn new(config: PretrainConfig) -> Self {
-        Self { config, epochs_done: 0, best_loss: f64::INFINITY, best_epoch: 0, stale_epochs: 0, history: Vec::new() }
-    }
-
     /// True when early stopping has triggered or all epochs ran.
     pub fn finished(&self) -> bool {
         self.epochs_done >= self.config.epochs || self.stale_epochs >= self.config.patience
     }
-}
 
-/// Why pre-training failed.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// Checkpoint I/O.
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-    /// A checkpoint from a different configuration.
-    #[error(
-        "the checkpoint at {path} was written with another configuration; start without --resume or use the same options\n  checkpoint: {saved}\n  now:        {now}"
-    )]
-    ConfigMismatch {
-        /// The checkpoint.
-        path: String,
-        /// Its configuration.
-        saved: String,
-        /// The requested one.
-        now: String,
-    },
-    /// Model or optimizer records that do not load.
-    #[error("checkpoint record: {0}")]
-    Record(String),
-    /// Not enough data or a bad configuration.
-    #[error("{0}")]
-    Invalid(String),
-}
-
-/// A seed for one purpose in one epoch, so nothing depends on how many random numbers came before.
-pub fn derive_seed(seed: u64, purpose: u64, epoch: u64) -> u64 {
-    let mut x = seed ^ purpose.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch.wrapping_mul(0xD1B5_4A32_D192_ED03);
-    x ^= x >> 31;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^ (x >> 29)
-}
-
-const PURPOSE_ORDER: u64 = 1;
-const PURPOSE_MASK: u64 = 2;
-const PURPOSE_BURN: u64 = 3;
-const PURPOSE_INIT: u64 = 4;
-const PURPOSE_VALIDATION_MASK: u64 = 5;
-
-/// A progress bar with loss in its message, or a hidden one.
-pub fn epoch_bar(steps: usize, epoch: usize, epochs: usize, show: bool) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
+    /// The pre-training view of a fit's state.
+    fn of(config: &PretrainConfig, fit: &FitState) -> Self {
+        Self {
+            config: config.clone(),
+            epochs_done: fit.epochs_done,
+            best_loss: fit.best_score.map_or(f64::INFINITY, |s| -s.0),
+            best_epoch: fit.best_epoch,
+            stale_epochs: fit.stale,
+            history: fit
+                .history
+                .iter()
+                .map(|e| EpochRecord {
+                    epoch: e.epoch,
+                    train_loss: e.loss,
+                    validation_loss: e.validation_loss.unwrap_or(f64::NAN),
+                    seconds: e.seconds,
+                })
+                .collect(),
+        }
     }
-    ProgressBar::new(steps as u64)
-        .with_style(
-            ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} {elapsed_precise}<{eta_precise} {msg}")
-                .expect("static template"),
-        )
-        .with_prefix(format!("{epoch}/{epochs}"))
 }
 
 fn masked_batch(
@@ -214,19 +176,10 @@ fn loss(model: &Autoencoder, input: Tensor<4>, target: Tensor<4>, l2: f64) -> Te
     huber + first.powi_scalar(2).mean().mul_scalar(l2)
 }
 
-fn to_bytes<M: Module>(module: M) -> Result<Vec<u8>, TrainError> {
-    module.into_record().into_bytes().map(|b| b.to_vec()).map_err(|e| TrainError::Record(e.to_string()))
-}
-
-fn load<M: Module>(module: M, bytes: &[u8]) -> Result<M, TrainError> {
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| TrainError::Record(e.to_string()))?;
-    module.try_load_record(record).map_err(|e| TrainError::Record(e.to_string()))
-}
-
 /// Validation loss on fixed masks, without autodiff.
-fn validation_loss(model: &Autoencoder, set: &SegmentSet, config: &PretrainConfig, device: &Device) -> f64 {
-    let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(config.seed, PURPOSE_VALIDATION_MASK, 0));
+fn validation_loss(model: &Autoencoder, set: &SegmentSet, config: &PretrainConfig, seeds: &Seeds) -> f64 {
+    let device = &Device::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(seeds.once(Purpose::ValidationAugment));
     let indices: Vec<usize> = (0..set.len()).collect();
     let (mut total, mut count) = (0.0, 0);
     for chunk in indices.chunks(config.batch_size.max(1)) {
@@ -236,6 +189,36 @@ fn validation_loss(model: &Autoencoder, set: &SegmentSet, config: &PretrainConfi
         count += chunk.len();
     }
     total / count.max(1) as f64
+}
+
+/// The autoencoder's objective: reconstruct masked training segments (masks drawn per epoch); validation on the
+/// fixed masks of the validation segments.
+struct Reconstruction<'a> {
+    config: &'a PretrainConfig,
+    train: &'a SegmentSet,
+    validation: &'a SegmentSet,
+    seeds: Seeds,
+    masks: ChaCha8Rng,
+}
+
+impl Objective<Autoencoder> for Reconstruction<'_> {
+    fn train_len(&self) -> usize {
+        self.train.len()
+    }
+
+    fn start_epoch(&mut self, _epoch: usize, augment_seed: u64) {
+        self.masks = ChaCha8Rng::seed_from_u64(augment_seed);
+    }
+
+    fn loss(&mut self, model: &Autoencoder, batch: &[usize], device: &Device) -> Tensor<1> {
+        let (input, target) = masked_batch(self.train, batch, &self.config.mask, &mut self.masks, device);
+        loss(model, input, target, self.config.activity_l2)
+    }
+
+    fn validate(&mut self, model: &Autoencoder, _training_loss: f64) -> Validation {
+        let loss = validation_loss(model, self.validation, self.config, &self.seeds);
+        Validation { score: (-loss, 0.0), loss: Some(loss), summary: format!("validation {loss:.5}") }
+    }
 }
 
 /// Pre-trains (or resumes pre-training of) the autoencoder and returns the best weights with the run's record.
@@ -260,91 +243,24 @@ pub fn pretrain(
             validation.len()
         )));
     }
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(config.seed, PURPOSE_INIT, 0));
-    let mut model = config.network.init(&device);
-    let mut optimizer = AdamConfig::new().init();
-    let mut state = PretrainState::new(config.clone());
-    let mut best: Option<Vec<u8>> = None;
-
-    if let (Some(path), true) = (checkpoint, resume)
-        && path.exists()
-    {
-        let saved: Checkpoint<PretrainState> = Checkpoint::load(path)?;
-        if saved.state.config != *config {
-            return Err(TrainError::ConfigMismatch {
-                path: path.display().to_string(),
-                saved: serde_json::to_string(&saved.state.config).unwrap_or_default(),
-                now: serde_json::to_string(config).unwrap_or_default(),
-            });
-        }
-        let blob = |name: &str| {
-            saved.blob(name).ok_or_else(|| TrainError::Record(format!("the checkpoint has no `{name}` record")))
-        };
-        model = load(model, blob("model")?)?;
-        optimizer = optimizer
-            .from_bytes(Bytes::from_bytes_vec(blob("optimizer")?.to_vec()))
-            .map_err(|e| TrainError::Record(e.to_string()))?;
-        best = saved.blob("best").map(<[u8]>::to_vec);
-        state = saved.state;
-    }
-
-    let steps = train.len().div_ceil(config.batch_size.max(1));
-    while !state.finished() && stop_after.is_none_or(|n| state.epochs_done < n) {
-        let epoch = state.epochs_done + 1;
-        let started = Instant::now();
-        device.seed(derive_seed(config.seed, PURPOSE_BURN, epoch as u64));
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(derive_seed(config.seed, PURPOSE_ORDER, epoch as u64)));
-        let mut mask_rng = ChaCha8Rng::seed_from_u64(derive_seed(config.seed, PURPOSE_MASK, epoch as u64));
-        let bar = epoch_bar(steps, epoch, config.epochs, show_progress);
-        let (mut total, mut seen) = (0.0f64, 0usize);
-        for chunk in order.chunks(config.batch_size.max(1)) {
-            let (input, target) = masked_batch(train, chunk, &config.mask, &mut mask_rng, &device);
-            let l = loss(&model, input, target, config.activity_l2);
-            let value = l.clone().into_scalar::<f32>();
-            let grads = GradientsParams::from_grads(l.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
-            total += f64::from(value) * chunk.len() as f64;
-            seen += chunk.len();
-            bar.set_message(format!("loss {:.5}", total / seen as f64));
-            bar.inc(1);
-        }
-        let validation_loss = validation_loss(&model.valid(), validation, config, &Device::default());
-        bar.finish_with_message(format!("loss {:.5} · validation {validation_loss:.5}", total / seen.max(1) as f64));
-        state.history.push(EpochRecord {
-            epoch,
-            train_loss: total / seen.max(1) as f64,
-            validation_loss,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-        state.epochs_done = epoch;
-        if validation_loss < state.best_loss {
-            state.best_loss = validation_loss;
-            state.best_epoch = epoch;
-            state.stale_epochs = 0;
-            best = Some(to_bytes(model.valid())?);
-        } else {
-            state.stale_epochs += 1;
-        }
-        if let Some(path) = checkpoint {
-            let mut blobs = vec![
-                ("model".to_string(), to_bytes(model.clone())?),
-                (
-                    "optimizer".to_string(),
-                    optimizer.into_bytes().map(|b| b.to_vec()).map_err(|e| TrainError::Record(e.to_string()))?,
-                ),
-            ];
-            if let Some(best) = &best {
-                blobs.push(("best".to_string(), best.clone()));
-            }
-            Checkpoint { state: state.clone(), blobs }.save(path)?;
-        }
-    }
-    let plain = Device::default();
-    let final_model = match &best {
-        Some(bytes) => load(config.network.init(&plain), bytes)?,
-        None => model.valid(),
+    let seeds = Seeds::new(config.seed, Stage::EmotionAutoencoder, FoldId::Cv(0));
+    let model = config.network.init(&init_device(&seeds));
+    let fit_config = FitConfig {
+        epochs: config.epochs,
+        batch_size: config.batch_size.max(1),
+        learning_rate: config.learning_rate,
+        patience: config.patience,
+        schedule: Schedule::Constant,
+        keep: Keep::Best,
     };
-    Ok((final_model, state))
+    let run = FitRun {
+        checkpoint,
+        resume,
+        stop_after,
+        fingerprint: serde_json::to_string(config).unwrap_or_default(),
+        ..FitRun::new(seeds, show_progress)
+    };
+    let mut objective = Reconstruction { config, train, validation, seeds, masks: ChaCha8Rng::seed_from_u64(0) };
+    let fitted = fit(model, AdamConfig::new().init(), &mut objective, &fit_config, &run)?;
+    Ok((fitted.model, PretrainState::of(config, &fitted.state)))
 }

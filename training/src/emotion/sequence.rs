@@ -7,18 +7,19 @@
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::AdamConfig;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::model::{ConvEncoder, EmotionHead, HeadConfig, JointModel};
-use super::pretrain::{SegmentSet, TrainError, derive_seed, epoch_bar};
+use super::pretrain::SegmentSet;
 use super::thresholds::two_means_threshold;
 use crate::data::Fold;
 use crate::metrics::{Confusion, argmax};
+use crate::train::{
+    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, epoch_bar, fit,
+    init_device,
+};
 
 /// One annotated excerpt: its segments are `start..start + count` of the segment set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,7 +142,7 @@ pub fn usable_length(excerpts: &[Excerpt], configured: usize) -> Result<usize, T
 }
 
 /// Anything trained with sequences of `(input, valence logits, arousal logits)`.
-trait SequenceModel: Module + Sized {
+trait SequenceModel: Module + Sized + Clone {
     type Input;
     fn logits(&self, x: Self::Input) -> (Tensor<2>, Tensor<2>);
 }
@@ -182,7 +183,49 @@ struct Trainer<'a, M: SequenceModel> {
     show_progress: bool,
 }
 
-impl<M: SequenceModel> Trainer<'_, M> {
+/// The fit loop's view of one fold: training items are positions in `train`; validation by valence + arousal
+/// accuracy on `validation`, ties to the lower validation loss.
+struct SequenceObjective<'a, 'b, M: SequenceModel> {
+    trainer: &'b Trainer<'a, M>,
+    train: &'b [usize],
+    validation: &'b [usize],
+    thresholds: &'b Thresholds,
+}
+
+impl<M: SequenceModel> Objective<M> for SequenceObjective<'_, '_, M> {
+    fn train_len(&self) -> usize {
+        self.train.len()
+    }
+
+    fn loss(&mut self, model: &M, batch: &[usize], device: &Device) -> Tensor<1> {
+        let items: Vec<usize> = batch.iter().map(|&i| self.train[i]).collect();
+        self.trainer.loss(model, &items, self.thresholds, device)
+    }
+
+    // The paper stops on validation accuracy; ties (common on small validation sets) go to the lower loss.
+    fn validate(&mut self, model: &M, training_loss: f64) -> Validation {
+        if self.validation.is_empty() {
+            return Validation { score: (0.0, -training_loss), loss: None, summary: "no validation excerpts".into() };
+        }
+        let (v, a) = self.trainer.evaluate(model, self.validation, self.thresholds);
+        let plain = Device::default();
+        let (mut total, mut seen) = (0.0f64, 0);
+        for chunk in self.validation.chunks(self.trainer.config.batch_size.max(1)) {
+            let loss = self.trainer.loss(model, chunk, self.thresholds, &plain).into_scalar::<f32>();
+            total += f64::from(loss) * chunk.len() as f64;
+            seen += chunk.len();
+        }
+        let loss = total / seen.max(1) as f64;
+        let accuracy = v.accuracy() + a.accuracy();
+        Validation {
+            score: (accuracy, -loss),
+            loss: Some(loss),
+            summary: format!("validation accuracy {:.3} loss {loss:.4}", accuracy / 2.0),
+        }
+    }
+}
+
+impl<M: SequenceModel + Clone> Trainer<'_, M> {
     fn loss(&self, model: &M, batch: &[usize], thresholds: &Thresholds, device: &Device) -> Tensor<1> {
         let (v, a) = model.logits((self.batch)(batch, device));
         let [tv, ta] = targets(self.excerpts, batch, thresholds, device);
@@ -193,69 +236,24 @@ impl<M: SequenceModel> Trainer<'_, M> {
     /// Trains with early stopping on `validation` (accuracy, then loss); returns the best model and the epochs run.
     fn fit(
         &self,
-        mut model: M,
+        model: M,
         train: &[usize],
         validation: &[usize],
         thresholds: &Thresholds,
-        fold: usize,
+        seeds: Seeds,
     ) -> Result<(M, usize), TrainError> {
-        let device = Device::default().autodiff();
-        let plain = Device::default();
-        let mut optimizer = AdamConfig::new().init();
-        let (mut best_score, mut best, mut stale, mut epochs) = ((f64::MIN, f64::MIN), None, 0, 0);
-        let size = self.config.batch_size.max(1);
-        for epoch in 1..=self.config.epochs {
-            epochs = epoch;
-            device.seed(derive_seed(self.config.seed, 100 + fold as u64, epoch as u64));
-            let mut order = train.to_vec();
-            order.shuffle(&mut ChaCha8Rng::seed_from_u64(derive_seed(
-                self.config.seed,
-                200 + fold as u64,
-                epoch as u64,
-            )));
-            let bar = epoch_bar(order.len().div_ceil(size), epoch, self.config.epochs, self.show_progress);
-            let (mut total, mut seen) = (0.0f64, 0);
-            for chunk in order.chunks(size) {
-                let loss = self.loss(&model, chunk, thresholds, &device);
-                total += f64::from(loss.clone().into_scalar::<f32>()) * chunk.len() as f64;
-                seen += chunk.len();
-                let grads = GradientsParams::from_grads(loss.backward(), &model);
-                model = optimizer.step(self.config.learning_rate, model, grads);
-                bar.set_message(format!("loss {:.4}", total / seen as f64));
-                bar.inc(1);
-            }
-            // The paper stops on validation accuracy; ties (common on small validation sets) go to the lower loss.
-            let valid = model.valid();
-            let score = if validation.is_empty() {
-                (0.0, -(total / seen.max(1) as f64))
-            } else {
-                let (v, a) = self.evaluate(&valid, validation, thresholds);
-                let (mut v_total, mut v_seen) = (0.0f64, 0);
-                for chunk in validation.chunks(size) {
-                    let loss = self.loss(&valid, chunk, thresholds, &plain).into_scalar::<f32>();
-                    v_total += f64::from(loss) * chunk.len() as f64;
-                    v_seen += chunk.len();
-                }
-                (v.accuracy() + a.accuracy(), -(v_total / v_seen.max(1) as f64))
-            };
-            bar.finish_with_message(format!(
-                "loss {:.4} · validation accuracy {:.3} loss {:.4}",
-                total / seen.max(1) as f64,
-                score.0 / 2.0,
-                -score.1
-            ));
-            if best.is_none() || score > best_score {
-                best_score = score;
-                best = Some(valid);
-                stale = 0;
-            } else {
-                stale += 1;
-                if stale >= self.config.patience {
-                    break;
-                }
-            }
-        }
-        Ok((best.unwrap_or_else(|| model.valid()), epochs))
+        let mut objective = SequenceObjective { trainer: self, train, validation, thresholds };
+        let config = FitConfig {
+            epochs: self.config.epochs,
+            batch_size: self.config.batch_size.max(1),
+            learning_rate: self.config.learning_rate,
+            patience: self.config.patience,
+            schedule: Schedule::Constant,
+            keep: Keep::Best,
+        };
+        let fitted =
+            fit(model, AdamConfig::new().init(), &mut objective, &config, &FitRun::new(seeds, self.show_progress))?;
+        Ok((fitted.model, fitted.state.epochs_done))
     }
 
     fn evaluate(&self, model: &M, test: &[usize], thresholds: &Thresholds) -> (Confusion, Confusion) {
@@ -282,7 +280,7 @@ pub fn head_fold(
     embeddings: &[f32],
     excerpts: &[Excerpt],
     fold: &Fold,
-    fold_number: usize,
+    fold_id: FoldId,
     show_progress: bool,
 ) -> Result<(EmotionHead, FoldResult), TrainError> {
     let started = std::time::Instant::now();
@@ -291,10 +289,9 @@ pub fn head_fold(
     let length = config.sequence_length;
     let batch = move |b: &[usize], d: &Device| embedding_batch(embeddings, features, excerpts, b, length, d);
     let trainer: Trainer<'_, EmotionHead> = Trainer { config, batch: &batch, excerpts, show_progress };
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(config.seed, 300, fold_number as u64));
-    let head = config.head.init(&device);
-    let (head, epochs) = trainer.fit(head, &fold.train, &fold.validation, &thresholds, fold_number)?;
+    let seeds = Seeds::new(config.seed, Stage::EmotionHeads, fold_id);
+    let head = config.head.init(&init_device(&seeds));
+    let (head, epochs) = trainer.fit(head, &fold.train, &fold.validation, &thresholds, seeds)?;
     let (valence, arousal) = trainer.evaluate(&head, &fold.test, &thresholds);
     let result = FoldResult { thresholds, valence, arousal, epochs, seconds: started.elapsed().as_secs_f64() };
     Ok((head, result))
@@ -307,7 +304,7 @@ pub fn baseline_fold(
     segments: &SegmentSet,
     excerpts: &[Excerpt],
     fold: &Fold,
-    fold_number: usize,
+    fold_id: FoldId,
     show_progress: bool,
 ) -> Result<(JointModel, FoldResult), TrainError> {
     let started = std::time::Instant::now();
@@ -320,12 +317,12 @@ pub fn baseline_fold(
         x.reshape([b.len(), length, 1, segments.frames, segments.mels])
     };
     let trainer: Trainer<'_, JointModel> = Trainer { config, batch: &batch, excerpts, show_progress };
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(config.seed, 400, fold_number as u64));
+    let seeds = Seeds::new(config.seed, Stage::EmotionBaseline, fold_id);
+    let device = init_device(&seeds);
     let encoder = encoder_shape.init_encoder(&device);
     let head = HeadConfig { features: encoder.embedding_len(), ..config.head.clone() }.init(&device);
     let (model, epochs) =
-        trainer.fit(JointModel { encoder, head }, &fold.train, &fold.validation, &thresholds, fold_number)?;
+        trainer.fit(JointModel { encoder, head }, &fold.train, &fold.validation, &thresholds, seeds)?;
     let (valence, arousal) = trainer.evaluate(&model, &fold.test, &thresholds);
     let result = FoldResult { thresholds, valence, arousal, epochs, seconds: started.elapsed().as_secs_f64() };
     Ok((model, result))

@@ -15,6 +15,7 @@ use super::study::{Runner, SubgenreBase, subgenre_tables, temporal_table};
 use super::train::{Clips, TrainConfig, train_fold};
 use crate::data::Fold;
 use crate::data::splits::rotating_group_folds;
+use crate::train::FoldId;
 
 /// Where the data is and how it is split.
 #[derive(Debug, Args, Clone)]
@@ -286,7 +287,7 @@ fn export(
     let fold = p.folds[0].for_final_model();
     let clips = Clips { classes: &p.loaded.classes, features: &p.loaded.features };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
-    let (model, outcome) = train_fold(&net, &train, &clips, &fold, usize::MAX / 2, !data.quiet)?;
+    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.quiet)?;
     let s = record.summary();
     let command = crate::emotion::cli::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };

@@ -15,9 +15,10 @@ use super::models::{Architecture, Init, NetConfig, Regularization};
 use super::optim::OptimizerKind;
 use super::train::{Clips, FoldOutcome, TrainConfig, train_fold};
 use crate::data::Fold;
-use crate::emotion::pretrain::TrainError;
-use crate::fold_store::{FoldRecord, FoldRunner};
 use crate::metrics::{Confusion, mean_std};
+use crate::train::FoldId;
+use crate::train::TrainError;
+use crate::train::fold_store::{FoldRecord, FoldRunner};
 
 /// One configuration's per-fold outcomes.
 pub type RunRecord = FoldRecord<NetConfig, TrainConfig, FoldOutcome>;
@@ -88,7 +89,7 @@ impl<'a> Runner<'a> {
             self.run_folds,
             show.then_some(label),
             |fold, number| {
-                let (_, outcome) = train_fold(net, train, clips, fold, number, show)?;
+                let (_, outcome) = train_fold(net, train, clips, fold, FoldId::Cv(number), show)?;
                 if show {
                     eprintln!(
                         "  test accuracy {:.3} · macro F1 {:.3} · best epoch {} · {:.0} s",

@@ -7,26 +7,19 @@
 
 use std::time::Instant;
 
-use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use ndarray::Array2;
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::models::{GenreNet, NetConfig, Standardization};
 use super::optim::OptimizerKind;
 use super::windows::{WindowSet, majority_vote, standardization};
 use crate::data::Fold;
-use crate::emotion::pretrain::{TrainError, derive_seed, epoch_bar};
 use crate::metrics::{Confusion, argmax};
-
-const PURPOSE_INIT: u64 = 11;
-const PURPOSE_ORDER: u64 = 12;
-const PURPOSE_DROPOUT: u64 = 13;
+use crate::train::{
+    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+};
 
 /// How to train.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,13 +140,47 @@ fn score(
     )
 }
 
+/// The genre objective: cross-entropy on training windows; validation by majority vote of the validation
+/// clips (accuracy, ties to the lower validation loss), or the training loss alone without validation clips.
+struct GenreObjective<'a> {
+    clips: &'a Clips<'a>,
+    train: &'a WindowSet,
+    validation: &'a WindowSet,
+    classes: usize,
+    batch_size: usize,
+    ce: CrossEntropyLoss,
+}
+
+impl Objective<GenreNet> for GenreObjective<'_> {
+    fn train_len(&self) -> usize {
+        self.train.len()
+    }
+
+    fn loss(&mut self, net: &GenreNet, batch: &[usize], device: &Device) -> Tensor<1> {
+        let logits = net.forward(self.train.batch(batch, device));
+        self.ce.forward(logits, self.clips.targets(self.train, batch, device))
+    }
+
+    fn validate(&mut self, net: &GenreNet, training_loss: f64) -> Validation {
+        if self.validation.is_empty() {
+            return Validation { score: (0.0, -training_loss), loss: None, summary: "no validation clips".into() };
+        }
+        let (clip, _, loss) = score(net, self.clips, self.validation, self.classes, self.batch_size);
+        Validation {
+            score: (clip.accuracy(), -loss),
+            loss: Some(loss),
+            summary: format!("validation accuracy {:.3} loss {loss:.4}", clip.accuracy()),
+        }
+    }
+}
+
 /// Trains `net` on `fold.train`, keeps the best epoch on `fold.validation`, scores on `fold.test`.
 pub fn train_fold(
     net_config: &NetConfig,
     config: &TrainConfig,
     clips: &Clips<'_>,
     fold: &Fold,
-    fold_number: usize,
+    fold_id: FoldId,
     show_progress: bool,
 ) -> Result<(GenreNet, FoldOutcome), TrainError> {
     let started = Instant::now();
@@ -165,82 +192,42 @@ pub fn train_fold(
     if train.is_empty() {
         return Err(TrainError::Invalid("no readable training clips in this fold".into()));
     }
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(config.seed, PURPOSE_INIT, fold_number as u64));
-    let mut net = net_config.init(&device).map_err(TrainError::Invalid)?;
-    let mut optimizer = config.optimizer.init();
-    let ce = CrossEntropyLossConfig::new().init(&device);
+    let seeds = Seeds::new(config.seed, Stage::Genre, fold_id);
+    let device = init_device(&seeds);
+    let net = net_config.init(&device).map_err(TrainError::Invalid)?;
     let size = config.batch_size.max(1);
-    let mut lr = config.learning_rate();
-    let (mut best, mut best_score, mut best_epoch, mut stale) = (None, (f64::MIN, f64::MIN), 0, 0);
-    let (mut best_loss, mut flat, mut cuts) = (f64::MAX, 0, 0);
-    let mut history = Vec::new();
-    for epoch in 1..=config.epochs {
-        device.seed(derive_seed(config.seed, PURPOSE_DROPOUT + 100 * fold_number as u64, epoch as u64));
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(derive_seed(
-            config.seed,
-            PURPOSE_ORDER + 100 * fold_number as u64,
-            epoch as u64,
-        )));
-        let bar = epoch_bar(order.len().div_ceil(size), epoch, config.epochs, show_progress);
-        let (mut total, mut seen) = (0.0f64, 0usize);
-        for chunk in order.chunks(size) {
-            let logits = net.forward(train.batch(chunk, &device));
-            let loss = ce.forward(logits, clips.targets(&train, chunk, &device));
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
-                return Err(TrainError::Invalid(format!(
-                    "the training loss became {value} in epoch {epoch}; lower the learning rate (now {lr})"
-                )));
-            }
-            total += value * chunk.len() as f64;
-            seen += chunk.len();
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = optimizer.step(lr, net, grads);
-            bar.set_message(format!("loss {:.4}", total / seen as f64));
-            bar.inc(1);
-        }
-        let loss = total / seen.max(1) as f64;
-        let valid = net.valid();
-        let score = if validation.is_empty() {
-            (0.0, -loss)
-        } else {
-            let (clip, _, v_loss) = score(&valid, clips, &validation, classes, size);
-            (clip.accuracy(), -v_loss)
-        };
-        bar.finish_with_message(format!(
-            "loss {loss:.4} · validation accuracy {:.3} loss {:.4} · lr {lr:.0e}",
-            score.0, -score.1
-        ));
-        history.push(EpochRecord {
-            loss,
-            validation_accuracy: (!validation.is_empty()).then_some(score.0),
-            learning_rate: lr,
-        });
-        if best.is_none() || score > best_score {
-            (best, best_score, best_epoch, stale) = (Some(valid), score, epoch, 0);
-        } else {
-            stale += 1;
-        }
-        if config.plateau > 0 {
-            if loss < best_loss * (1.0 - 1e-3) {
-                (best_loss, flat) = (loss, 0);
-            } else {
-                flat += 1;
-                if flat >= config.plateau {
-                    if cuts == 3 {
-                        break;
-                    }
-                    (lr, flat, cuts) = (lr / 10.0, 0, cuts + 1);
-                }
-            }
-        }
-        if stale >= config.patience.max(1) {
-            break;
-        }
-    }
-    let net = best.unwrap_or_else(|| net.valid());
+    let mut objective = GenreObjective {
+        clips,
+        train: &train,
+        validation: &validation,
+        classes,
+        batch_size: size,
+        ce: CrossEntropyLossConfig::new().init(&device),
+    };
+    let schedule = match config.plateau {
+        0 => Schedule::Constant,
+        after => Schedule::Plateau { after, cuts: 3 },
+    };
+    let fit_config = FitConfig {
+        epochs: config.epochs,
+        batch_size: size,
+        learning_rate: config.learning_rate(),
+        patience: config.patience,
+        schedule,
+        keep: Keep::Best,
+    };
+    let fitted = fit(net, config.optimizer.init(), &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let net = fitted.model;
+    let history = fitted
+        .state
+        .history
+        .iter()
+        .map(|e| EpochRecord {
+            loss: e.loss,
+            validation_accuracy: (!validation.is_empty()).then_some(e.score.0),
+            learning_rate: e.learning_rate,
+        })
+        .collect();
     let (test_clips, test_windows, _) = score(&net, clips, &test, classes, size);
     // Training clips are scored at the evaluation hop; the training windows already are that when the hops agree.
     let train_eval =
@@ -253,7 +240,7 @@ pub fn train_fold(
         test_windows,
         train: train_clips,
         validation: validation_clips,
-        best_epoch,
+        best_epoch: fitted.state.best_epoch,
         history,
         standardization: s,
         seconds: started.elapsed().as_secs_f64(),

@@ -13,6 +13,7 @@ use super::study::{LAMBDAS, TagRecord, TagRunner, table};
 use super::train::{TagClips, TagTrainConfig, train_fold};
 use crate::data::Fold;
 use crate::data::splits::rotating_group_folds;
+use crate::train::FoldId;
 
 /// Data, splits and run folder.
 #[derive(Debug, Args, Clone)]
@@ -249,7 +250,7 @@ fn export(
     let fold = folds[0].for_final_model();
     let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
-    let (model, outcome) = train_fold(&net, &train, &clips, &fold, usize::MAX / 2, !data.quiet)?;
+    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.quiet)?;
     let command = crate::emotion::cli::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     let mut metrics: std::collections::BTreeMap<String, f64> = [

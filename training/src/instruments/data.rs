@@ -10,8 +10,8 @@ use ndarray::Array2;
 use super::frontend;
 use super::train::Hierarchy;
 use crate::data::{Dataset, TargetKind, manifest_csv, openmic};
-use crate::emotion::pretrain::TrainError;
 use crate::feature_cache::FeatureCache;
+use crate::train::TrainError;
 
 /// A dataset with its hierarchy and features.
 pub struct LoadedTags {

@@ -7,9 +7,10 @@ use std::path::Path;
 use super::model::{Method, TaggerConfig};
 use super::train::{TagClips, TagOutcome, TagTrainConfig, train_fold};
 use crate::data::Fold;
-use crate::emotion::pretrain::TrainError;
-use crate::fold_store::{FoldRecord, FoldRunner};
 use crate::metrics::mean_std;
+use crate::train::FoldId;
+use crate::train::TrainError;
+use crate::train::fold_store::{FoldRecord, FoldRunner};
 
 /// The λ grid of the paper.
 pub const LAMBDAS: [f64; 5] = [0.70, 0.75, 0.80, 0.85, 0.90];
@@ -49,7 +50,7 @@ impl<'a> TagRunner<'a> {
             self.folds,
             self.run_folds,
             show.then_some(label),
-            |fold, number| Ok(train_fold(net, train, clips, fold, number, show)?.1),
+            |fold, number| Ok(train_fold(net, train, clips, fold, FoldId::Cv(number), show)?.1),
         )
     }
 }

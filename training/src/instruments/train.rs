@@ -7,21 +7,19 @@
 
 use std::time::Instant;
 
-use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, decay::WeightDecayConfig};
+use burn::optim::{AdamConfig, decay::WeightDecayConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 use ndarray::Array2;
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{Column, LevelScores, best_threshold, f1_at, level_scores};
 use super::model::{Tagger, TaggerConfig};
 use crate::data::{Dataset, Fold, Target};
-use crate::emotion::pretrain::{TrainError, derive_seed, epoch_bar};
 use crate::genre::models::Standardization;
 use crate::genre::windows::{WindowSet, standardization};
+use crate::train::{
+    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+};
 
 /// Fine tags, their families, and the parent of each fine tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +240,47 @@ fn validation_fine_loss(probabilities: &[(usize, Vec<f32>, Vec<f32>)], targets: 
     total / count.max(1) as f64
 }
 
+/// The tagging objective: λ·masked BCE on the fine tags + (1 − λ)·masked BCE on the families; validation by the
+/// fine-level masked BCE of the validation clips (lower is better, so its negative is the score).
+struct TagObjective<'a> {
+    train: &'a WindowSet,
+    validation: &'a WindowSet,
+    targets: &'a Targets,
+    lambda: f64,
+    batch_size: usize,
+}
+
+impl Objective<Tagger> for TagObjective<'_> {
+    fn train_len(&self) -> usize {
+        self.train.len()
+    }
+
+    fn loss(&mut self, net: &Tagger, batch: &[usize], device: &Device) -> Tensor<1> {
+        let owners: Vec<usize> = batch.iter().map(|&w| self.train.owners[w]).collect();
+        let out = net.forward(self.train.batch(batch, device));
+        let fine = masked_bce(
+            out.fine,
+            stack(&self.targets.fine, &owners, false, device),
+            stack(&self.targets.fine, &owners, true, device),
+        );
+        if self.lambda < 1.0 {
+            let coarse = masked_bce(
+                out.coarse,
+                stack(&self.targets.coarse, &owners, false, device),
+                stack(&self.targets.coarse, &owners, true, device),
+            );
+            fine.mul_scalar(self.lambda) + coarse.mul_scalar(1.0 - self.lambda)
+        } else {
+            fine
+        }
+    }
+
+    fn validate(&mut self, net: &Tagger, _training_loss: f64) -> Validation {
+        let loss = validation_fine_loss(&clip_probabilities(net, self.validation, self.batch_size), self.targets);
+        Validation { score: (-loss, 0.0), loss: Some(loss), summary: format!("validation fine BCE {loss:.4}") }
+    }
+}
+
 /// Trains `config` on `fold.train`, keeps the epoch with the lowest validation fine loss, tunes thresholds on
 /// validation and scores the test clips.
 pub fn train_fold(
@@ -249,7 +288,7 @@ pub fn train_fold(
     config: &TagTrainConfig,
     clips: &TagClips<'_>,
     fold: &Fold,
-    fold_number: usize,
+    fold_id: FoldId,
     show_progress: bool,
 ) -> Result<(Tagger, TagOutcome), TrainError> {
     let started = Instant::now();
@@ -262,72 +301,25 @@ pub fn train_fold(
     if train.is_empty() || validation.is_empty() {
         return Err(TrainError::Invalid("a fold needs readable training and validation clips".into()));
     }
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(config.seed, 21, fold_number as u64));
-    let mut net = net_config.init(&device).map_err(TrainError::Invalid)?;
-    let mut optimizer =
+    let seeds = Seeds::new(config.seed, Stage::Instruments, fold_id);
+    let net = net_config.init(&init_device(&seeds)).map_err(TrainError::Invalid)?;
+    let optimizer =
         AdamConfig::new().with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32))).init();
     let size = config.batch_size.max(1);
-    let steps_per_epoch = train.len().div_ceil(size);
-    let warmup_steps = (config.warmup * steps_per_epoch).max(1);
     let lambda = if net_config.method.joint() { config.lambda } else { 1.0 };
-    let (mut best, mut best_loss, mut best_epoch, mut stale, mut step) = (None, f64::MAX, 0, 0, 0usize);
-    let mut losses = Vec::new();
-    for epoch in 1..=config.epochs {
-        device.seed(derive_seed(config.seed, 22 + 100 * fold_number as u64, epoch as u64));
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(derive_seed(
-            config.seed,
-            23 + 100 * fold_number as u64,
-            epoch as u64,
-        )));
-        let bar = epoch_bar(steps_per_epoch, epoch, config.epochs, show_progress);
-        let (mut total, mut seen) = (0.0f64, 0usize);
-        for chunk in order.chunks(size) {
-            step += 1;
-            let owners: Vec<usize> = chunk.iter().map(|&w| train.owners[w]).collect();
-            let out = net.forward(train.batch(chunk, &device));
-            let fine = masked_bce(
-                out.fine,
-                stack(&targets.fine, &owners, false, &device),
-                stack(&targets.fine, &owners, true, &device),
-            );
-            let loss = if lambda < 1.0 {
-                let coarse = masked_bce(
-                    out.coarse,
-                    stack(&targets.coarse, &owners, false, &device),
-                    stack(&targets.coarse, &owners, true, &device),
-                );
-                fine.mul_scalar(lambda) + coarse.mul_scalar(1.0 - lambda)
-            } else {
-                fine
-            };
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
-                return Err(TrainError::Invalid(format!("the training loss became {value} in epoch {epoch}")));
-            }
-            total += value * chunk.len() as f64;
-            seen += chunk.len();
-            let lr = config.learning_rate * (step as f64 / warmup_steps as f64).min(1.0);
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = optimizer.step(lr, net, grads);
-            bar.set_message(format!("loss {:.4}", total / seen as f64));
-            bar.inc(1);
-        }
-        losses.push(total / seen.max(1) as f64);
-        let valid = net.valid();
-        let v_loss = validation_fine_loss(&clip_probabilities(&valid, &validation, size), &targets);
-        bar.finish_with_message(format!("loss {:.4} · validation fine BCE {v_loss:.4}", losses[epoch - 1]));
-        if v_loss < best_loss {
-            (best, best_loss, best_epoch, stale) = (Some(valid), v_loss, epoch, 0);
-        } else {
-            stale += 1;
-            if stale >= config.patience.max(1) {
-                break;
-            }
-        }
-    }
-    let net = best.unwrap_or_else(|| net.valid());
+    let mut objective =
+        TagObjective { train: &train, validation: &validation, targets: &targets, lambda, batch_size: size };
+    let fit_config = FitConfig {
+        epochs: config.epochs,
+        batch_size: size,
+        learning_rate: config.learning_rate,
+        patience: config.patience,
+        schedule: Schedule::Warmup { steps: config.warmup * train.len().div_ceil(size) },
+        keep: Keep::Best,
+    };
+    let fitted = fit(net, optimizer, &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let net = fitted.model;
+    let best_loss = fitted.state.best_score.map_or(f64::MAX, |s| -s.0);
     let validation_p = clip_probabilities(&net, &validation, size);
     let fine_thresholds: Vec<f32> = columns(&validation_p, &targets, false).iter().map(|c| best_threshold(c)).collect();
     let coarse_thresholds: Vec<f32> =
@@ -343,8 +335,8 @@ pub fn train_fold(
         validation_fine_loss: best_loss,
         fine_thresholds,
         coarse_thresholds,
-        best_epoch,
-        losses,
+        best_epoch: fitted.state.best_epoch,
+        losses: fitted.state.history.iter().map(|e| e.loss).collect(),
         standardization: s,
         seconds: started.elapsed().as_secs_f64(),
     };

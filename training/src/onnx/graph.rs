@@ -212,10 +212,8 @@ impl GraphBuilder {
 
 /// Writes `model` to `path` atomically (temporary file + rename).
 pub fn save(model: &ModelProto, path: &Path) -> Result<(), ExportError> {
-    let io = |source| ExportError::Io { path: path.display().to_string(), source };
-    let tmp = path.with_extension("onnx.partial");
-    std::fs::write(&tmp, model.encode_to_vec()).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    crate::train::write_atomic(path, &model.encode_to_vec())
+        .map_err(|source| ExportError::Io { path: path.display().to_string(), source })
 }
 
 /// Writes a model folder: validates `manifest` first (an export that the plugin would refuse fails here, not in

@@ -162,7 +162,7 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         writer.write_record(row)?;
     }
     let bytes = writer.into_inner().context("writing the manifest")?;
-    wav::write_atomically(&args.out.join("manifest.csv"), &bytes).context("writing manifest.csv")?;
+    crate::train::write_atomic(&args.out.join("manifest.csv"), &bytes).context("writing manifest.csv")?;
     println!(
         "{} clips in {} ({} rendered, {} kept from an earlier run); manifest.csv written",
         rows.len(),
@@ -304,7 +304,7 @@ fn write_vocabulary(kind: ClipKind, out: &Path) -> Result<()> {
 }
 
 fn write_text(path: &Path, text: &str) -> Result<()> {
-    wav::write_atomically(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+    crate::train::write_atomic(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// What determines the audio of a run (count, variants and jobs do not: they only choose which clips exist).

@@ -33,18 +33,9 @@ pub fn encode(samples: &[f32], sample_rate: u32, format: WavFormat) -> io::Resul
     Ok(cursor.into_inner())
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename: a crash never leaves a
-/// half-written file under the final name.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().ok_or_else(|| io::Error::other("a file path needs a name"))?;
-    let tmp = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
 /// Writes a mono WAV file atomically.
 pub fn write(path: &Path, samples: &[f32], sample_rate: u32, format: WavFormat) -> io::Result<()> {
-    write_atomically(path, &encode(samples, sample_rate, format)?)
+    crate::train::write_atomic(path, &encode(samples, sample_rate, format)?)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! cannot be resumed. `--resume` reads it back and the run continues at the next epoch, with the same data order
 //! and masks it would have had (every epoch's randomness is derived from the seed and the epoch number).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -50,30 +49,24 @@ impl<S: Serialize + DeserializeOwned> Checkpoint<S> {
     /// Writes to `path` through a temporary file in the same folder and a rename.
     pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
         let io = |source| CheckpointError::Io { path: path.to_path_buf(), source };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
         let state = serde_json::to_vec(&self.state).map_err(|e| CheckpointError::Invalid {
             path: path.to_path_buf(),
             reason: format!("state does not serialise: {e}"),
         })?;
-        let tmp = path.with_extension("partial");
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
-        let mut write = |bytes: &[u8]| file.write_all(bytes);
-        write(MAGIC).map_err(io)?;
-        write(&(state.len() as u64).to_le_bytes()).map_err(io)?;
-        write(&state).map_err(io)?;
-        write(&(self.blobs.len() as u64).to_le_bytes()).map_err(io)?;
+        let mut bytes = Vec::with_capacity(
+            state.len() + self.blobs.iter().map(|(n, b)| n.len() + b.len() + 16).sum::<usize>() + 32,
+        );
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&(state.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&state);
+        bytes.extend_from_slice(&(self.blobs.len() as u64).to_le_bytes());
         for (name, blob) in &self.blobs {
-            write(&(name.len() as u64).to_le_bytes()).map_err(io)?;
-            write(name.as_bytes()).map_err(io)?;
-            write(&(blob.len() as u64).to_le_bytes()).map_err(io)?;
-            write(blob).map_err(io)?;
+            bytes.extend_from_slice(&(name.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.extend_from_slice(&(blob.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(blob);
         }
-        let file = file.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        drop(file);
-        std::fs::rename(&tmp, path).map_err(io)
+        super::write_atomic(path, &bytes).map_err(io)
     }
 
     /// Reads a checkpoint written by [`Checkpoint::save`].

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::emotion::pretrain::TrainError;
+use crate::train::TrainError;
 
 /// One configuration's finished folds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,10 +79,8 @@ where
         record.train = Some(train.clone());
         record.parameters = parameters;
         record.folds.insert(fold, outcome);
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&self.records).expect("records serialise"))
-            .and_then(|()| std::fs::rename(&tmp, &self.path))
-            .map_err(|e| TrainError::Invalid(format!("{}: {e}", self.path.display())))
+        let json = serde_json::to_string_pretty(&self.records).expect("records serialise");
+        super::write_atomic(&self.path, json.as_bytes()).map_err(|e| TrainError::io(&self.path, e))
     }
 
     /// Runs the first `run_folds` of `folds` for one configuration, skipping those already stored and saving after

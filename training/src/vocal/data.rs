@@ -7,8 +7,8 @@ use std::path::Path;
 use super::input::{frontend, segment_frames, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
 use crate::data::{Dataset, emodb, ravdess};
-use crate::emotion::pretrain::TrainError;
 use crate::feature_cache::FeatureCache;
+use crate::train::TrainError;
 
 /// Which emotions to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]

@@ -5,25 +5,21 @@
 //! prosody), and a learnt combination can trust each where it is reliable, which a plain average cannot.
 
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::nn::{Linear, LinearConfig};
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::AdamConfig;
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 
-use crate::emotion::pretrain::{TrainError, derive_seed};
 use crate::onnx::emit;
 use crate::onnx::graph::{Dim, ExportError, GraphBuilder};
 use crate::onnx::proto::ModelProto;
+use crate::train::{
+    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+};
 
 /// One training example: the spectrogram stream's probabilities, the frame stream's, and the true class.
 pub type FusionExample = (Vec<f32>, Vec<f32>, usize);
-
-const PURPOSE_INIT: u64 = 41;
-const PURPOSE_ORDER: u64 = 42;
 
 /// The fusion perceptron.
 #[derive(Module, Debug)]
@@ -115,31 +111,41 @@ pub fn train_fusion(
             f.len()
         )));
     }
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(seed, PURPOSE_INIT, 0));
-    let mut fusion = Fusion::new(classes, &device);
-    let mut optimizer = AdamConfig::new().init();
-    let ce = CrossEntropyLossConfig::new().init(&device);
-    let size = batch_size.max(1);
-    for epoch in 1..=epochs {
-        let mut order: Vec<usize> = (0..pairs.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(derive_seed(seed, PURPOSE_ORDER, epoch as u64)));
-        for chunk in order.chunks(size) {
-            let targets: Vec<i64> = chunk.iter().map(|&i| pairs[i].2 as i64).collect();
-            let targets = Tensor::<1, Int>::from_data(TensorData::new(targets, [chunk.len()]), &device);
-            let (spec, frames) = (rows(pairs, chunk, 0, &device), rows(pairs, chunk, 1, &device));
-            let loss = ce.forward(fusion.forward(spec, frames), targets);
-            let value = loss.clone().into_scalar::<f32>();
-            if !value.is_finite() {
-                return Err(TrainError::Invalid(format!(
-                    "the fusion's training loss became {value} in epoch {epoch}; lower the learning rate (now {learning_rate})"
-                )));
-            }
-            let grads = GradientsParams::from_grads(loss.backward(), &fusion);
-            fusion = optimizer.step(learning_rate, fusion, grads);
-        }
+    let seeds = Seeds::new(seed, Stage::VocalFusion, FoldId::Cv(0));
+    let fusion = Fusion::new(classes, &init_device(&seeds));
+    let mut objective = FusionObjective { pairs, ce: CrossEntropyLossConfig::new().init(&Device::default()) };
+    let config = FitConfig {
+        epochs,
+        batch_size: batch_size.max(1),
+        learning_rate,
+        patience: usize::MAX,
+        schedule: Schedule::Constant,
+        keep: Keep::Last,
+    };
+    Ok(fit(fusion, AdamConfig::new().init(), &mut objective, &config, &FitRun::new(seeds, false))?.model)
+}
+
+/// The fusion's objective: cross-entropy on the examples; no validation (a fixed schedule, the last weights).
+struct FusionObjective<'a> {
+    pairs: &'a [FusionExample],
+    ce: CrossEntropyLoss,
+}
+
+impl Objective<Fusion> for FusionObjective<'_> {
+    fn train_len(&self) -> usize {
+        self.pairs.len()
     }
-    Ok(fusion.valid())
+
+    fn loss(&mut self, fusion: &Fusion, batch: &[usize], device: &Device) -> Tensor<1> {
+        let targets: Vec<i64> = batch.iter().map(|&i| self.pairs[i].2 as i64).collect();
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(targets, [batch.len()]), device);
+        let (spec, frames) = (rows(self.pairs, batch, 0, device), rows(self.pairs, batch, 1, device));
+        self.ce.forward(fusion.forward(spec, frames), targets)
+    }
+
+    fn validate(&mut self, _fusion: &Fusion, training_loss: f64) -> Validation {
+        Validation { score: (-training_loss, 0.0), loss: None, summary: String::new() }
+    }
 }
 
 /// Stream `stream`'s probabilities (0: spectrogram, 1: frames) of the examples `chunk` as `[chunk, K]`.
@@ -154,7 +160,8 @@ fn rows(pairs: &[FusionExample], chunk: &[usize], stream: usize, device: &Device
 mod tests {
     use super::*;
     use burn::tensor::Distribution;
-    use rand::Rng;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     fn probabilities(batch: usize, classes: usize, device: &Device) -> Tensor<2> {
         softmax(Tensor::random([batch, classes], Distribution::Normal(0.0, 2.0), device), 1)

@@ -22,9 +22,9 @@ use super::fusion::{Fusion, train_fusion};
 use super::input::{SpectrogramInput, frontend};
 use super::train::{NetTrainConfig, NetTraining, predict, score, train_derived};
 use crate::data::Fold;
-use crate::emotion::pretrain::TrainError;
 use crate::metrics::Confusion;
 use crate::onnx::emit;
+use crate::train::TrainError;
 
 /// Everything one fold trains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

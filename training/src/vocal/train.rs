@@ -6,25 +6,20 @@
 use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
-use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::SgdConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{GradientsParams, SgdConfig};
-use burn::tensor::Device;
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::darts::genotype::Genotype;
 use super::darts::network::{DerivedNetwork, NasConfig};
-use super::darts::search::{InputSet, cosine_lr};
-use crate::emotion::pretrain::{TrainError, derive_seed, epoch_bar};
+use super::darts::search::InputSet;
 use crate::metrics::{Confusion, argmax};
-
-const PURPOSE_INIT: u64 = 71;
-const PURPOSE_ORDER: u64 = 72;
+use crate::train::{
+    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+};
 
 /// How to train a derived network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +97,36 @@ pub fn score(probabilities: &[Vec<f32>], classes: &[usize], n_classes: usize) ->
     (Confusion::from_pairs(n_classes, classes, &predicted), loss)
 }
 
+/// Cross-entropy (class-weighted) on the training utterances; validation by unweighted accuracy, ties to the
+/// lower validation loss (the training loss without validation utterances).
+struct DerivedObjective<'a> {
+    train: &'a InputSet,
+    validation: &'a InputSet,
+    ce: CrossEntropyLoss,
+    classes: usize,
+    batch_size: usize,
+}
+
+impl Objective<DerivedNetwork> for DerivedObjective<'_> {
+    fn train_len(&self) -> usize {
+        self.train.len()
+    }
+
+    fn loss(&mut self, net: &DerivedNetwork, batch: &[usize], device: &Device) -> Tensor<1> {
+        self.ce.forward(net.forward(self.train.batch(batch, device)), self.train.targets(batch, device))
+    }
+
+    fn validate(&mut self, net: &DerivedNetwork, training_loss: f64) -> Validation {
+        let (ua, loss) = if self.validation.is_empty() {
+            (0.0, training_loss)
+        } else {
+            let (c, l) = score(&predict(net, self.validation, self.batch_size), &self.validation.classes, self.classes);
+            (c.unweighted_accuracy(), l)
+        };
+        Validation { score: (ua, -loss), loss: Some(loss), summary: format!("validation UA {ua:.3} loss {loss:.4}") }
+    }
+}
+
 /// Trains the network `genotype` describes on `train`, keeping the best validation epoch.
 pub fn train_derived(
     genotype: &Genotype,
@@ -115,60 +140,33 @@ pub fn train_derived(
     if train.is_empty() {
         return Err(TrainError::Invalid("no training utterances".into()));
     }
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(config.seed, PURPOSE_INIT, 0));
-    let mut net = DerivedNetwork::new(genotype, net_config, &device).map_err(TrainError::Invalid)?;
-    let mut optimizer = SgdConfig::new()
+    let seeds = Seeds::new(config.seed, Stage::VocalNetwork, FoldId::Cv(0));
+    let device = init_device(&seeds);
+    let net = DerivedNetwork::new(genotype, net_config, &device).map_err(TrainError::Invalid)?;
+    let optimizer = SgdConfig::new()
         .with_momentum(Some(MomentumConfig { momentum: config.momentum, dampening: 0.0, nesterov: false }))
         .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
         .with_gradient_clipping(Some(GradientClippingConfig::Norm(5.0)))
         .init();
     let ce = CrossEntropyLossConfig::new().with_weights(Some(train.class_weights(net_config.classes))).init(&device);
     let size = config.batch_size.max(1);
-    let (mut best, mut best_score, mut best_epoch, mut stale) = (None, (f64::MIN, f64::MIN), 0, 0);
-    let mut history = Vec::new();
-    for epoch in 0..config.epochs {
-        let lr = cosine_lr(config.learning_rate, 0.0, epoch, config.epochs);
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(derive_seed(config.seed, PURPOSE_ORDER, epoch as u64)));
-        let bar = epoch_bar(order.len().div_ceil(size), epoch + 1, config.epochs, show_progress);
-        let (mut total, mut seen) = (0.0f64, 0usize);
-        for chunk in order.chunks(size) {
-            let loss = ce.forward(net.forward(train.batch(chunk, &device)), train.targets(chunk, &device));
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
-                return Err(TrainError::Invalid(format!(
-                    "the training loss became {value} in epoch {}; lower the learning rate",
-                    epoch + 1
-                )));
-            }
-            total += value * chunk.len() as f64;
-            seen += chunk.len();
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = optimizer.step(lr, net, grads);
-            bar.set_message(format!("loss {:.4}", total / seen as f64));
-            bar.inc(1);
-        }
-        let valid = net.valid();
-        let loss = total / seen.max(1) as f64;
-        let (ua, v_loss) = if validation.is_empty() {
-            (0.0, loss)
-        } else {
-            let (c, l) = score(&predict(&valid, validation, size), &validation.classes, net_config.classes);
-            (c.unweighted_accuracy(), l)
-        };
-        bar.finish_with_message(format!("loss {loss:.4} · validation UA {ua:.3} loss {v_loss:.4}"));
-        history.push(NetEpoch { loss, validation_ua: ua, validation_loss: v_loss });
-        let s = (ua, -v_loss);
-        if best.is_none() || s > best_score {
-            (best, best_score, best_epoch, stale) = (Some(valid), s, epoch + 1, 0);
-        } else {
-            stale += 1;
-            if stale >= config.patience.max(1) {
-                break;
-            }
-        }
-    }
-    let net = best.unwrap_or_else(|| net.valid());
-    Ok((net, NetTraining { history, best_epoch, seconds: started.elapsed().as_secs_f64() }))
+    let mut objective = DerivedObjective { train, validation, ce, classes: net_config.classes, batch_size: size };
+    let fit_config = FitConfig {
+        epochs: config.epochs,
+        batch_size: size,
+        learning_rate: config.learning_rate,
+        patience: config.patience,
+        schedule: Schedule::Cosine { min: 0.0 },
+        keep: Keep::Best,
+    };
+    let fitted = fit(net, optimizer, &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let history = fitted
+        .state
+        .history
+        .iter()
+        .map(|e| NetEpoch { loss: e.loss, validation_ua: e.score.0, validation_loss: -e.score.1 })
+        .collect();
+    let training =
+        NetTraining { history, best_epoch: fitted.state.best_epoch, seconds: started.elapsed().as_secs_f64() };
+    Ok((fitted.model, training))
 }

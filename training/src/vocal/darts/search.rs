@@ -20,11 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use super::genotype::Genotype;
 use super::network::{Alphas, NasConfig, SearchNetwork};
-use crate::emotion::pretrain::{TrainError, derive_seed, epoch_bar};
+use crate::train::{FoldId, Purpose, Seeds, Stage, TrainError, epoch_bar, init_device};
 use crate::vocal::input;
-
-const PURPOSE_INIT: u64 = 61;
-const PURPOSE_ORDER: u64 = 62;
 
 /// Prepared network inputs (`pooled × mels` each) with their classes.
 #[derive(Debug, Clone, Default)]
@@ -165,8 +162,9 @@ pub fn search(
             "the search needs both a training split (for the weights) and a validation split (for α)".into(),
         ));
     }
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(config.seed, PURPOSE_INIT, 0));
+    // DARTS alternates an α step and an ω step: its own loop, with the core's seeds, bars and errors.
+    let seeds = Seeds::new(config.seed, Stage::VocalSearch, FoldId::Cv(0));
+    let device = init_device(&seeds);
     let mut net = SearchNetwork::new(&config.net, &device);
     let mut alphas = Alphas::new(config.net.steps, &device);
     let mut weight_opt = SgdConfig::new()
@@ -182,9 +180,10 @@ pub fn search(
     let ce = CrossEntropyLossConfig::new().with_weights(Some(train.class_weights(config.net.classes))).init(&device);
     let size = config.batch_size.max(1);
     let mut history = Vec::with_capacity(config.epochs);
-    for epoch in 0..config.epochs {
-        let lr = cosine_lr(config.weight_lr, config.weight_lr_min, epoch, config.epochs);
-        let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(config.seed, PURPOSE_ORDER, epoch as u64));
+    for epoch in 1..=config.epochs {
+        let lr = cosine_lr(config.weight_lr, config.weight_lr_min, epoch - 1, config.epochs);
+        device.seed(seeds.epoch(Purpose::Dropout, epoch));
+        let mut rng = ChaCha8Rng::seed_from_u64(seeds.epoch(Purpose::Order, epoch));
         let mut order: Vec<usize> = (0..train.len()).collect();
         order.shuffle(&mut rng);
         let mut val_order: Vec<usize> = (0..validation.len()).collect();
@@ -193,7 +192,7 @@ pub fn search(
         if let Some(limit) = config.steps_per_epoch {
             batches.truncate(limit.max(1));
         }
-        let bar = epoch_bar(batches.len(), epoch + 1, config.epochs, show_progress);
+        let bar = epoch_bar(batches.len(), epoch, config.epochs, show_progress);
         let (mut t_loss, mut v_loss) = (0.0f64, 0.0f64);
         for (step, chunk) in batches.iter().enumerate() {
             // α step on a validation batch (cycling through the validation split).
@@ -201,13 +200,13 @@ pub fn search(
                 (0..size).map(|k| val_order[(step * size + k) % val_order.len()]).take(val_order.len()).collect();
             let logits = net.forward(validation.batch(&v, &device), &alphas, false);
             let loss = ce.forward(logits, validation.targets(&v, &device));
-            v_loss += finite(f64::from(loss.clone().into_scalar::<f32>()), epoch)?;
+            v_loss += finite(f64::from(loss.clone().into_scalar::<f32>()), epoch, step, config.arch_lr)?;
             let grads = GradientsParams::from_grads(loss.backward(), &alphas);
             alphas = arch_opt.step(config.arch_lr, alphas, grads);
             // ω step on a training batch with α fixed.
             let logits = net.forward(train.batch(chunk, &device), &alphas, true);
             let loss = ce.forward(logits, train.targets(chunk, &device));
-            t_loss += finite(f64::from(loss.clone().into_scalar::<f32>()), epoch)?;
+            t_loss += finite(f64::from(loss.clone().into_scalar::<f32>()), epoch, step, lr)?;
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = weight_opt.step(lr, net, grads);
             bar.set_message(format!("train {:.4} · val {:.4}", t_loss / (step + 1) as f64, v_loss / (step + 1) as f64));
@@ -230,14 +229,11 @@ pub fn search(
     })
 }
 
-fn finite(value: f64, epoch: usize) -> Result<f64, TrainError> {
+fn finite(value: f64, epoch: usize, step: usize, learning_rate: f64) -> Result<f64, TrainError> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(TrainError::Invalid(format!(
-            "the search loss became {value} in epoch {}; lower the weight learning rate",
-            epoch + 1
-        )))
+        Err(TrainError::NonFiniteLoss { value, epoch, step: step + 1, learning_rate })
     }
 }
 

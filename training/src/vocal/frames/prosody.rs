@@ -11,9 +11,9 @@ use earmark_core::frontend::mel::{hz_to_mel, mel_to_hz};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::emotion::pretrain::TrainError;
 use crate::onnx::emit;
 use crate::onnx::graph::{ExportError, GraphBuilder};
+use crate::train::TrainError;
 use crate::vocal::input::pooling_matrix;
 
 /// Lowest F0 candidate in Hz: below a low adult male voice (~70 Hz), so it is never at the edge of the grid.

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::AdamConfig;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use ndarray::Array2;
@@ -15,11 +14,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::stream::{FrameStream, FrameStreamConfig, RecurrentCell};
-use crate::emotion::pretrain::{TrainError, derive_seed, epoch_bar};
 use crate::onnx::emit;
-
-const PURPOSE_INIT: u64 = 31;
-const PURPOSE_ORDER: u64 = 32;
+use crate::train::{
+    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+};
 
 /// How to train the frame stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,6 +144,35 @@ fn check_sequences(config: &FrameStreamConfig, items: &Sequences, what: &str) ->
     Ok(())
 }
 
+/// The frame stream's objective: cross-entropy over length-grouped batches; validation by the validation loss.
+struct FrameObjective<'a> {
+    train: &'a Sequences,
+    validation: &'a Sequences,
+    batch_size: usize,
+    ce: CrossEntropyLoss,
+}
+
+impl Objective<FrameStream> for FrameObjective<'_> {
+    fn train_len(&self) -> usize {
+        self.train.len()
+    }
+
+    /// Sequences of one length per batch (no padding), shuffled within and across lengths.
+    fn batches(&mut self, order_seed: u64, batch_size: usize) -> Vec<Vec<usize>> {
+        batches(self.train, batch_size, Some(&mut ChaCha8Rng::seed_from_u64(order_seed)))
+    }
+
+    fn loss(&mut self, stream: &FrameStream, batch: &[usize], device: &Device) -> Tensor<1> {
+        let (x, targets) = batch_tensor(self.train, batch, device);
+        self.ce.forward(stream.forward(x), targets)
+    }
+
+    fn validate(&mut self, stream: &FrameStream, _training_loss: f64) -> Validation {
+        let loss = frame_loss(stream, self.validation, self.batch_size);
+        Validation { score: (-loss, 0.0), loss: Some(loss), summary: format!("validation loss {loss:.4}") }
+    }
+}
+
 /// Trains a [`FrameStream`] with Adam on `train` and keeps the epoch with the lowest loss on `validation`.
 pub fn train_frame_stream(
     config: &FrameStreamConfig,
@@ -157,53 +184,34 @@ pub fn train_frame_stream(
     config.validate().map_err(TrainError::Invalid)?;
     check_sequences(config, train, "training")?;
     check_sequences(config, validation, "validation")?;
-    let device = Device::default().autodiff();
-    device.seed(derive_seed(training.seed, PURPOSE_INIT, 0));
-    let mut stream = config.init(&device).map_err(TrainError::Invalid)?;
-    let mut optimizer = AdamConfig::new().init();
-    let ce = CrossEntropyLossConfig::new().init(&device);
-    let lr = training.learning_rate;
-    let mut best: Option<(FrameStream, usize, f64)> = None;
-    let mut history = Vec::with_capacity(training.epochs);
-    for epoch in 1..=training.epochs {
-        let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(training.seed, PURPOSE_ORDER, epoch as u64));
-        let order = batches(train, training.batch_size, Some(&mut rng));
-        let bar = epoch_bar(order.len(), epoch, training.epochs, show_progress);
-        let (mut total, mut seen) = (0.0f64, 0usize);
-        for batch in &order {
-            let (x, targets) = batch_tensor(train, batch, &device);
-            let loss = ce.forward(stream.forward(x), targets);
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
-                return Err(TrainError::Invalid(format!(
-                    "the frame stream's training loss became {value} in epoch {epoch}; lower the learning rate (now {lr})"
-                )));
-            }
-            total += value * batch.len() as f64;
-            seen += batch.len();
-            let grads = GradientsParams::from_grads(loss.backward(), &stream);
-            stream = optimizer.step(lr, stream, grads);
-            bar.set_message(format!("loss {:.4}", total / seen as f64));
-            bar.inc(1);
-        }
-        let loss = total / seen.max(1) as f64;
-        let valid = stream.valid();
-        let validation_loss = frame_loss(&valid, validation, training.batch_size);
-        bar.finish_with_message(format!("loss {loss:.4} · validation loss {validation_loss:.4}"));
-        history.push(FrameEpoch { loss, validation_loss });
-        if best.as_ref().is_none_or(|(_, _, b)| validation_loss < *b) {
-            best = Some((valid, epoch, validation_loss));
-        }
-    }
-    let (stream, best_epoch, validation_loss) = match best {
-        Some(b) => b,
-        None => {
-            let valid = stream.valid();
-            let loss = frame_loss(&valid, validation, training.batch_size);
-            (valid, 0, loss)
-        }
+    let seeds = Seeds::new(training.seed, Stage::VocalFrames, FoldId::Cv(0));
+    let device = init_device(&seeds);
+    let stream = config.init(&device).map_err(TrainError::Invalid)?;
+    let mut objective = FrameObjective {
+        train,
+        validation,
+        batch_size: training.batch_size,
+        ce: CrossEntropyLossConfig::new().init(&device),
     };
-    Ok(FrameRun { stream, history, best_epoch, validation_loss })
+    // Every epoch runs; the one with the lowest validation loss is kept (the paper's choice of the cell too).
+    let fit_config = FitConfig {
+        epochs: training.epochs,
+        batch_size: training.batch_size,
+        learning_rate: training.learning_rate,
+        patience: usize::MAX,
+        schedule: Schedule::Constant,
+        keep: Keep::Best,
+    };
+    let fitted =
+        fit(stream, AdamConfig::new().init(), &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let history = fitted
+        .state
+        .history
+        .iter()
+        .map(|e| FrameEpoch { loss: e.loss, validation_loss: e.validation_loss.unwrap_or(f64::NAN) })
+        .collect();
+    let validation_loss = fitted.state.best_score.map_or(f64::NAN, |s| -s.0);
+    Ok(FrameRun { stream: fitted.model, history, best_epoch: fitted.state.best_epoch, validation_loss })
 }
 
 /// The outcome of [`choose_cell`].

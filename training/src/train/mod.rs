@@ -1,0 +1,22 @@
+//! The training core every model family shares: typed seeds, the fit loop, checkpoints, the per-fold store of
+//! a cross-validation, atomic writes, progress bars and the one error type.
+//!
+//! Each family (emotion, genre, instruments, vocal) supplies only what is its own — a network, a loss, a
+//! validation score, its data — and trains through [`fit::fit`]; DARTS' bi-level search keeps its own
+//! alternating step but draws its seeds, bars and errors from here.
+
+pub mod atomic;
+pub mod checkpoint;
+pub mod error;
+pub mod fit;
+pub mod fold_store;
+pub mod progress;
+pub mod seed;
+
+pub use atomic::write_atomic;
+pub use error::TrainError;
+pub use fit::{
+    EpochRecord, FitConfig, FitRun, FitState, Fitted, Keep, Objective, Schedule, Validation, fit, init_device,
+};
+pub use progress::epoch_bar;
+pub use seed::{FoldId, Purpose, Seeds, Stage, derive_seed};

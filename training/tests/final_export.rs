@@ -1,0 +1,160 @@
+//! The final-model export of each family through its command, in a debug build (overflow checks on): the genre
+//! and instrument exporters once passed `usize::MAX / 2` as the fold number, which overflowed in the seed
+//! derivation (a panic here, a silent wrap in release). Each export must write a model folder whose manifest
+//! loads and whose graph runs in ONNX Runtime.
+
+use std::path::Path;
+
+use clap::Parser;
+use earmark_core::manifest::Manifest;
+use earmark_core::model::Model;
+use earmark_core::runtime::{Runtime, SessionOptions};
+
+/// Serialises the tests of this binary: burn seeds its CPU backend process-wide.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn write_wav(path: &Path, rate: u32, samples: &[f32]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    samples.iter().for_each(|&s| writer.write_sample((s * 30_000.0) as i16).unwrap());
+    writer.finalize().unwrap();
+}
+
+/// `seconds` of a tone at `hz` with a little noise, different per `seed`.
+fn tone(rate: u32, seconds: f32, hz: f32, seed: u32) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..(rate as f32 * seconds) as usize)
+        .map(|n| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state as f32 / u32::MAX as f32 - 0.5) * 0.05;
+            0.4 * (std::f32::consts::TAU * hz * n as f32 / rate as f32).sin() + noise
+        })
+        .collect()
+}
+
+/// The exported folder loads as a manifest and every graph runs in ONNX Runtime (the plugin's own checks).
+fn assert_exported(dir: &Path) -> Manifest {
+    let manifest = Manifest::load(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let runtime = Runtime::global().expect("ONNX Runtime (cargo xtask ort)");
+    Model::load(dir, runtime, SessionOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    assert!(dir.join("REPORT.md").is_file());
+    manifest
+}
+
+#[derive(Parser)]
+struct Genre {
+    #[command(subcommand)]
+    command: earmark_training::genre::cli::GenreCommand,
+}
+
+#[derive(Parser)]
+struct Instruments {
+    #[command(subcommand)]
+    command: earmark_training::instruments::cli::InstrumentsCommand,
+}
+
+#[test]
+fn the_genre_export_trains_a_final_model_and_writes_it() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("genres");
+    for (class, hz) in [("low", 150.0), ("high", 2500.0)] {
+        for i in 0..6 {
+            write_wav(&data.join(class).join(format!("{class}.{i:05}.wav")), 22_050, &tone(22_050, 2.0, hz, i));
+        }
+    }
+    let out = dir.path().join("model");
+    let path = |p: &Path| p.display().to_string();
+    let args = [
+        "t",
+        "export",
+        "--data",
+        &path(&data),
+        "--run",
+        &path(&dir.path().join("run")),
+        "--cache",
+        &path(&dir.path().join("cache")),
+        "--folds",
+        "3",
+        "--arch",
+        "cnn",
+        "--width",
+        "2",
+        "--hidden",
+        "4",
+        "--frames",
+        "40",
+        "--epochs",
+        "2",
+        "--batch",
+        "8",
+        "--train-hop",
+        "20",
+        "--quiet",
+        "--out",
+        &path(&out),
+    ];
+    let cli = Genre::try_parse_from(args).unwrap();
+    earmark_training::genre::cli::run(&cli.command).unwrap();
+    let manifest = assert_exported(&out);
+    assert_eq!(manifest.labels.classes, ["high", "low"]);
+}
+
+#[test]
+fn the_instrument_export_trains_a_final_model_and_writes_it() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("mixtures");
+    let mut csv = String::from("path,group,tags\n");
+    for i in 0..12u32 {
+        let (tag, hz) = if i % 2 == 0 { ("violin", 440.0) } else { ("flute", 1800.0) };
+        let file = format!("audio/{i:03}.wav");
+        write_wav(&data.join(&file), 16_000, &tone(16_000, 3.0, hz, i));
+        csv.push_str(&format!("{file},piece-{i},{tag}\n"));
+    }
+    std::fs::write(data.join("manifest.csv"), csv).unwrap();
+    std::fs::write(
+        data.join("hierarchy.json"),
+        r#"[{"name": "strings", "members": ["violin"]}, {"name": "woodwinds", "members": ["flute"]}]"#,
+    )
+    .unwrap();
+    let out = dir.path().join("model");
+    let path = |p: &Path| p.display().to_string();
+    let args = [
+        "t",
+        "export",
+        "--data",
+        &path(&data.join("manifest.csv")),
+        "--run",
+        &path(&dir.path().join("run")),
+        "--cache",
+        &path(&dir.path().join("cache")),
+        "--folds",
+        "3",
+        "--method",
+        "resatt",
+        "--width",
+        "2",
+        "--blocks",
+        "2",
+        "--embedding",
+        "8",
+        "--frames",
+        "64",
+        "--epochs",
+        "2",
+        "--batch",
+        "8",
+        "--quiet",
+        "--out",
+        &path(&out),
+    ];
+    let cli = Instruments::try_parse_from(args).unwrap();
+    earmark_training::instruments::cli::run(&cli.command).unwrap();
+    let manifest = assert_exported(&out);
+    assert_eq!(manifest.labels.classes.len(), 2);
+}
