@@ -26,13 +26,25 @@ pub enum Slot {
     VocalClass,
     /// The top vocal emotion's probability.
     VocalConfidence,
+    /// The top style's probability.
+    StyleConfidence,
+    /// The top style's index.
+    StyleClass,
     /// Family `n` of the instrument model's hierarchy.
     Family(usize),
 }
 
 /// The slots with a CC parameter of their own, in parameter order.
-pub const FIXED: [Slot; 6] =
-    [Slot::Valence, Slot::Arousal, Slot::GenreConfidence, Slot::GenreClass, Slot::VocalClass, Slot::VocalConfidence];
+pub const FIXED: [Slot; 8] = [
+    Slot::Valence,
+    Slot::Arousal,
+    Slot::GenreConfidence,
+    Slot::GenreClass,
+    Slot::VocalClass,
+    Slot::VocalConfidence,
+    Slot::StyleConfidence,
+    Slot::StyleClass,
+];
 /// Every slot: the fixed ones, then the families.
 pub const SLOTS: usize = FIXED.len() + MAX_FAMILIES;
 
@@ -67,7 +79,7 @@ impl CcNumbers {
 pub fn slot_values(snapshot: &Snapshot) -> [Option<f32>; SLOTS] {
     let mut values = [None; SLOTS];
     let models = &snapshot.models;
-    let Roles { emotion, genre, vocal, instruments, .. } = &snapshot.roles;
+    let Roles { emotion, genre, style, vocal, instruments, .. } = &snapshot.roles;
     if let Some((valence, arousal)) = emotion.and_then(|role| role.scores(models)) {
         values[0] = Some(valence);
         values[1] = Some(arousal);
@@ -79,6 +91,10 @@ pub fn slot_values(snapshot: &Snapshot) -> [Option<f32>; SLOTS] {
     if let Some((index, best)) = vocal.and_then(|v| models.get(v)).and_then(|m| m.top()) {
         values[4] = Some(index as f32 / 127.0);
         values[5] = Some(best);
+    }
+    if let Some((index, best)) = style.and_then(|s| models.get(s)).and_then(|m| m.top()) {
+        values[6] = Some(best);
+        values[7] = Some(index as f32 / 127.0);
     }
     if let Some(role) = instruments {
         for (f, value) in values[FIXED.len()..].iter_mut().enumerate().take(role.families.len()) {
@@ -113,6 +129,8 @@ pub fn cc_map(snapshot: &Snapshot, numbers: &CcNumbers) -> Vec<(u8, String)> {
             Slot::GenreClass => classes(roles.genre).map(|list| format!("genre: top class ({list})")),
             Slot::VocalClass => classes(roles.vocal).map(|list| format!("vocal emotion: top class ({list})")),
             Slot::VocalConfidence => roles.vocal.map(|_| "vocal emotion: top probability".to_string()),
+            Slot::StyleConfidence => roles.style.map(|_| "style: top probability".to_string()),
+            Slot::StyleClass => classes(roles.style).map(|list| format!("style: top class ({list})")),
             Slot::Family(n) => roles
                 .instruments
                 .as_ref()
@@ -152,7 +170,7 @@ mod tests {
         Snapshot { roles: Roles::of(&models), models, ..Snapshot::default() }
     }
 
-    const NUMBERS: CcNumbers = CcNumbers { fixed: [20, 21, 22, 23, 24, 25], families: 32 };
+    const NUMBERS: CcNumbers = CcNumbers { fixed: [20, 21, 22, 23, 24, 25, 26, 27], families: 32 };
 
     #[test]
     fn every_readout_maps_to_its_slot() {
@@ -166,21 +184,32 @@ mod tests {
             readout(Task::Emotion, &["valence", "arousal"], &[0.2, 0.8]),
             readout(Task::Genre, &["rock", "jazz", "waltz"], &[0.1, 0.7, 0.2]),
             readout(Task::VocalEmotion, &["anger", "neutral", "sadness"], &[0.1, 0.3, 0.6]),
+            readout(Task::Style, &["waltz", "tango"], &[0.25, 0.75]),
             instruments,
         ]);
         let values = slot_values(&snapshot);
-        let expected = [Some(0.2), Some(0.8), Some(0.7), Some(1.0 / 127.0), Some(2.0 / 127.0), Some(0.6)];
-        assert_eq!(&values[..6], &expected);
-        assert_eq!(&values[6..8], &[Some(0.8), Some(0.05)]);
-        assert!(values[8..].iter().all(Option::is_none));
+        let expected = [
+            Some(0.2),
+            Some(0.8),
+            Some(0.7),
+            Some(1.0 / 127.0),
+            Some(2.0 / 127.0),
+            Some(0.6),
+            Some(0.75),
+            Some(1.0 / 127.0),
+        ];
+        assert_eq!(&values[..8], &expected);
+        assert_eq!(&values[8..10], &[Some(0.8), Some(0.05)]);
+        assert!(values[10..].iter().all(Option::is_none));
         assert_eq!(to_7bit(values[3].unwrap()), 1);
         assert_eq!(to_7bit(values[4].unwrap()), 2);
         assert_eq!(to_7bit(0.5), 64);
         let map = cc_map(&snapshot, &NUMBERS);
         let ccs: Vec<u8> = map.iter().map(|(cc, _)| *cc).collect();
-        assert_eq!(ccs, [20, 21, 22, 23, 24, 25, 32, 33]);
+        assert_eq!(ccs, [20, 21, 22, 23, 24, 25, 26, 27, 32, 33]);
         assert_eq!(map[3].1, "genre: top class (0 rock, 1 jazz, 2 waltz)");
-        assert_eq!(map[7].1, "instruments: percussion");
+        assert_eq!(map[7].1, "style: top class (0 waltz, 1 tango)");
+        assert_eq!(map[9].1, "instruments: percussion");
     }
 
     #[test]
@@ -192,7 +221,7 @@ mod tests {
         let values = slot_values(&snapshot);
         assert_eq!(values[FIXED.len() + 15], Some(0.75), "no hierarchy: one family per tag, 16 with a CC");
         assert_eq!(cc_map(&snapshot, &NUMBERS).last().map(|(cc, _)| *cc), Some(47));
-        let off = CcNumbers { fixed: [-1; 6], families: -1 };
+        let off = CcNumbers { fixed: [-1; 8], families: -1 };
         assert!(cc_map(&snapshot, &off).is_empty());
         assert_eq!(CcNumbers { families: 120, ..NUMBERS }.cc(FIXED.len() + 15), None, "beyond CC 127");
     }

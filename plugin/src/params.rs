@@ -69,6 +69,12 @@ pub struct EarmarkParams {
     /// CC for the top vocal emotion's probability.
     #[id = "ccvoc"]
     pub cc_vocal_confidence: IntParam,
+    /// CC for the top style's probability.
+    #[id = "ccsty"]
+    pub cc_style_confidence: IntParam,
+    /// CC for the top style's index (value = class index).
+    #[id = "ccscls"]
+    pub cc_style_class: IntParam,
     /// First of [`MAX_FAMILIES`] consecutive CCs, one per instrument family in the model's hierarchy order.
     #[id = "ccinst"]
     pub cc_instruments: IntParam,
@@ -99,6 +105,8 @@ impl EarmarkParams {
                 self.cc_genre_class.value(),
                 self.cc_vocal_class.value(),
                 self.cc_vocal_confidence.value(),
+                self.cc_style_confidence.value(),
+                self.cc_style_class.value(),
             ],
             families: self.cc_instruments.value(),
         }
@@ -134,6 +142,8 @@ impl EarmarkParams {
             cc_genre_class: cc_param("CC genre class", 23, 127),
             cc_vocal_class: cc_param("CC vocal emotion class", 24, 127),
             cc_vocal_confidence: cc_param("CC vocal emotion confidence", 25, 127),
+            cc_style_confidence: cc_param("CC style confidence", 26, 127),
+            cc_style_class: cc_param("CC style class", 27, 127),
             // The last family's CC must still be a controller number.
             cc_instruments: cc_param("CC instrument families (first of 16)", 32, 128 - MAX_FAMILIES as i32),
             editor_size: RwLock::new(DEFAULT_EDITOR_SIZE),

@@ -36,9 +36,11 @@ fn assert_ccs_match_the_view(snapshot: &Snapshot) -> usize {
         }
         None => assert_eq!((values[0], values[1]), (None, None)),
     }
-    for (section, role, confidence, class) in
-        [(&view.genre, snapshot.roles.genre, 2, 3), (&view.vocal, snapshot.roles.vocal, 5, 4)]
-    {
+    for (section, role, confidence, class) in [
+        (&view.genre, snapshot.roles.genre, 2, 3),
+        (&view.vocal, snapshot.roles.vocal, 5, 4),
+        (&view.style, snapshot.roles.style, 6, 7),
+    ] {
         match section.live() {
             Some(ranked) => {
                 let (top, p) = &ranked.ranked[0];
@@ -70,7 +72,9 @@ fn ccs_and_the_editor_agree_on_the_shipped_models() {
     let roles = &snapshot.roles;
     assert!(roles.emotion.is_some() && roles.genre.is_some() && roles.instruments.is_some() && roles.vocal.is_some());
     let families = roles.instruments.as_ref().unwrap().families.len().min(SLOTS - FIXED.len());
-    assert_eq!(assert_ccs_match_the_view(&snapshot), FIXED.len() + families, "every slot with a model is sent");
+    // Two CCs for each of emotion, genre and vocal emotion (and style when one ships), one per family.
+    let pairs = 3 + usize::from(roles.style.is_some());
+    assert_eq!(assert_ccs_match_the_view(&snapshot), 2 * pairs + families, "every slot with a model is sent");
 }
 
 #[test]

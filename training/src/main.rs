@@ -51,6 +51,47 @@ enum Command {
     /// The papers' study grids, written as their tables for our data.
     #[command(subcommand)]
     Study(Box<StudyCommand>),
+    /// Write a cleared data set's labels as Earmark's CSV manifest (`manifest.csv` + `tags.txt`/`classes.txt`,
+    /// and for tags a flat `hierarchy.json`: each tag its own family), for any trainer to read.
+    FourQ {
+        /// The 4Q set's folder (the one holding panda_dataset_taffc_metadata.csv and Q1 … Q4).
+        #[arg(long)]
+        root: PathBuf,
+        /// What the clips are labelled with.
+        #[arg(long, value_enum)]
+        target: earmark_training::data::four_q::FourQTarget,
+        /// Folder to write the manifest into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Render EMOPIA's MIDI clips with real piano sounds (SF2 pianos, touch, room, tone, level drawn per
+    /// render) into `OUT/audio/` with an emotion-tag manifest (group = song). Renders already written are kept.
+    RenderEmopia {
+        /// The folder of EMOPIA `.mid` files (`Q{1-4}_{song}_{clip}.mid`).
+        #[arg(long)]
+        midi: PathBuf,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// SF2 SoundFonts to draw pianos from (repeat the option; default: the one `cargo xtask soundfont` fetched).
+        #[arg(long)]
+        soundfont: Vec<PathBuf>,
+        /// General MIDI programs to draw from.
+        #[arg(long, value_delimiter = ',', default_values_t = [0u8, 1, 2])]
+        programs: Vec<u8>,
+        /// Renders per clip.
+        #[arg(long, default_value_t = 2)]
+        variants: u32,
+        /// Seed of every choice.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// At most this many seconds of each clip.
+        #[arg(long, default_value_t = 40.0)]
+        seconds: f64,
+        /// Output sample rate.
+        #[arg(long, default_value_t = 22_050)]
+        sample_rate: u32,
+    },
     /// Print every architecture the crate can build, with its exact parameter count.
     Models {
         /// Output classes of the genre models.
@@ -81,6 +122,65 @@ fn main() -> Result<()> {
             StudyCommand::Instruments(args) => earmark_training::instruments::cli::study(&args),
             StudyCommand::Nas(args) => earmark_training::vocal::cli::study(&args),
         },
+        Command::FourQ { root, target, out } => {
+            use earmark_training::data::{TargetKind, four_q, manifest_csv};
+            let dataset = four_q::load(&root, target)?;
+            let csv = out.join("manifest.csv");
+            manifest_csv::write(&dataset, &csv)?;
+            if dataset.kind == TargetKind::MultiLabel {
+                let flat: Vec<serde_json::Value> =
+                    dataset.classes.iter().map(|c| serde_json::json!({ "name": c, "members": [c] })).collect();
+                std::fs::write(out.join("hierarchy.json"), serde_json::to_string_pretty(&flat)?)?;
+            }
+            println!(
+                "{} clips, {} artists, classes {:?} → {}",
+                dataset.len(),
+                dataset.group_members().len(),
+                dataset.classes,
+                csv.display()
+            );
+            Ok(())
+        }
+        Command::RenderEmopia { midi, out, soundfont, programs, variants, seed, seconds, sample_rate } => {
+            use earmark_training::synth::emopia::{RenderOptions, render_all, scan};
+            let soundfonts =
+                if soundfont.is_empty() { vec![earmark_training::synth::locate_soundfont(None)?] } else { soundfont };
+            let options = RenderOptions { soundfonts, programs, variants, seed, seconds, sample_rate };
+            let settings = serde_json::json!({
+                "soundfonts": options.soundfonts, "programs": options.programs, "variants": variants,
+                "seed": seed, "seconds": seconds, "sample_rate": sample_rate,
+            });
+            let settings_path = out.join("render.json");
+            if let Ok(old) = std::fs::read_to_string(&settings_path)
+                && serde_json::from_str::<serde_json::Value>(&old).ok() != Some(settings.clone())
+            {
+                anyhow::bail!(
+                    "{} holds renders made with other options ({old}); use the same options to resume, or another --out",
+                    out.display()
+                );
+            }
+            std::fs::create_dir_all(&out)?;
+            earmark_training::train::write_atomic(&settings_path, serde_json::to_string_pretty(&settings)?.as_bytes())?;
+            let clips = scan(&midi)?;
+            let bar = ProgressBar::new((clips.len() as u64) * u64::from(variants)).with_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} renders {elapsed_precise}<{eta_precise}")
+                    .expect("static template"),
+            );
+            let dataset = render_all(&clips, &options, &out, |done, _| bar.set_position(done as u64))?;
+            bar.finish_and_clear();
+            earmark_training::data::manifest_csv::write(&dataset, &out.join("manifest.csv"))?;
+            let flat: Vec<serde_json::Value> =
+                dataset.classes.iter().map(|c| serde_json::json!({ "name": c, "members": [c] })).collect();
+            std::fs::write(out.join("hierarchy.json"), serde_json::to_string_pretty(&flat)?)?;
+            println!(
+                "{} renders of {} clips ({} songs) → {}",
+                dataset.len(),
+                clips.len(),
+                dataset.group_members().len(),
+                out.display()
+            );
+            Ok(())
+        }
         Command::Models { classes } => {
             print!("{}", earmark_training::catalog::table(&earmark_training::catalog::entries(classes)));
             Ok(())

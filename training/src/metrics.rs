@@ -34,8 +34,15 @@ impl Confusion {
         }
     }
 
-    fn total(&self) -> usize {
+    /// Items counted.
+    pub fn total(&self) -> usize {
         self.counts.iter().flatten().sum()
+    }
+
+    /// Share of the most frequent true class: the accuracy of always answering it.
+    pub fn largest_class_share(&self) -> f64 {
+        let largest = self.counts.iter().map(|row| row.iter().sum::<usize>()).max().unwrap_or(0);
+        largest as f64 / self.total().max(1) as f64
     }
 
     /// Fraction of all items predicted right ("weighted accuracy" in the speech-emotion literature).

@@ -243,6 +243,26 @@ fn manifest_valence_arousal_parses_floats() {
     assert!(matches!(&column, DataError::MissingColumn { column, .. } if column == "arousal"), "{column}");
 }
 
+/// A users' set labelled by Russell quadrant reads as high (1) / low (0) valence and arousal.
+#[test]
+fn manifest_quadrants_read_as_high_and_low_valence_and_arousal() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_wav(&root.join("x.wav"));
+    write_wav(&root.join("y.wav"));
+    let csv = root.join("q.csv");
+    write(&csv, "path,quadrant,group\nx.wav,Q2,a\ny.wav,4,b\n");
+    let data = manifest_csv::load(&csv).unwrap();
+    assert_eq!(data.kind, TargetKind::ValenceArousal);
+    assert_eq!(data.items[0].target, Target::ValenceArousal { valence: 0.0, arousal: 1.0 });
+    assert_eq!(data.items[1].target, Target::ValenceArousal { valence: 1.0, arousal: 0.0 });
+    write(&csv, "path,quadrant\nx.wav,Q5\n");
+    let bad = manifest_csv::load(&csv).unwrap_err();
+    assert!(matches!(bad, DataError::BadValue { line: Some(2), .. }) && bad.to_string().contains("Q5"), "{bad}");
+    write(&csv, "path,quadrant,valence,arousal\nx.wav,Q1,1,1\n");
+    assert!(manifest_csv::load(&csv).unwrap_err().to_string().contains("target columns"));
+}
+
 #[test]
 fn emodb_labels_come_from_file_names_and_labels_csv_is_validated() {
     let dir = tempfile::tempdir().unwrap();
@@ -366,4 +386,44 @@ fn features_skip_and_report_unreadable_audio() {
     assert_eq!(data.items[ok].path, root.join("pop/ok.wav"));
     assert_eq!(features.skipped[0].path, root.join("pop/broken.wav"));
     assert_eq!(features.features[0].1.ncols(), FrontendConfig::default().n_mels);
+}
+
+/// SAVEE joins the other corpora; leave-one-corpus-out tests each corpus whole and never trains on it.
+#[test]
+fn savee_loads_and_leave_one_corpus_out_holds_each_corpus_out() {
+    use earmark_training::data::savee;
+    use earmark_training::data::splits::leave_one_corpus_out_folds;
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["emodb/03a01Fa.wav", "emodb/08a01Ta.wav", "emodb/09a01Wa.wav"] {
+        write_wav(&dir.path().join(name));
+    }
+    for name in ["ravdess/Actor_03/03-01-05-01-01-01-03.wav", "ravdess/Actor_04/03-01-01-01-01-01-04.wav"] {
+        write_wav(&dir.path().join(name));
+    }
+    for name in ["savee/DC_a01.flac", "savee/DC_sa02.flac", "savee/JE_h01.wav", "savee/KL_n30.wav"] {
+        write_wav(&dir.path().join(name));
+    }
+    let sav = savee::load(&dir.path().join("savee")).unwrap();
+    assert_eq!(classes(&sav), ["neutral", "happiness", "sadness", "anger"]);
+    assert_eq!(sav.groups(), ["DC", "JE", "KL"]);
+    std::fs::write(dir.path().join("savee/DC_zz01.wav"), b"").unwrap();
+    assert!(savee::load(&dir.path().join("savee")).unwrap_err().to_string().contains("DC_zz01"));
+    std::fs::remove_file(dir.path().join("savee/DC_zz01.wav")).unwrap();
+
+    let parts =
+        [emodb::load(&dir.path().join("emodb")).unwrap(), ravdess::load(&dir.path().join("ravdess")).unwrap(), sav];
+    let speech = Dataset::merge("speech", &parts).unwrap();
+    let folds = leave_one_corpus_out_folds(&speech, 1).unwrap();
+    assert_eq!(folds.len(), 3);
+    for fold in &folds {
+        let corpus = |i: &usize| speech.items[*i].group.split(':').next().unwrap().to_string();
+        let tested: std::collections::BTreeSet<String> = fold.test.iter().map(corpus).collect();
+        assert_eq!(tested.len(), 1, "one corpus tested whole");
+        assert!(fold.train.iter().chain(&fold.validation).all(|i| !tested.contains(&corpus(i))));
+        assert!(!fold.validation.is_empty() && !fold.train.is_empty());
+        fold.check_disjoint_groups(&speech).unwrap();
+    }
+    let all: usize = folds.iter().map(|f| f.test.len()).sum();
+    assert_eq!(all, speech.len(), "every utterance is tested exactly once");
+    assert!(leave_one_corpus_out_folds(&parts[0], 1).is_err(), "one corpus alone cannot be left out");
 }

@@ -87,7 +87,7 @@ fn a_temporal_net_learns_two_rhythms_apart_and_its_export_runs_in_onnx_runtime()
         },
         metrics: Default::default(),
     };
-    write_model(dir.path(), &net, &net_config, outcome.standardization, &info).unwrap();
+    write_model(dir.path(), Task::Genre, &net, &net_config, outcome.standardization, &info).unwrap();
     let manifest = Manifest::load(dir.path()).unwrap();
     assert_eq!(manifest.task, Task::Genre);
     assert_eq!(manifest.frontend, earmark_training::genre::frontend());

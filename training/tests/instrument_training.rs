@@ -86,6 +86,7 @@ fn train(epochs: usize) -> TagTrainConfig {
         batch_size: 8,
         train_hop: 16,
         eval_hop: 32,
+        augment_db: 0.0,
         seed: 2,
     }
 }
@@ -105,6 +106,7 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
 
     let dir = tempfile::tempdir().unwrap();
     let info = TagExportInfo {
+        task: earmark_core::manifest::Task::Instruments,
         description: "test".into(),
         hop_frames: 32,
         thresholds: outcome.fine_thresholds.clone(),

@@ -24,8 +24,10 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub enum Task {
     /// Music valence/arousal (the segment-emotion paper).
     Emotion,
-    /// Genre or style, single-label.
+    /// Genre: single-label (softmax) or multi-label (genre tags).
     Genre,
+    /// Style: tempo and metre families (dance styles), single-label.
+    Style,
     /// Instrument tags, multi-label, with a coarse → fine hierarchy.
     Instruments,
     /// Categorical emotion of a voice (EmotionNAS).
@@ -40,6 +42,7 @@ impl Task {
         match self {
             Task::Emotion => "emotion",
             Task::Genre => "genre",
+            Task::Style => "style",
             Task::Instruments => "instruments",
             Task::VocalEmotion => "vocal_emotion",
             Task::Test => "test",
@@ -416,7 +419,7 @@ mod tests {
     /// `analyze` writes `Task::name`: it must be the manifest's own spelling for every task.
     #[test]
     fn task_names_are_the_manifest_names() {
-        for task in [Task::Emotion, Task::Genre, Task::Instruments, Task::VocalEmotion, Task::Test] {
+        for task in [Task::Emotion, Task::Genre, Task::Style, Task::Instruments, Task::VocalEmotion, Task::Test] {
             assert_eq!(serde_json::to_value(task).unwrap(), task.name(), "{task:?}");
         }
     }

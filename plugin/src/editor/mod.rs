@@ -50,6 +50,10 @@ pub fn draw_view(ui: &mut egui::Ui, view: &View, cc_map: &[(u8, String)]) {
         let ui = &mut columns[1];
         ui.heading("Genre");
         ranked(ui, &view.genre, view, TOP_GENRES, "genre", "no genre model");
+        if view.style.has_model() {
+            ui.heading("Style");
+            ranked(ui, &view.style, view, 1, "style", "");
+        }
         ui.heading("Instruments");
         instruments(ui, view);
         for other in &view.other {

@@ -160,6 +160,11 @@ fn full_view() -> View {
                 .collect(),
             age: 0.0,
         }),
+        style: Section::Live(RankedView {
+            model: "style".into(),
+            ranked: vec![("waltz".into(), 0.6), ("tango".into(), 0.3)],
+            age: 0.2,
+        }),
         vocal: Section::Live(RankedView {
             model: "vocal-emotion".into(),
             ranked: vec![
@@ -210,6 +215,8 @@ fn every_section_of_a_full_view_is_drawn_within_the_default_size() {
         "anger (75 %)",
         "Genre",
         "hip_hop (50 %)",
+        "Style",
+        "waltz (60 %)",
         "waltz 0.17",
         "10 more",
         "Instruments",

@@ -17,6 +17,7 @@
 //! |---|---|---|
 //! | `label` | single-label | the class name |
 //! | `valence`, `arousal` | valence/arousal | a finite number each (any scale; PMEmo's is [0, 1]) |
+//! | `quadrant` | valence/arousal | Russell's quadrant `Q1` … `Q4` (or `1` … `4`): Q1 high valence and arousal, Q2 low valence high arousal, Q3 both low, Q4 high valence low arousal; read as valence and arousal of 1 (high) or 0 (low) |
 //! | `tags` (+ optional `unannotated`) | multi-label | `;`-separated tags that are present; `unannotated`: `;`-separated tags whose presence is unknown (masked in the loss). Every other tag of the vocabulary is annotated as absent. An empty `tags` cell means no tag is present |
 //!
 //! Optional files **next to the CSV** (shared by every manifest in that folder):
@@ -56,14 +57,18 @@ pub fn load(csv_path: &Path) -> Result<Dataset, DataError> {
     let has = |name: &str| header.iter().any(|h| h == name);
     let path_col = column_index(csv_path, &header, "path", "the audio file, relative to the CSV's folder")?;
     let group_col = header.iter().position(|h| h == "group");
-    let kinds: Vec<&str> =
-        [("label", has("label")), ("valence/arousal", has("valence") || has("arousal")), ("tags", has("tags"))]
-            .into_iter()
-            .filter_map(|(name, present)| present.then_some(name))
-            .collect();
+    let kinds: Vec<&str> = [
+        ("label", has("label")),
+        ("valence/arousal", has("valence") || has("arousal")),
+        ("quadrant", has("quadrant")),
+        ("tags", has("tags")),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| present.then_some(name))
+    .collect();
     let kind = match kinds.as_slice() {
         ["label"] => TargetKind::SingleLabel,
-        ["valence/arousal"] => TargetKind::ValenceArousal,
+        ["valence/arousal"] | ["quadrant"] => TargetKind::ValenceArousal,
         ["tags"] => TargetKind::MultiLabel,
         [] => {
             return Err(DataError::MissingColumn {
@@ -380,6 +385,17 @@ fn multi_label(
 }
 
 fn valence_arousal(csv_path: &Path, header: &[String], rows: &[(u64, Vec<String>)]) -> Result<Parsed, DataError> {
+    if let Some(quadrant_col) = header.iter().position(|h| h == "quadrant") {
+        let mut targets = Vec::with_capacity(rows.len());
+        for (line, row) in rows {
+            let (v, a) = crate::data::four_q::quadrant(&row[quadrant_col]).ok_or_else(|| {
+                bad_value(csv_path, *line, format!("`quadrant` is `{}`, expected Q1, Q2, Q3 or Q4", row[quadrant_col]))
+            })?;
+            let level = |high: bool| if high { 1.0 } else { 0.0 };
+            targets.push(Target::ValenceArousal { valence: level(v), arousal: level(a) });
+        }
+        return Ok((VALENCE_AROUSAL.iter().map(|s| s.to_string()).collect(), targets));
+    }
     let valence_col = column_index(csv_path, header, "valence", "a number per row, with `arousal`")?;
     let arousal_col = column_index(csv_path, header, "arousal", "a number per row, with `valence`")?;
     let mut targets = Vec::with_capacity(rows.len());

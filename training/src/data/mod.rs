@@ -13,10 +13,12 @@
 //! | module | corpus / layout | target | group |
 //! |---|---|---|---|
 //! | [`folder`] | GTZAN, Ballroom, Philharmonia: `<root>/<class>/<file>` | class | file stem |
+//! | [`four_q`] | 4Q (Panda et al. 2018): `panda_dataset_taffc_metadata.csv` + `Q1…Q4/<song>.mp3` | valence/arousal tags, quadrant or genre tags | artist |
 //! | [`pmemo`] | PMEmo: `annotations/static_annotations.csv` + `chorus/<id>.mp3` | valence/arousal | song |
 //! | [`openmic`] | OpenMIC-2018: `openmic-2018-aggregated-labels.csv` + `audio/<key[..3]>/<key>.ogg` | instrument tags (masked) | track |
 //! | [`manifest_csv`] | Earmark's CSV manifest (format in the module docs) | any | `group` column |
 //! | [`emodb`] | EmoDB: `03a01Fa.wav` | speech emotion | speaker |
+//! | [`savee`] | SAVEE: `DC_sa03.flac` (speaker initials, emotion code, take) | speech emotion | speaker |
 //! | [`ravdess`] | RAVDESS speech: `Actor_NN/03-01-EE-II-SS-RR-AA.wav` | speech emotion | actor |
 
 mod dataset;
@@ -24,10 +26,12 @@ mod error;
 
 pub mod emodb;
 pub mod folder;
+pub mod four_q;
 pub mod manifest_csv;
 pub mod openmic;
 pub mod pmemo;
 pub mod ravdess;
+pub mod savee;
 pub mod speech;
 pub mod splits;
 

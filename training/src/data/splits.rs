@@ -209,6 +209,46 @@ pub fn rotating_group_folds(dataset: &Dataset, k: usize, seed: u64) -> Result<Ve
         .collect())
 }
 
+/// Leave-one-corpus-out folds over a merged dataset (groups named `corpus:speaker`, as [`Dataset::merge`] writes
+/// them): fold `c` tests on every item of corpus `c` — voices, language, microphones and rooms it never trained
+/// on — and trains on the other corpora, with about one speaker in five of each of them (seeded, at least one)
+/// held out for validation.
+pub fn leave_one_corpus_out_folds(dataset: &Dataset, seed: u64) -> Result<Vec<Fold>, DataError> {
+    let groups = dataset.group_members();
+    let corpus_of = |group: &str| group.split_once(':').map(|(c, _)| c.to_string());
+    let mut corpora: Vec<String> = groups.keys().filter_map(|g| corpus_of(g)).collect();
+    corpora.dedup();
+    if corpora.len() < 2 || groups.keys().any(|g| corpus_of(g).is_none()) {
+        return Err(DataError::invalid(
+            &dataset.name,
+            "leave-one-corpus-out needs a merge of two corpora or more (groups named corpus:speaker)",
+        ));
+    }
+    let mut folds = Vec::with_capacity(corpora.len());
+    for (c, corpus) in corpora.iter().enumerate() {
+        let mut fold = Fold { train: Vec::new(), validation: Vec::new(), test: Vec::new() };
+        for other in &corpora {
+            let mut speakers: Vec<(&&str, &Vec<usize>)> =
+                groups.iter().filter(|(g, _)| corpus_of(g).as_deref() == Some(other.as_str())).collect();
+            if other == corpus {
+                fold.test.extend(speakers.iter().flat_map(|(_, m)| m.iter().copied()));
+                continue;
+            }
+            speakers.shuffle(&mut ChaCha8Rng::seed_from_u64(seed.wrapping_add(c as u64)));
+            let held = (speakers.len() / 5).max(1).min(speakers.len().saturating_sub(1));
+            for (k, (_, members)) in speakers.iter().enumerate() {
+                let part = if k < held { &mut fold.validation } else { &mut fold.train };
+                part.extend(members.iter().copied());
+            }
+        }
+        for part in [&mut fold.train, &mut fold.validation, &mut fold.test] {
+            part.sort_unstable();
+        }
+        folds.push(fold);
+    }
+    Ok(folds)
+}
+
 fn flatten(groups: &[&Vec<usize>]) -> Vec<usize> {
     let mut items: Vec<usize> = groups.iter().flat_map(|g| g.iter().copied()).collect();
     items.sort_unstable();

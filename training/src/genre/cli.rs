@@ -111,6 +111,25 @@ pub struct TrainArgs {
     pub eval_hop: Option<usize>,
 }
 
+/// What a single-label genre network's classes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenreTask {
+    /// Genres.
+    Genre,
+    /// Styles: tempo and metre families (the Ballroom dances and the generator's broad styles).
+    Style,
+}
+
+impl GenreTask {
+    /// The manifest task.
+    pub fn task(self) -> earmark_core::manifest::Task {
+        match self {
+            GenreTask::Genre => earmark_core::manifest::Task::Genre,
+            GenreTask::Style => earmark_core::manifest::Task::Style,
+        }
+    }
+}
+
 /// Genre commands.
 #[derive(Debug, Subcommand)]
 pub enum GenreCommand {
@@ -143,6 +162,13 @@ pub enum GenreCommand {
         /// How the data was made, for the manifest and report.
         #[arg(long, default_value = "")]
         describe_data: String,
+        /// What the classes are: genres, or styles (tempo and metre families: the dance styles); the plugin
+        /// shows and sends each on its own.
+        #[arg(long, value_enum, default_value_t = GenreTask::Genre)]
+        task: GenreTask,
+        /// Licence of the weights (inherited from the data); default: the generated-audio licence.
+        #[arg(long)]
+        license: Option<String>,
         /// A study's tables (Markdown) to include in the report.
         #[arg(long)]
         study: Option<PathBuf>,
@@ -261,8 +287,8 @@ pub fn run(command: &GenreCommand) -> Result<()> {
             );
             Ok(())
         }
-        GenreCommand::Export { data, net, train, out, describe_data, study } => {
-            export(data, net, train, out, describe_data, study.as_deref())
+        GenreCommand::Export { data, net, train, out, describe_data, task, license, study } => {
+            export(data, net, train, out, describe_data, *task, license.clone(), study.as_deref())
         }
     }
 }
@@ -273,6 +299,8 @@ fn export(
     train_args: &TrainArgs,
     out: &Path,
     describe: &str,
+    task: GenreTask,
+    license: Option<String>,
     study: Option<&Path>,
 ) -> Result<()> {
     let p = prepare(data)?;
@@ -300,22 +328,26 @@ fn export(
     .into_iter()
     .collect();
     let info = ExportInfo {
-        name: "genre".into(),
+        name: task.task().name().to_string(),
         description: format!(
-            "Style of the last {:.1} s: {} over Pons & Serra's 40-band log-mel frontend, trained by Earmark on generated music.",
+            "{} of the last {:.1} s: {} over Pons & Serra's 40-band log-mel frontend, trained by Earmark on {}.",
+            if task == GenreTask::Style { "Style" } else { "Genre" },
             net.frames as f64 * super::frontend().hop_seconds(),
-            net.name()
+            net.name(),
+            if task == GenreTask::Style { "generated music" } else { "the data its report names" }
         ),
         classes: classes.clone(),
         hop_frames: train.eval_hop,
         provenance: Provenance {
             command: command.clone(),
             data: data_text.clone(),
-            license: Some("same as Earmark (GPL-3.0-or-later); trained only on audio this repository generates".into()),
+            license: Some(license.unwrap_or_else(|| {
+                "same as Earmark (GPL-3.0-or-later); trained only on audio this repository generates".into()
+            })),
         },
         metrics,
     };
-    write_model(out, &model, &net, outcome.standardization, &info)?;
+    write_model(out, task.task(), &model, &net, outcome.standardization, &info)?;
     let study_text = match study {
         Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?),
         None => None,

@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use earmark_core::manifest::Provenance;
+use earmark_core::manifest::{Provenance, Task};
 
 use super::data::{LoadedTags, load};
 use super::export::{TagExportInfo, write_model};
+use super::figures;
 use super::model::{Method, TaggerConfig};
 use super::study::{LAMBDAS, TagRecord, TagRunner, table};
 use super::train::{TagClips, TagTrainConfig, train_fold};
@@ -43,6 +44,37 @@ pub struct TagDataArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// What the tags are for: instrument families (the hierarchical tagger), or a flat tagger for `emotion` (the
+    /// tags `valence` and `arousal`, present when high) or `genre`; decides the exported model's task and the
+    /// report's figures.
+    #[arg(long, value_enum, default_value_t = TagTask::Instruments)]
+    pub task: TagTask,
+    /// More labelled clips (same tags) added to the training part of every fold and of the final model, never
+    /// validated or tested on (rendered or generated material beside a real set).
+    #[arg(long)]
+    pub train_extra: Option<PathBuf>,
+}
+
+/// The task a tagger serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TagTask {
+    /// Instrument tags under families.
+    Instruments,
+    /// `valence` and `arousal`, P(high).
+    Emotion,
+    /// Genre tags.
+    Genre,
+}
+
+impl TagTask {
+    /// The manifest task.
+    pub fn task(self) -> Task {
+        match self {
+            TagTask::Instruments => Task::Instruments,
+            TagTask::Emotion => Task::Emotion,
+            TagTask::Genre => Task::Genre,
+        }
+    }
 }
 
 /// Network and training options.
@@ -93,6 +125,10 @@ pub struct TaggerArgs {
     /// Frames between evaluation windows.
     #[arg(long, default_value_t = 256)]
     pub eval_hop: usize,
+    /// Augmentation: each training window's level shifted by up to ± this many dB and its spectrum tilted by up
+    /// to ± half as many (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    pub augment_db: f32,
 }
 
 /// Instrument commands.
@@ -127,6 +163,10 @@ pub enum InstrumentsCommand {
         /// A study's tables (Markdown) to include in the report.
         #[arg(long)]
         study: Option<PathBuf>,
+        /// Another labelled set (same tags) the final model is also scored on, all of it: how far it carries to
+        /// music it never heard the like of (emotion: 4Q ↔ rendered EMOPIA).
+        #[arg(long)]
+        cross_data: Option<PathBuf>,
     },
 }
 
@@ -170,6 +210,7 @@ impl TaggerArgs {
             batch_size: self.batch,
             train_hop: self.train_hop,
             eval_hop: self.eval_hop,
+            augment_db: self.augment_db,
             seed,
         };
         (net, train)
@@ -177,11 +218,18 @@ impl TaggerArgs {
 }
 
 fn prepare(args: &TagDataArgs) -> Result<(LoadedTags, Vec<Fold>)> {
-    let loaded = load(&args.data, &args.cache).with_context(|| format!("loading {}", args.data.display()))?;
+    let mut loaded = load(&args.data, &args.cache).with_context(|| format!("loading {}", args.data.display()))?;
     for s in &loaded.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
-    let folds = rotating_group_folds(&loaded.dataset, args.folds, args.seed)?;
+    // Folds over the set itself; extra training clips join every fold's training part afterwards.
+    let mut folds = rotating_group_folds(&loaded.dataset, args.folds, args.seed)?;
+    if let Some(extra) = &args.train_extra {
+        let added =
+            loaded.append_training_only(extra, &args.cache).with_context(|| format!("loading {}", extra.display()))?;
+        eprintln!("{} extra training clips from {}", added.len(), extra.display());
+        folds.iter_mut().for_each(|f| f.train.extend(added.iter().copied()));
+    }
     for fold in &folds {
         fold.check_disjoint_groups(&loaded.dataset)?;
     }
@@ -226,10 +274,15 @@ pub fn run(command: &InstrumentsCommand) -> Result<()> {
             net.validate().map_err(anyhow::Error::msg)?;
             let record = runner(&loaded, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
             println!("{:?} (λ {}): {} parameters · {}", net.method, train.lambda, record.parameters, summary(&record));
+            match data.task {
+                TagTask::Emotion => println!("{}", figures::emotion_markdown(&record, &loaded.dataset)),
+                TagTask::Genre => println!("{}", figures::genre_markdown(&record, &loaded.dataset, loaded.own_len())),
+                TagTask::Instruments => {}
+            }
             Ok(())
         }
-        InstrumentsCommand::Export { data, tagger, out, describe_data, license, study } => {
-            export(data, tagger, out, describe_data, license.clone(), study.as_deref())
+        InstrumentsCommand::Export { data, tagger, out, describe_data, license, study, cross_data } => {
+            export(data, tagger, out, describe_data, license.clone(), study.as_deref(), cross_data.as_deref())
         }
     }
 }
@@ -241,6 +294,7 @@ fn export(
     describe: &str,
     license: Option<String>,
     study: Option<&Path>,
+    cross_data: Option<&Path>,
 ) -> Result<()> {
     let (loaded, folds) = prepare(data)?;
     let (net, train) = tagger.configs(&loaded, data.seed);
@@ -253,6 +307,47 @@ fn export(
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.quiet)?;
     let command = crate::emotion::cli::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
+    if data.task != TagTask::Instruments {
+        let cross = match cross_data {
+            Some(path) => Some(cross_figures(path, &data.cache, &loaded, &model, &net, &train, &outcome)?),
+            None => None,
+        };
+        let study_text = match study {
+            Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+            None => None,
+        };
+        let input = super::report::TaskReport {
+            task: data.task.task(),
+            net: &net,
+            train: &train,
+            loaded: &loaded,
+            record: &record,
+            last: &outcome,
+            folds: folds.len(),
+            data: &data_text,
+            command: &command,
+            study: study_text.as_deref(),
+            cross: cross.as_ref().map(|(name, text, _)| (name.as_str(), text.as_str())),
+        };
+        let mut metrics = super::report::task_metrics(&input);
+        if let Some((_, _, cross_metrics)) = &cross {
+            metrics.extend(cross_metrics.clone());
+        }
+        let info = TagExportInfo {
+            task: data.task.task(),
+            description: super::report::task_description(&input),
+            hop_frames: train.eval_hop,
+            thresholds: outcome.fine_thresholds.clone(),
+            provenance: Provenance { command: command.clone(), data: data_text.clone(), license },
+            metrics,
+        };
+        write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, &info)?;
+        let report = super::report::task_markdown(&input);
+        std::fs::write(out.join("REPORT.md"), report)
+            .with_context(|| format!("writing {}/REPORT.md", out.display()))?;
+        println!("wrote {} · {}", out.display(), summary(&record));
+        return Ok(());
+    }
     let mut metrics: std::collections::BTreeMap<String, f64> = [
         ("fine_roc_auc", record.mean(|o| o.fine.roc_auc)),
         ("fine_pr_auc", record.mean(|o| o.fine.pr_auc)),
@@ -269,6 +364,7 @@ fn export(
         metrics.insert(format!("coarse_threshold.{family}"), f64::from(*t));
     }
     let info = TagExportInfo {
+        task: data.task.task(),
         description: format!(
             "Instruments of the last {:.2} s: {} tags in {} families, the families by {}, after the hierarchical tagging paper; trained by Earmark.",
             net.frames as f64 * super::frontend().hop_seconds(),
@@ -300,6 +396,56 @@ fn export(
     std::fs::write(out.join("REPORT.md"), report).with_context(|| format!("writing {}/REPORT.md", out.display()))?;
     println!("wrote {} · {}", out.display(), summary(&record));
     Ok(())
+}
+
+/// The final model's figures on every clip of another set: (its name, the report section, manifest metrics).
+fn cross_figures(
+    path: &Path,
+    cache: &Path,
+    loaded: &LoadedTags,
+    model: &super::model::Tagger,
+    net: &TaggerConfig,
+    train: &TagTrainConfig,
+    outcome: &super::train::TagOutcome,
+) -> Result<(String, String, std::collections::BTreeMap<String, f64>)> {
+    let other = load(path, cache).with_context(|| format!("loading {}", path.display()))?;
+    if other.dataset.classes != loaded.dataset.classes {
+        anyhow::bail!("{}: tags {:?}, the model's {:?}", path.display(), other.dataset.classes, loaded.dataset.classes);
+    }
+    let items: Vec<usize> = (0..other.dataset.len()).collect();
+    let windows = crate::genre::windows::WindowSet::from_clips(
+        (net.frames, net.mels),
+        &items,
+        &other.features,
+        train.eval_hop,
+        outcome.standardization,
+    );
+    let probabilities: Vec<(usize, Vec<f32>)> = super::train::clip_probabilities(model, &windows, train.batch_size)
+        .into_iter()
+        .map(|(owner, fine, _)| (owner, fine))
+        .collect();
+    let name = other.dataset.name.clone();
+    let e = figures::emotion_figures(&probabilities, &other.dataset)
+        .ok_or_else(|| anyhow::anyhow!("cross-set figures need the tags valence and arousal"))?;
+    let text = format!(
+        "{} clips: valence accuracy {:.1} % (macro F1 {:.1}), arousal {:.1} % ({:.1}), quadrant {:.1} % ({:.1}).\n\n**Quadrant**\n\n{}",
+        e.quadrant.total(),
+        100.0 * e.valence.accuracy(),
+        100.0 * e.valence.macro_f1(),
+        100.0 * e.arousal.accuracy(),
+        100.0 * e.arousal.macro_f1(),
+        100.0 * e.quadrant.accuracy(),
+        100.0 * e.quadrant.macro_f1(),
+        e.quadrant.markdown(&["Q1", "Q2", "Q3", "Q4"])
+    );
+    let metrics = [
+        (format!("cross_{name}_valence_accuracy"), e.valence.accuracy()),
+        (format!("cross_{name}_arousal_accuracy"), e.arousal.accuracy()),
+        (format!("cross_{name}_quadrant_accuracy"), e.quadrant.accuracy()),
+    ]
+    .into_iter()
+    .collect();
+    Ok((name, text, metrics))
 }
 
 /// Runs `earmark-train study instruments`: Table 1 to stdout and `<run>/STUDY.md`.

@@ -23,6 +23,38 @@ pub struct LoadedTags {
     pub features: Vec<Option<Array2<f32>>>,
     /// Unreadable files and why.
     pub skipped: Vec<String>,
+    /// Items from here on are training-only extras (never in a validation or test part); `None`: no extras.
+    pub extra_from: Option<usize>,
+}
+
+impl LoadedTags {
+    /// Loads the set at `path` (same tags) and appends it as training-only items, their groups prefixed with
+    /// `extra:` so they can never share a group with the set's own items. Returns the appended indices.
+    pub fn append_training_only(&mut self, path: &Path, cache: &Path) -> Result<Vec<usize>, TrainError> {
+        let extra = load(path, cache)?;
+        if extra.dataset.classes != self.dataset.classes {
+            return Err(TrainError::Invalid(format!(
+                "{}: its tags {:?} differ from the set's {:?}",
+                path.display(),
+                extra.dataset.classes,
+                self.dataset.classes
+            )));
+        }
+        let start = self.dataset.items.len();
+        self.extra_from.get_or_insert(start);
+        for mut item in extra.dataset.items {
+            item.group = format!("extra:{}", item.group);
+            self.dataset.items.push(item);
+        }
+        self.features.extend(extra.features);
+        self.skipped.extend(extra.skipped);
+        Ok((start..self.dataset.items.len()).collect())
+    }
+
+    /// The set's own items (without training-only extras).
+    pub fn own_len(&self) -> usize {
+        self.extra_from.unwrap_or(self.dataset.items.len())
+    }
 }
 
 /// OpenMIC's 20 instruments grouped by how they make sound (the paper's "tone-based" idea; its figure is not
@@ -63,7 +95,7 @@ pub fn load(path: &Path, cache: &Path) -> Result<LoadedTags, TrainError> {
     let hierarchy = Hierarchy::of(&dataset)?;
     let mut cache = FeatureCache::open(cache, &frontend()).map_err(|e| invalid(e.to_string()))?;
     let (features, skipped) = dataset.features_by_item(&mut cache);
-    Ok(LoadedTags { dataset, hierarchy, features, skipped })
+    Ok(LoadedTags { dataset, hierarchy, features, skipped, extra_from: None })
 }
 
 #[cfg(test)]

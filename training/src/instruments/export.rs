@@ -22,6 +22,10 @@ pub const MODEL_FILE: &str = "model.onnx";
 /// What the manifest says besides the graph.
 #[derive(Debug, Clone)]
 pub struct TagExportInfo {
+    /// The task the tags serve: `instruments` (tags under families, with the family output), or a flat tagger
+    /// for another task (`emotion`: the tags `valence` and `arousal`, P(high); `genre`: genre tags), whose graph
+    /// has the `fine` output alone and whose manifest has no hierarchy.
+    pub task: Task,
     /// One sentence for people.
     pub description: String,
     /// Frames between the windows the engine tags.
@@ -38,11 +42,13 @@ pub struct TagExportInfo {
 pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportInfo) -> Manifest {
     let batch = || Dim::Dynamic("batch".to_string());
     let (fine, coarse) = (hierarchy.fine.len() as u64, hierarchy.coarse.len() as u64);
-    let mut outputs = vec![
-        TensorSpec::float32("fine", vec![batch(), Dim::Fixed(fine)], vec![Axis::Batch, Axis::Class]),
-        TensorSpec::float32("coarse", vec![batch(), Dim::Fixed(coarse)], vec![Axis::Batch, Axis::Other]),
-    ];
-    if config.method == Method::Resatt {
+    let families = info.task == Task::Instruments;
+    let mut outputs =
+        vec![TensorSpec::float32("fine", vec![batch(), Dim::Fixed(fine)], vec![Axis::Batch, Axis::Class])];
+    if families {
+        outputs.push(TensorSpec::float32("coarse", vec![batch(), Dim::Fixed(coarse)], vec![Axis::Batch, Axis::Other]));
+    }
+    if families && config.method == Method::Resatt {
         outputs.push(TensorSpec::float32(
             "attention",
             vec![batch(), Dim::Fixed(fine), Dim::Fixed(coarse)],
@@ -66,8 +72,8 @@ pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportIn
         .collect();
     Manifest {
         format_version: MANIFEST_FORMAT_VERSION,
-        name: "instruments".into(),
-        task: Task::Instruments,
+        name: info.task.name().replace('_', "-"),
+        task: info.task,
         description: info.description.clone(),
         frontend: frontend(),
         segment: SegmentSpec { frames: config.frames, hop_frames: info.hop_frames, sequence_length: None },
@@ -81,7 +87,7 @@ pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportIn
             classes: hierarchy.fine.clone(),
             multi_label: true,
             thresholds: Some(info.thresholds.clone()),
-            hierarchy: Some(groups),
+            hierarchy: families.then_some(groups),
         },
         provenance: info.provenance.clone(),
         metrics: info.metrics.clone(),
@@ -98,7 +104,15 @@ pub fn write_model(
     info: &TagExportInfo,
 ) -> Result<Manifest, ExportError> {
     let manifest = manifest(config, hierarchy, info);
-    let graph = net.to_onnx(standardization, "earmark-train instruments")?;
+    let fine_only = info.task != Task::Instruments;
+    if fine_only && config.method != Method::Flat {
+        return Err(ExportError::Unsupported(format!(
+            "a `{}` model is a flat tagger: export it with --method flat (not {:?})",
+            info.task.name(),
+            config.method
+        )));
+    }
+    let graph = net.to_onnx_with(standardization, "earmark-train instruments", fine_only)?;
     write_model_folder(dir, &[(&graph, MODEL_FILE)], &manifest)?;
     Ok(manifest)
 }

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod data;
 pub mod export;
+pub mod figures;
 pub mod metrics;
 pub mod model;
 pub mod report;

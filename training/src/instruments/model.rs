@@ -308,6 +308,17 @@ impl Tagger {
     /// Writes the tagger: `logmel [batch, 1, frames, mels]` (raw frontend output; `standardization` is applied
     /// first) → `fine [batch, fine]`, `coarse [batch, coarse]` and, for ResAtt, `attention [batch, fine, coarse]`.
     pub fn to_onnx(&self, standardization: Standardization, producer: &str) -> Result<ModelProto, ExportError> {
+        self.to_onnx_with(standardization, producer, false)
+    }
+
+    /// The graph with the `fine` output alone (`fine_only`): a flat tagger used for another task (emotion's two
+    /// tags, genre tags) has no families for the plugin to show.
+    pub fn to_onnx_with(
+        &self,
+        standardization: Standardization,
+        producer: &str,
+        fine_only: bool,
+    ) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("instrument_tagger");
         let x = g.input(
             "logmel",
@@ -333,6 +344,11 @@ impl Tagger {
         let fine_logits = emit::linear(&mut g, "fine", &z, &self.head.fine, 2)?;
         let leaves = emit::sigmoid(&mut g, &fine_logits);
         let (fine_count, coarse_count) = (self.parents.len() as i64, self.coarse as i64);
+        if fine_only {
+            let fine = emit::named(&mut g, &leaves, "fine");
+            g.output(&fine, &[Dim::Dynamic("batch"), Dim::Fixed(fine_count)]);
+            return Ok(g.finish(producer));
+        }
         let mut attention = None;
         let (fine, coarse) = match self.method {
             Method::Flat | Method::Gmp | Method::Gap => {

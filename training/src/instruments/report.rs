@@ -92,3 +92,155 @@ pub fn markdown(
     );
     out
 }
+
+/// What a flat tagger's report for another task (emotion, genre) is written from.
+pub struct TaskReport<'a> {
+    /// `emotion` or `genre`.
+    pub task: earmark_core::manifest::Task,
+    /// Network.
+    pub net: &'a TaggerConfig,
+    /// Training.
+    pub train: &'a TagTrainConfig,
+    /// Data (with any training-only extras at the end).
+    pub loaded: &'a LoadedTags,
+    /// Cross-validation.
+    pub record: &'a TagRecord,
+    /// The final model's training.
+    pub last: &'a TagOutcome,
+    /// Folds of the split.
+    pub folds: usize,
+    /// How the data was made.
+    pub data: &'a str,
+    /// The exact command.
+    pub command: &'a str,
+    /// Study tables and comparisons (Markdown) to include.
+    pub study: Option<&'a str>,
+    /// The final model scored on another set: (its name, the section).
+    pub cross: Option<(&'a str, &'a str)>,
+}
+
+/// One sentence for the manifest.
+pub fn task_description(r: &TaskReport<'_>) -> String {
+    let seconds = r.net.frames as f64 * super::frontend().hop_seconds();
+    match r.task {
+        earmark_core::manifest::Task::Emotion => format!(
+            "Valence and arousal of the last {seconds:.2} s as P(high), from a {}-block CNN over 64 log-mel bands (16 kHz); trained by Earmark on real recordings.",
+            r.net.blocks
+        ),
+        _ => format!(
+            "Genres of the last {seconds:.2} s ({} tags, independent sigmoids), from a {}-block CNN over 64 log-mel bands (16 kHz); trained by Earmark on real recordings.",
+            r.loaded.dataset.classes.len(),
+            r.net.blocks
+        ),
+    }
+}
+
+/// The manifest metrics: the cross-validated figures the report gives.
+pub fn task_metrics(r: &TaskReport<'_>) -> std::collections::BTreeMap<String, f64> {
+    let mut metrics = std::collections::BTreeMap::new();
+    match r.task {
+        earmark_core::manifest::Task::Emotion => {
+            let names = [
+                "cv_valence_accuracy",
+                "cv_valence_macro_f1",
+                "cv_arousal_accuracy",
+                "cv_arousal_macro_f1",
+                "cv_quadrant_accuracy",
+                "cv_quadrant_macro_f1",
+            ];
+            for (name, (mean, sd)) in names.iter().zip(super::figures::emotion_means(r.record, &r.loaded.dataset)) {
+                metrics.insert(name.to_string(), mean);
+                metrics.insert(format!("{name}_sd"), sd);
+            }
+        }
+        _ => {
+            let names = ["cv_macro_roc_auc", "cv_macro_pr_auc", "cv_macro_f1"];
+            for (name, (mean, sd)) in names.iter().zip(super::figures::genre_macro(r.record, &r.loaded.dataset)) {
+                metrics.insert(name.to_string(), mean);
+                metrics.insert(format!("{name}_sd"), sd);
+            }
+        }
+    }
+    metrics.insert("folds_run".into(), r.record.folds.len() as f64);
+    metrics
+}
+
+/// The report of a flat tagger serving emotion or genre.
+pub fn task_markdown(r: &TaskReport<'_>) -> String {
+    let own = r.loaded.own_len();
+    let extra = r.loaded.dataset.len() - own;
+    let seconds: f64 = r.record.folds.values().map(|o| o.seconds).sum();
+    let task = r.task.name();
+    let own_groups: std::collections::BTreeSet<&str> =
+        r.loaded.dataset.items[..own].iter().map(|i| i.group.as_str()).collect();
+    let mut out = format!(
+        "# {title} model\n\n\
+         Task `{task}`: {tags} independent sigmoids ({names}). A flat tagger: {blocks} conv blocks from {width} \
+         filters (3×3, batch norm, ReLU, 2×2 average pool), max + mean over time, bands flattened, a {embedding}-unit \
+         embedding, {params} parameters; input {frames} frames × {mels} mel bands (16 kHz, 32 ms Hann, 10 ms hop, \
+         50 Hz–8 kHz, dB), standardised inside the graph. Clip probabilities are the mean over windows (hop {hop}); \
+         in the plugin, the readout's smoothing plays that part.\n\n\
+         ## Data\n\n{data}\n\n{own} clips in {groups} groups{extra_text}.\n\n\
+         ## Evaluation\n\n{done} of {k} folds over groups (train / validation / test groups disjoint); every figure \
+         is on the test clips of the set itself (training-only extras are never tested on). Training: Adam \
+         {lr:e}, weight decay {wd:e}, warm-up {warmup} epochs, at most {epochs} epochs, the epoch with the lowest \
+         validation loss kept{augment}. {minutes:.0} minutes of training over the folds on two CPU cores.\n\n",
+        title = if task == "emotion" { "Music emotion" } else { "Genre" },
+        tags = r.loaded.dataset.classes.len(),
+        names = r.loaded.dataset.classes.join(", "),
+        blocks = r.net.blocks,
+        width = r.net.width,
+        embedding = r.net.embedding,
+        params = r.record.parameters,
+        frames = r.net.frames,
+        mels = r.net.mels,
+        hop = r.train.eval_hop,
+        data = r.data,
+        groups = own_groups.len(),
+        extra_text =
+            if extra > 0 { format!("; {extra} training-only clips added to every fold") } else { String::new() },
+        done = r.record.folds.len(),
+        k = r.folds,
+        lr = r.train.learning_rate,
+        wd = r.train.weight_decay,
+        warmup = r.train.warmup,
+        epochs = r.train.epochs,
+        augment = if r.train.augment_db > 0.0 {
+            format!(
+                "; each training window's level shifted by up to ±{} dB and its spectrum tilted by up to ±{} dB",
+                r.train.augment_db,
+                r.train.augment_db / 2.0
+            )
+        } else {
+            String::new()
+        },
+        minutes = seconds / 60.0,
+    );
+    out += &match r.task {
+        earmark_core::manifest::Task::Emotion => super::figures::emotion_markdown(r.record, &r.loaded.dataset),
+        _ => super::figures::genre_markdown(r.record, &r.loaded.dataset, own),
+    };
+    if let Some((name, text)) = r.cross {
+        out += &format!("\n### The final model on another set: {name}\n\n{text}\n");
+    }
+    if let Some(study) = r.study {
+        out += &format!("\n{study}\n");
+    }
+    out += &format!(
+        "\n## The shipped model\n\nTrained on every group of the set but one validation chunk (it picks the epoch and \
+         the per-tag thresholds; best epoch {best}). Thresholds (validation-tuned for F1, shown in the plugin's \
+         lists; the circumplex uses P = 0.5 as its centre): {thresholds}.\n\n## Reproduce\n\n```\n{command}\n```\n",
+        best = r.last.best_epoch,
+        thresholds = r
+            .loaded
+            .dataset
+            .classes
+            .iter()
+            .zip(&r.last.fine_thresholds)
+            .map(|(c, t)| format!("{c} {t:.2}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        command = r.command,
+    );
+    out
+}

@@ -10,6 +10,8 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, decay::WeightDecayConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{Column, LevelScores, best_threshold, f1_at, level_scores};
@@ -98,6 +100,11 @@ pub struct TagTrainConfig {
     pub train_hop: usize,
     /// Frames between evaluation windows.
     pub eval_hop: usize,
+    /// Training-time augmentation (0: none): each training window's level is shifted by up to ± this many dB and
+    /// its spectrum tilted by up to ± half as many dB from the lowest to the highest band, drawn per window and
+    /// epoch — the level, microphone and mastering differences between recordings.
+    #[serde(default)]
+    pub augment_db: f32,
     /// Seed.
     pub seed: u64,
 }
@@ -127,6 +134,10 @@ pub struct TagOutcome {
     pub standardization: Standardization,
     /// Wall time.
     pub seconds: f64,
+    /// Each test clip's (dataset index, fine probabilities): what task-specific figures (emotion accuracy and
+    /// quadrants, genre top-1) are computed from.
+    #[serde(default)]
+    pub test_probabilities: Vec<(usize, Vec<f32>)>,
 }
 
 /// A multi-label dataset with features.
@@ -248,6 +259,29 @@ struct TagObjective<'a> {
     targets: &'a Targets,
     lambda: f64,
     batch_size: usize,
+    /// Augmentation range in dB and the standardisation's deviation (dB in the standardised domain).
+    augment_db: f32,
+    std: f32,
+    rng: ChaCha8Rng,
+}
+
+impl TagObjective<'_> {
+    /// The batch's windows, each with a random level shift and spectral tilt when augmenting.
+    fn batch(&mut self, batch: &[usize], device: &Device) -> Tensor<4> {
+        let x = self.train.batch(batch, device);
+        if self.augment_db <= 0.0 {
+            return x;
+        }
+        let mels = self.train.mels;
+        let mut offsets = Vec::with_capacity(batch.len() * mels);
+        for _ in batch {
+            let gain = self.rng.random_range(-self.augment_db..=self.augment_db);
+            let tilt = self.rng.random_range(-self.augment_db / 2.0..=self.augment_db / 2.0);
+            offsets.extend((0..mels).map(|m| (gain + tilt * (m as f32 / (mels - 1).max(1) as f32 - 0.5)) / self.std));
+        }
+        // [batch, 1, 1, mels]: the same offset for every frame of a window.
+        x + Tensor::<4>::from_data(TensorData::new(offsets, [batch.len(), 1, 1, mels]), device)
+    }
 }
 
 impl Objective<Tagger> for TagObjective<'_> {
@@ -255,9 +289,13 @@ impl Objective<Tagger> for TagObjective<'_> {
         self.train.len()
     }
 
+    fn start_epoch(&mut self, _epoch: usize, augment_seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(augment_seed);
+    }
+
     fn loss(&mut self, net: &Tagger, batch: &[usize], device: &Device) -> Tensor<1> {
         let owners: Vec<usize> = batch.iter().map(|&w| self.train.owners[w]).collect();
-        let out = net.forward(self.train.batch(batch, device));
+        let out = net.forward(self.batch(batch, device));
         let fine = masked_bce(
             out.fine,
             stack(&self.targets.fine, &owners, false, device),
@@ -307,8 +345,16 @@ pub fn train_fold(
         AdamConfig::new().with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32))).init();
     let size = config.batch_size.max(1);
     let lambda = if net_config.method.joint() { config.lambda } else { 1.0 };
-    let mut objective =
-        TagObjective { train: &train, validation: &validation, targets: &targets, lambda, batch_size: size };
+    let mut objective = TagObjective {
+        train: &train,
+        validation: &validation,
+        targets: &targets,
+        lambda,
+        batch_size: size,
+        augment_db: config.augment_db,
+        std: s.std,
+        rng: ChaCha8Rng::seed_from_u64(0),
+    };
     let fit_config = FitConfig {
         epochs: config.epochs,
         batch_size: size,
@@ -339,6 +385,7 @@ pub fn train_fold(
         losses: fitted.state.history.iter().map(|e| e.loss).collect(),
         standardization: s,
         seconds: started.elapsed().as_secs_f64(),
+        test_probabilities: test_p.into_iter().map(|(owner, fine, _)| (owner, fine)).collect(),
     };
     Ok((net, outcome))
 }

@@ -37,9 +37,11 @@
 //! their level tied to the loudness cue, because loudness is one of the cues their labels are made of.
 
 pub mod cli;
+pub mod emopia;
 pub mod emotion;
 pub mod gm;
 pub mod instruments;
+pub mod midi;
 mod music;
 mod render;
 mod samples;
@@ -105,6 +107,17 @@ pub enum SynthError {
     /// A clip length outside (0, 3600] s.
     #[error("clip length must be in (0, 3600] seconds, got {0}")]
     BadLength(f32),
+    /// A MIDI file that cannot be played.
+    #[error("MIDI: {0}")]
+    Midi(String),
+    /// A file that could not be read or written.
+    #[error("{}: {reason}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// What a clip is for, and so what its labels are.

@@ -304,7 +304,12 @@ pub fn fit<M: Module + Clone>(
         let loss = total / seen.max(1) as f64;
         let valid = model.valid();
         let validation = objective.validate(&valid, loss);
-        bar.finish_with_message(format!("loss {loss:.4} · {} · lr {:.0e}", validation.summary, state.learning_rate));
+        let summary = format!("loss {loss:.4} · {} · lr {:.0e}", validation.summary, state.learning_rate);
+        // Progress bars draw only on a terminal; a run logged to a file gets one line per epoch instead.
+        if run.show_progress && !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!("epoch {epoch}/{} · {summary} · {:.0} s", config.epochs, started.elapsed().as_secs_f64());
+        }
+        bar.finish_with_message(summary);
         state.history.push(EpochRecord {
             epoch,
             loss,

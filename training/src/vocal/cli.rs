@@ -30,6 +30,14 @@ pub struct SpeechArgs {
     /// RAVDESS speech root (the folder with `Actor_01` …).
     #[arg(long)]
     pub ravdess: Option<PathBuf>,
+    /// SAVEE root (files `DC_sa03.flac`, or speaker folders).
+    #[arg(long)]
+    pub savee: Option<PathBuf>,
+    /// How folds hold speakers out: five leave-speakers-out folds over every corpus, or leave-one-corpus-out
+    /// (each corpus tested whole, trained on the others: how the model carries to voices, languages and rooms
+    /// it never heard).
+    #[arg(long, value_enum, default_value_t = Split::Speakers)]
+    pub split: Split,
     /// Emotions: the paper's four (neutral, anger, happiness, sadness) or all.
     #[arg(long, value_enum, default_value_t = ClassSet::Four)]
     pub classes: ClassSet,
@@ -153,21 +161,39 @@ pub struct NasStudyArgs {
     train: TrainArgs,
 }
 
+/// How the folds hold data out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    /// Five leave-speakers-out folds over the merged corpora.
+    Speakers,
+    /// Leave one corpus out.
+    Corpus,
+}
+
 fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
-    let data = load(args.emodb.as_deref(), args.ravdess.as_deref(), args.classes, &args.cache)?;
+    let corpora = super::data::Corpora {
+        emodb: args.emodb.as_deref(),
+        ravdess: args.ravdess.as_deref(),
+        savee: args.savee.as_deref(),
+    };
+    let data = load(&corpora, args.classes, &args.cache)?;
     for s in &data.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
-    let folds = leave_speakers_out_folds(&data.dataset, args.seed)?;
+    let folds = match args.split {
+        Split::Speakers => leave_speakers_out_folds(&data.dataset, args.seed)?,
+        Split::Corpus => crate::data::splits::leave_one_corpus_out_folds(&data.dataset, args.seed)?,
+    };
     for fold in &folds {
         fold.check_disjoint_groups(&data.dataset)?;
     }
     eprintln!(
-        "{} utterances, {} speakers, classes {:?}, {} leave-speakers-out folds",
+        "{} utterances, {} speakers, classes {:?}, {} {:?} folds",
         data.dataset.len(),
         data.dataset.group_members().len(),
         data.class_names(),
-        folds.len()
+        folds.len(),
+        args.split
     );
     Ok((data, folds))
 }

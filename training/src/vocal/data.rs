@@ -1,4 +1,4 @@
-//! Loading the speech corpora for the vocal-emotion models: EmoDB and/or RAVDESS speech, merged (speakers stay
+//! Loading the speech corpora for the vocal-emotion models: EmoDB, RAVDESS speech and SAVEE, merged (speakers stay
 //! distinct per corpus), in the paper's 4-class setting or with every emotion, each utterance unified to the
 //! paper's 8 s of frames.
 
@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::input::{frontend, segment_frames, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
-use crate::data::{Dataset, emodb, ravdess};
+use crate::data::{Dataset, emodb, ravdess, savee};
 use crate::feature_cache::FeatureCache;
 use crate::train::TrainError;
 
@@ -46,23 +46,32 @@ impl VocalData {
     }
 }
 
+/// The speech corpora to load (any of them, at least one).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Corpora<'a> {
+    /// EmoDB root.
+    pub emodb: Option<&'a Path>,
+    /// RAVDESS speech root.
+    pub ravdess: Option<&'a Path>,
+    /// SAVEE root.
+    pub savee: Option<&'a Path>,
+}
+
 /// Loads the corpora given (at least one), keeps `classes`, and computes features through the cache.
-pub fn load(
-    emodb_root: Option<&Path>,
-    ravdess_root: Option<&Path>,
-    classes: ClassSet,
-    cache: &Path,
-) -> Result<VocalData, TrainError> {
+pub fn load(corpora: &Corpora<'_>, classes: ClassSet, cache: &Path) -> Result<VocalData, TrainError> {
     let invalid = |e: String| TrainError::Invalid(e);
     let mut parts = Vec::new();
-    if let Some(root) = emodb_root {
+    if let Some(root) = corpora.emodb {
         parts.push(emodb::load(root).map_err(|e| invalid(e.to_string()))?);
     }
-    if let Some(root) = ravdess_root {
+    if let Some(root) = corpora.ravdess {
         parts.push(ravdess::load(root).map_err(|e| invalid(e.to_string()))?);
     }
+    if let Some(root) = corpora.savee {
+        parts.push(savee::load(root).map_err(|e| invalid(e.to_string()))?);
+    }
     if parts.is_empty() {
-        return Err(invalid("give at least one corpus: --emodb DIR and/or --ravdess DIR".into()));
+        return Err(invalid("give at least one corpus: --emodb DIR, --ravdess DIR and/or --savee DIR".into()));
     }
     let merged = if parts.len() == 1 {
         parts.pop().expect("one part")

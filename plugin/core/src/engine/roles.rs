@@ -51,6 +51,8 @@ pub struct Roles {
     /// The single-label genre classifier. A test model stands in for it when no genre model is loaded (test
     /// models are small single-label classifiers; only test fixtures have them).
     pub genre: Option<usize>,
+    /// The style (dance) classifier.
+    pub style: Option<usize>,
     /// Categorical vocal emotion.
     pub vocal: Option<usize>,
     /// Instrument tags and families.
@@ -84,6 +86,10 @@ impl Roles {
                 }
                 Task::Test if roles.genre.is_none() => {
                     roles.genre = Some(i);
+                    true
+                }
+                Task::Style if roles.style.is_none() => {
+                    roles.style = Some(i);
                     true
                 }
                 Task::VocalEmotion if roles.vocal.is_none() => {
@@ -172,11 +178,13 @@ mod tests {
             model(Task::Genre, &["waltz"]),
             instruments,
             model(Task::VocalEmotion, &["anger", "neutral"]),
+            model(Task::Style, &["waltz", "tango"]),
         ];
         let roles = Roles::of(&models);
         assert_eq!(roles.emotion, Some(EmotionRole { model: 1, valence: 1, arousal: 0 }));
         assert_eq!(roles.genre, Some(2), "a genre model displaces the test model");
         assert_eq!(roles.vocal, Some(5));
+        assert_eq!(roles.style, Some(6));
         let instruments = roles.instruments.unwrap();
         assert_eq!(instruments.families[1], FamilyRole { name: "strings".into(), members: vec![0, 1] });
         assert_eq!(roles.other, [0, 3]);

@@ -98,6 +98,8 @@ pub struct View {
     pub emotion: Section<EmotionView>,
     /// Genre.
     pub genre: Section<RankedView>,
+    /// Style (dance families).
+    pub style: Section<RankedView>,
     /// Instruments.
     pub instruments: Section<InstrumentsView>,
     /// Vocal emotion.
@@ -160,6 +162,7 @@ impl ViewBuilder {
             (Section::NoModel, _) => Section::NoModel,
         };
         view.genre = map(section(roles.genre), |m| ranked(m, age(m)));
+        view.style = map(section(roles.style), |m| ranked(m, age(m)));
         view.vocal = map(section(roles.vocal), |m| ranked(m, age(m)));
         view.instruments = match (section(roles.instruments.as_ref().map(|r| r.model)), &roles.instruments) {
             (Section::Live(model), Some(role)) => Section::Live(instruments(model, role, models, age(model))),

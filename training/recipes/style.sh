@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Trains the shipped genre/style model (models/genre) and runs the (time-boxed) genre study, from nothing but
+# Trains the shipped style model (models/style: the eight Ballroom dances and five broad styles, a tempo and
+# metre readout beside the real-genre model) and runs the (time-boxed) genre papers' study, from nothing but
 # this repository:
-#   bash training/recipes/genre.sh
+#   bash training/recipes/style.sh
 # About 25 minutes on two CPU cores. Every step is seeded; re-running resumes finished folds (--resume).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,7 @@ $train study genre --data "$data" --run runs/genre-study --per-class 12 --folds 
   --batch 16 --patience 6 --temporal 1+0,0+1,1+1 --hops 250,80 --seed 1 --resume --quiet
 # The shipped model: O-net + P-net, Adam, 20 compositions per style; the first of 5 folds for the report, then
 # the final model on every group but one validation chunk.
-$train genre export --data "$data" --run runs/genre --per-class 20 --arch temporal --onet 1 --pnet 1 \
+$train genre export --data "$data" --run runs/style --per-class 20 --arch temporal --onet 1 --pnet 1 \
   --optimizer adam --epochs 6 --batch 16 --patience 6 --folds 5 --run-folds 1 --seed 1 --resume --quiet \
-  --study runs/genre-study/STUDY.md --out models/genre \
+  --study runs/genre-study/STUDY.md --task style --out models/style \
   --describe-data "earmark-train synth --kind style --count 390 --seed 303 --seconds 30 --sample-rate 44100 (TimGM6mb.sf2), 20 compositions per style kept"

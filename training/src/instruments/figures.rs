@@ -1,0 +1,249 @@
+//! The figures a flat tagger is judged by when it serves another task, computed from each fold's test-clip
+//! probabilities: for emotion, high/low valence and arousal accuracy and macro F1 and the quadrant they imply;
+//! for genre, per-genre ROC-AUC, PR-AUC and F1 and the top-1 accuracy on clips with one genre. Every figure is
+//! per fold, then mean ± sd, as the reports give them.
+
+use super::metrics::{Column, average_precision, f1_at, roc_auc};
+use super::study::TagRecord;
+use super::train::TagOutcome;
+use crate::data::{Dataset, Target};
+use crate::metrics::{Confusion, argmax, mean_std};
+
+/// `mean ± sd` in percent.
+fn pm(values: &[f64]) -> String {
+    let (mean, sd) = mean_std(values);
+    format!("{:.1} ± {:.1}", 100.0 * mean, 100.0 * sd)
+}
+
+/// One fold's emotion figures, at P(high) ≥ 0.5 (the circumplex's centre in the plugin).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmotionFold {
+    /// Low (0) / high (1) valence.
+    pub valence: Confusion,
+    /// Low / high arousal.
+    pub arousal: Confusion,
+    /// Quadrants Q1 … Q4 (indices 0 … 3).
+    pub quadrant: Confusion,
+}
+
+/// The quadrant index (Q1 = 0 … Q4 = 3) of high valence / high arousal.
+pub fn quadrant_of(high_valence: bool, high_arousal: bool) -> usize {
+    match (high_valence, high_arousal) {
+        (true, true) => 0,
+        (false, true) => 1,
+        (false, false) => 2,
+        (true, false) => 3,
+    }
+}
+
+/// The two tags' truth of a dataset item, if both are annotated.
+fn truth(dataset: &Dataset, item: usize, v: usize, a: usize) -> Option<(bool, bool)> {
+    match &dataset.items.get(item)?.target {
+        Target::Tags { present, annotated } if annotated[v] && annotated[a] => Some((present[v], present[a])),
+        _ => None,
+    }
+}
+
+/// The emotion figures of `probabilities` (dataset index, P per tag) against `dataset`'s `valence` and
+/// `arousal` tags.
+pub fn emotion_figures(probabilities: &[(usize, Vec<f32>)], dataset: &Dataset) -> Option<EmotionFold> {
+    let v = dataset.classes.iter().position(|c| c == "valence")?;
+    let a = dataset.classes.iter().position(|c| c == "arousal")?;
+    let (mut valence, mut arousal, mut quadrant) = (Confusion::new(2), Confusion::new(2), Confusion::new(4));
+    for (item, p) in probabilities {
+        let Some((tv, ta)) = truth(dataset, *item, v, a) else { continue };
+        let (pv, pa) = (p[v] >= 0.5, p[a] >= 0.5);
+        valence.add(&Confusion::from_pairs(2, &[usize::from(tv)], &[usize::from(pv)]));
+        arousal.add(&Confusion::from_pairs(2, &[usize::from(ta)], &[usize::from(pa)]));
+        quadrant.add(&Confusion::from_pairs(4, &[quadrant_of(tv, ta)], &[quadrant_of(pv, pa)]));
+    }
+    Some(EmotionFold { valence, arousal, quadrant })
+}
+
+fn fold_figures(record: &TagRecord, dataset: &Dataset) -> Vec<(usize, EmotionFold)> {
+    record
+        .folds
+        .iter()
+        .filter_map(|(&f, o): (&usize, &TagOutcome)| emotion_figures(&o.test_probabilities, dataset).map(|e| (f, e)))
+        .collect()
+}
+
+/// Mean figures of a record: (valence accuracy, valence macro F1, arousal accuracy, arousal macro F1, quadrant
+/// accuracy, quadrant macro F1), each (mean, sd), fractions.
+pub fn emotion_means(record: &TagRecord, dataset: &Dataset) -> [(f64, f64); 6] {
+    let folds = fold_figures(record, dataset);
+    let of = |f: &dyn Fn(&EmotionFold) -> f64| mean_std(&folds.iter().map(|(_, e)| f(e)).collect::<Vec<_>>());
+    [
+        of(&|e| e.valence.accuracy()),
+        of(&|e| e.valence.macro_f1()),
+        of(&|e| e.arousal.accuracy()),
+        of(&|e| e.arousal.macro_f1()),
+        of(&|e| e.quadrant.accuracy()),
+        of(&|e| e.quadrant.macro_f1()),
+    ]
+}
+
+/// The emotion section of a report: per fold and mean ± sd, pooled confusion matrices.
+pub fn emotion_markdown(record: &TagRecord, dataset: &Dataset) -> String {
+    let folds = fold_figures(record, dataset);
+    let mut out = String::from(
+        "| fold | test clips | valence acc. | valence macro F1 | arousal acc. | arousal macro F1 | quadrant acc. | quadrant macro F1 |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    let (mut v, mut a, mut q) = (Confusion::new(2), Confusion::new(2), Confusion::new(4));
+    for (f, e) in &folds {
+        out += &format!(
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            f + 1,
+            e.quadrant.total(),
+            100.0 * e.valence.accuracy(),
+            100.0 * e.valence.macro_f1(),
+            100.0 * e.arousal.accuracy(),
+            100.0 * e.arousal.macro_f1(),
+            100.0 * e.quadrant.accuracy(),
+            100.0 * e.quadrant.macro_f1()
+        );
+        v.add(&e.valence);
+        a.add(&e.arousal);
+        q.add(&e.quadrant);
+    }
+    let col = |f: &dyn Fn(&EmotionFold) -> f64| pm(&folds.iter().map(|(_, e)| f(e)).collect::<Vec<_>>());
+    out += &format!(
+        "| **mean ± sd** | | **{}** | {} | **{}** | {} | **{}** | {} |\n\n",
+        col(&|e| e.valence.accuracy()),
+        col(&|e| e.valence.macro_f1()),
+        col(&|e| e.arousal.accuracy()),
+        col(&|e| e.arousal.macro_f1()),
+        col(&|e| e.quadrant.accuracy()),
+        col(&|e| e.quadrant.macro_f1()),
+    );
+    out += &format!(
+        "Pooled over the test folds (rows: truth, columns: prediction):\n\n**Valence**\n\n{}\n**Arousal**\n\n{}\n**Quadrant**\n\n{}\n",
+        v.markdown(&["low", "high"]),
+        a.markdown(&["low", "high"]),
+        q.markdown(&["Q1", "Q2", "Q3", "Q4"])
+    );
+    out
+}
+
+/// Per-tag test columns of a fold: `(P, present)` over annotated clips.
+fn columns(outcome: &TagOutcome, dataset: &Dataset) -> Vec<Column> {
+    let mut out = vec![Vec::new(); dataset.classes.len()];
+    for (item, p) in &outcome.test_probabilities {
+        if let Some(Target::Tags { present, annotated }) = dataset.items.get(*item).map(|i| &i.target) {
+            for t in 0..out.len() {
+                if annotated[t] {
+                    out[t].push((p[t], present[t]));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The genre section: clips per genre, per-genre ROC-AUC / PR-AUC / F1 (mean ± sd over folds, on the set's own
+/// clips only), their macro means, and top-1 accuracy with the confusion among clips that have exactly one genre.
+pub fn genre_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> String {
+    let genres = &dataset.classes;
+    let count = |g: usize| {
+        dataset.items[..own].iter().filter(|i| matches!(&i.target, Target::Tags { present, .. } if present[g])).count()
+    };
+    let per_fold: Vec<(Vec<Column>, &TagOutcome)> = record.folds.values().map(|o| (columns(o, dataset), o)).collect();
+    let mut out = String::from("| genre | clips | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|---|\n");
+    let (mut macro_roc, mut macro_pr, mut macro_f1) =
+        (vec![0.0; per_fold.len()], vec![0.0; per_fold.len()], vec![0.0; per_fold.len()]);
+    for (g, name) in genres.iter().enumerate() {
+        let (mut rocs, mut prs, mut f1s) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, (cols, outcome)) in per_fold.iter().enumerate() {
+            let roc = roc_auc(&cols[g]).unwrap_or(f64::NAN);
+            let pr = average_precision(&cols[g]).unwrap_or(f64::NAN);
+            let f1 = f1_at(&cols[g], outcome.fine_thresholds.get(g).copied().unwrap_or(0.5));
+            (macro_roc[k], macro_pr[k], macro_f1[k]) = (macro_roc[k] + roc, macro_pr[k] + pr, macro_f1[k] + f1);
+            rocs.push(roc);
+            prs.push(pr);
+            f1s.push(f1);
+        }
+        out += &format!("| {name} | {} | {} | {} | {} |\n", count(g), pm(&rocs), pm(&prs), pm(&f1s));
+    }
+    let n = genres.len().max(1) as f64;
+    let scale = |v: &[f64]| v.iter().map(|x| x / n).collect::<Vec<_>>();
+    out += &format!(
+        "| **macro** | | **{}** | **{}** | **{}** |\n\n",
+        pm(&scale(&macro_roc)),
+        pm(&scale(&macro_pr)),
+        pm(&scale(&macro_f1))
+    );
+    // Clips with exactly one genre: is the top-scored genre that one?
+    let mut confusion = Confusion::new(genres.len());
+    let mut accuracies = Vec::new();
+    for (_, outcome) in &per_fold {
+        let mut fold = Confusion::new(genres.len());
+        for (item, p) in &outcome.test_probabilities {
+            if let Some(Target::Tags { present, .. }) = dataset.items.get(*item).map(|i| &i.target) {
+                let listed: Vec<usize> = (0..present.len()).filter(|&t| present[t]).collect();
+                if let [only] = listed[..] {
+                    fold.add(&Confusion::from_pairs(genres.len(), &[only], &[argmax(p)]));
+                }
+            }
+        }
+        accuracies.push(fold.accuracy());
+        confusion.add(&fold);
+    }
+    let names: Vec<&str> = genres.iter().map(String::as_str).collect();
+    out += &format!(
+        "Top-1 accuracy on the {} test clips with exactly one genre: **{}** (chance with the largest genre alone: {:.1} %).\n\n\
+         Confusion among those clips, pooled over folds (rows: truth, columns: top-scored genre):\n\n{}\n",
+        confusion.total(),
+        pm(&accuracies),
+        100.0 * confusion.largest_class_share(),
+        confusion.markdown(&names)
+    );
+    out
+}
+
+/// Macro ROC-AUC, PR-AUC and F1 of each fold, from its test probabilities on the set's own clips.
+pub fn genre_macro(record: &TagRecord, dataset: &Dataset) -> [(f64, f64); 3] {
+    let mut roc = Vec::new();
+    let mut pr = Vec::new();
+    let mut f1 = Vec::new();
+    for outcome in record.folds.values() {
+        let cols = columns(outcome, dataset);
+        let n = cols.len().max(1) as f64;
+        roc.push(cols.iter().map(|c| roc_auc(c).unwrap_or(0.5)).sum::<f64>() / n);
+        pr.push(cols.iter().map(|c| average_precision(c).unwrap_or(0.0)).sum::<f64>() / n);
+        f1.push(
+            cols.iter()
+                .enumerate()
+                .map(|(g, c)| f1_at(c, outcome.fine_thresholds.get(g).copied().unwrap_or(0.5)))
+                .sum::<f64>()
+                / n,
+        );
+    }
+    [mean_std(&roc), mean_std(&pr), mean_std(&f1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Item, TargetKind};
+
+    #[test]
+    fn quadrants_follow_the_two_tags() {
+        let items = [(true, true), (false, true), (false, false), (true, false)]
+            .iter()
+            .map(|&(v, a)| Item {
+                path: "x.wav".into(),
+                group: "g".into(),
+                target: Target::Tags { present: vec![v, a], annotated: vec![true, true] },
+            })
+            .collect();
+        let dataset =
+            Dataset::new("e", TargetKind::MultiLabel, vec!["valence".into(), "arousal".into()], None, items).unwrap();
+        // Perfect on the first three, valence wrong on the fourth (Q4 read as Q3).
+        let p = vec![(0, vec![0.9, 0.8]), (1, vec![0.2, 0.7]), (2, vec![0.1, 0.3]), (3, vec![0.4, 0.2])];
+        let e = emotion_figures(&p, &dataset).unwrap();
+        assert_eq!(e.arousal.accuracy(), 1.0);
+        assert_eq!(e.valence.accuracy(), 0.75);
+        assert_eq!(e.quadrant.accuracy(), 0.75);
+        assert_eq!(quadrant_of(true, false), 3);
+    }
+}
