@@ -158,3 +158,83 @@ fn the_instrument_export_trains_a_final_model_and_writes_it() {
     let manifest = assert_exported(&out);
     assert_eq!(manifest.labels.classes.len(), 2);
 }
+
+#[derive(Parser)]
+struct Nas {
+    #[command(subcommand)]
+    command: earmark_training::vocal::cli::NasCommand,
+}
+
+/// `nas train --out`: cross-validated folds, then a final model trained on every speaker but the validation
+/// ones (not a fold's weights), exported with the folds' mean figures in its manifest.
+#[test]
+fn the_vocal_export_trains_a_final_model_on_all_speakers() {
+    use earmark_training::vocal::darts::genotype::{CellGenotype, Genotype};
+    use earmark_training::vocal::darts::ops::Primitive as P;
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let emodb = dir.path().join("emodb");
+    // Five speakers, the four classes (EmoDB letters N, W, F, T), a tone per class.
+    for speaker in ["03", "08", "09", "10", "11"] {
+        for (code, hz) in [("N", 150.0), ("W", 300.0), ("F", 450.0), ("T", 110.0)] {
+            let seed = speaker.parse::<u32>().unwrap() * 7 + hz as u32;
+            write_wav(&emodb.join(format!("{speaker}a01{code}a.wav")), 16_000, &tone(16_000, 1.5, hz, seed));
+        }
+    }
+    let cell = CellGenotype {
+        edges: vec![
+            (P::SepConv3x3, 0),
+            (P::SkipConnect, 1),
+            (P::MaxPool3x3, 0),
+            (P::SkipConnect, 2),
+            (P::AvgPool3x3, 1),
+            (P::SkipConnect, 3),
+            (P::SkipConnect, 2),
+            (P::SkipConnect, 4),
+        ],
+        concat: vec![2, 3, 4, 5],
+    };
+    let genotype = dir.path().join("genotype.json");
+    std::fs::write(&genotype, serde_json::to_string(&Genotype { normal: cell.clone(), reduce: cell }).unwrap())
+        .unwrap();
+    let out = dir.path().join("model");
+    let path = |p: &Path| p.display().to_string();
+    let args = [
+        "t",
+        "train",
+        "--emodb",
+        &path(&emodb),
+        "--run",
+        &path(&dir.path().join("run")),
+        "--cache",
+        &path(&dir.path().join("cache")),
+        "--genotype",
+        &path(&genotype),
+        "--layers",
+        "3",
+        "--channels",
+        "2",
+        "--epochs",
+        "1",
+        "--frame-epochs",
+        "1",
+        "--fusion-epochs",
+        "2",
+        "--hidden",
+        "4",
+        "--rnn-layers",
+        "1",
+        "--cells",
+        "gru",
+        "--run-folds",
+        "1",
+        "--quiet",
+        "--out",
+        &path(&out),
+    ];
+    let cli = Nas::try_parse_from(args).unwrap();
+    earmark_training::vocal::cli::run(&cli.command).unwrap();
+    let manifest = assert_exported(&out);
+    assert!(manifest.metrics.contains_key("cv_ua_fusion"), "{:?}", manifest.metrics);
+    assert_eq!(manifest.labels.classes, ["neutral", "anger", "happiness", "sadness"]);
+}

@@ -58,6 +58,9 @@ pub enum FourQTarget {
     Quadrant,
     /// Multi-label over [`GENRES`].
     Genre,
+    /// The clips with exactly one genre of [`GENRES`], that genre as a single label (for single-label genre
+    /// networks; the others are left out).
+    SingleGenre,
 }
 
 /// (high valence, high arousal) of a quadrant name.
@@ -103,6 +106,7 @@ pub fn load(root: &Path, target: FourQTarget) -> Result<Dataset, DataError> {
         }
         FourQTarget::Quadrant => (["Q1", "Q2", "Q3", "Q4"].map(String::from).to_vec(), TargetKind::SingleLabel),
         FourQTarget::Genre => (GENRES.map(String::from).to_vec(), TargetKind::MultiLabel),
+        FourQTarget::SingleGenre => (GENRES.map(String::from).to_vec(), TargetKind::SingleLabel),
     };
     let mut items = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
@@ -133,6 +137,14 @@ pub fn load(root: &Path, target: FourQTarget) -> Result<Dataset, DataError> {
                 Target::Tags {
                     present: GENRES.iter().map(|g| listed.contains(g)).collect(),
                     annotated: vec![true; GENRES.len()],
+                }
+            }
+            FourQTarget::SingleGenre => {
+                let mut listed: Vec<&str> = row[genres_col].split(';').filter_map(genre).collect();
+                listed.dedup();
+                match listed[..] {
+                    [only] => Target::Class(GENRES.iter().position(|g| *g == only).expect("a vocabulary genre")),
+                    _ => continue,
                 }
             }
         };
@@ -206,6 +218,11 @@ mod tests {
         assert_eq!(present(0), ["Country"], "International is not a genre");
         assert_eq!(present(1), ["Pop/Rock", "Rap/Hip-Hop"]);
         assert!(present(2).is_empty(), "Holiday is not a genre: no genre tag");
+
+        let single = load(dir.path(), FourQTarget::SingleGenre).unwrap();
+        let songs: Vec<String> =
+            single.items.iter().map(|i| i.path.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(songs, ["MT1", "MT4", "MT5"], "only the clips with exactly one genre");
     }
 
     #[test]

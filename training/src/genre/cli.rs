@@ -1,6 +1,6 @@
 //! `earmark-train genre evaluate|export` and `earmark-train study genre`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -156,23 +156,31 @@ pub enum GenreCommand {
         /// Training.
         #[command(flatten)]
         train: TrainArgs,
-        /// Model folder to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// How the data was made, for the manifest and report.
-        #[arg(long, default_value = "")]
-        describe_data: String,
-        /// What the classes are: genres, or styles (tempo and metre families: the dance styles); the plugin
-        /// shows and sends each on its own.
-        #[arg(long, value_enum, default_value_t = GenreTask::Genre)]
-        task: GenreTask,
-        /// Licence of the weights (inherited from the data); default: the generated-audio licence.
-        #[arg(long)]
-        license: Option<String>,
-        /// A study's tables (Markdown) to include in the report.
-        #[arg(long)]
-        study: Option<PathBuf>,
+        /// Where the model goes and what it says about itself.
+        #[command(flatten)]
+        publish: PublishArgs,
     },
+}
+
+/// Where an exported genre or style model goes, and the provenance it carries.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Model folder to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// How the data was made, for the manifest and report.
+    #[arg(long, default_value = "")]
+    describe_data: String,
+    /// What the classes are: genres, or styles (tempo and metre families: the dance styles); the plugin
+    /// shows and sends each on its own.
+    #[arg(long, value_enum, default_value_t = GenreTask::Genre)]
+    task: GenreTask,
+    /// Licence of the weights (inherited from the data); default: the generated-audio licence.
+    #[arg(long)]
+    license: Option<String>,
+    /// A study's tables (Markdown) to include in the report.
+    #[arg(long)]
+    study: Option<PathBuf>,
 }
 
 /// `earmark-train study genre` options.
@@ -287,22 +295,13 @@ pub fn run(command: &GenreCommand) -> Result<()> {
             );
             Ok(())
         }
-        GenreCommand::Export { data, net, train, out, describe_data, task, license, study } => {
-            export(data, net, train, out, describe_data, *task, license.clone(), study.as_deref())
-        }
+        GenreCommand::Export { data, net, train, publish } => export(data, net, train, publish),
     }
 }
 
-fn export(
-    data: &DataArgs,
-    net_args: &NetArgs,
-    train_args: &TrainArgs,
-    out: &Path,
-    describe: &str,
-    task: GenreTask,
-    license: Option<String>,
-    study: Option<&Path>,
-) -> Result<()> {
+fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: &PublishArgs) -> Result<()> {
+    let PublishArgs { out, describe_data: describe, task, license, study } = publish;
+    let task = *task;
     let p = prepare(data)?;
     let classes = &p.loaded.dataset.classes;
     let net = net_args.config(classes.len());
@@ -341,14 +340,14 @@ fn export(
         provenance: Provenance {
             command: command.clone(),
             data: data_text.clone(),
-            license: Some(license.unwrap_or_else(|| {
+            license: Some(license.clone().unwrap_or_else(|| {
                 "same as Earmark (GPL-3.0-or-later); trained only on audio this repository generates".into()
             })),
         },
         metrics,
     };
     write_model(out, task.task(), &model, &net, outcome.standardization, &info)?;
-    let study_text = match study {
+    let study_text = match study.as_deref() {
         Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?),
         None => None,
     };

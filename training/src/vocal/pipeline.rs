@@ -171,9 +171,10 @@ pub fn run_fold(
     let classes = data.dataset.classes.len();
     let (train, validation, test) =
         (data.readable(&fold.train), data.readable(&fold.validation), data.readable(&fold.test));
-    if train.is_empty() || validation.is_empty() || test.is_empty() {
+    // The test part may be empty: the final model trains on every speaker but the validation ones.
+    if train.is_empty() || validation.is_empty() {
         return Err(TrainError::Invalid(format!(
-            "a fold needs training, validation and test speakers with readable audio; got {} / {} / {} utterances",
+            "a fold needs training and validation speakers with readable audio; got {} / {} / {} utterances",
             train.len(),
             validation.len(),
             test.len()

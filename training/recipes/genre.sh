@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Trains the shipped genre model (models/genre: 12 AllMusic genres as independent tags, on the 4Q set's real
+# clips) with its artist-disjoint cross-validation and report, and runs the time-boxed study of the genre papers'
+# architectures on the clips with one genre:
+#   bash training/recipes/genre.sh [4Q_DATASET_FOLDER]
+# About 2 hours on two CPU cores. Every step resumes where it stopped (re-run the script).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source training/recipes/fetch-4q.sh
+root=$(fourq_root "${1:-}")
+cargo build --release -p earmark-training
+train=target/release/earmark-train
+data=target/genre-data
+$train four-q --root "$root" --target genre --out "$data/genre"
+$train four-q --root "$root" --target single-genre --out "$data/single-genre"
+# The papers' networks (single-label, on the clips with exactly one genre), time-boxed: the subgenre paper's
+# Tables 1–4 and Pons & Serra's O-net/P-net table on the first of 5 artist-disjoint folds, 6 epochs per run.
+$train study genre --data "$data/single-genre" --run runs/genre-study --folds 5 --run-folds 1 --epochs 6 \
+  --batch 16 --patience 6 --temporal 1+0,0+1,1+1 --hops 250,80 --seed 1 --resume --quiet
+# The shipped model: a flat tagger over the genre tags, 5 artist-disjoint folds, then the final model.
+$train instruments export --task genre --data "$data/genre/manifest.csv" --run runs/genre --folds 5 --method flat \
+  --epochs 25 --patience 6 --train-hop 256 --augment-db 6 --seed 1 --resume --quiet \
+  --study runs/genre-study/STUDY.md --out models/genre \
+  --license "research use only: trained on the 4Q set's clips (AllMusic previews; Panda, Malheiro & Paiva 2018), which are for research" \
+  --describe-data "4Q audio emotion set (Panda, Malheiro & Paiva 2018): 900 real 30 s clips (AllMusic previews, 22–32 kHz mp3), 664 artists; genres from its AllMusic metadata (GenresStr), 12 kept"
