@@ -427,15 +427,10 @@ fn cross_figures(
     let name = other.dataset.name.clone();
     let e = figures::emotion_figures(&probabilities, &other.dataset)
         .ok_or_else(|| anyhow::anyhow!("cross-set figures need the tags valence and arousal"))?;
+    let [va, vf, aa, af, qa, qf] = e.figures().map(|x| 100.0 * x);
     let text = format!(
-        "{} clips: valence accuracy {:.1} % (macro F1 {:.1}), arousal {:.1} % ({:.1}), quadrant {:.1} % ({:.1}).\n\n**Quadrant**\n\n{}",
+        "{} clips: valence accuracy {va:.1} % (macro F1 {vf:.1}), arousal {aa:.1} % ({af:.1}), quadrant {qa:.1} % ({qf:.1}).\n\n**Quadrant**\n\n{}",
         e.quadrant.total(),
-        100.0 * e.valence.accuracy(),
-        100.0 * e.valence.macro_f1(),
-        100.0 * e.arousal.accuracy(),
-        100.0 * e.arousal.macro_f1(),
-        100.0 * e.quadrant.accuracy(),
-        100.0 * e.quadrant.macro_f1(),
         e.quadrant.markdown(&["Q1", "Q2", "Q3", "Q4"])
     );
     let metrics = [
