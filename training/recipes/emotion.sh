@@ -29,7 +29,7 @@ $train four-q --root "$root" --target emotion --out "$data/4q"
 # Two renders per EMOPIA clip, each with its own piano (3 fonts x GM programs 0-2), touch, room, tilt and level.
 $train render-emopia --midi "$emopia_midi" --out "$data/emopia" --variants 2 --seed 1 \
   --soundfont "${fonts[0]}" --soundfont "${fonts[1]}" --soundfont target/earmark-soundfont/TimGM6mb.sf2
-# The shipped model: the flat tagger over 500-frame (11.6 s) windows, 5 artist-disjoint folds, then the final
+# The shipped model: the flat tagger over 500-frame (5 s) windows, 5 artist-disjoint folds, then the final
 # model on every artist; the final model is then scored on every EMOPIA render (music it never heard the like of).
 $train instruments export --task emotion --data "$data/4q/manifest.csv" --run runs/emotion-4q --folds 5 \
   --method flat --epochs 30 --patience 8 --frames 500 --train-hop 250 --eval-hop 250 --augment-db 6 --seed 1 \

@@ -136,42 +136,67 @@ fn columns(outcome: &TagOutcome, dataset: &Dataset) -> Vec<Column> {
     out
 }
 
-/// The genre section: clips per genre, per-genre ROC-AUC / PR-AUC / F1 (mean ± sd over folds, on the set's own
-/// clips only), their macro means, and top-1 accuracy with the confusion among clips that have exactly one genre.
+/// One fold's per-genre test figures (ROC-AUC, PR-AUC, F1 at the validation threshold), `None` where the fold's
+/// test clips hold no clip of that genre (ROC-AUC and PR-AUC are undefined there: a rare genre such as Classical
+/// can miss a fold). Report and manifest both read these, so they cannot disagree.
+fn genre_fold_scores(outcome: &TagOutcome, dataset: &Dataset) -> Vec<Option<[f64; 3]>> {
+    columns(outcome, dataset)
+        .iter()
+        .enumerate()
+        .map(|(g, col)| {
+            let f1 = f1_at(col, outcome.fine_thresholds.get(g).copied().unwrap_or(0.5));
+            Some([roc_auc(col)?, average_precision(col)?, f1])
+        })
+        .collect()
+}
+
+/// Per fold, the macro mean of each figure over the genres that fold can score.
+fn genre_fold_macros(record: &TagRecord, dataset: &Dataset) -> Vec<[f64; 3]> {
+    record
+        .folds
+        .values()
+        .map(|o| {
+            let scored: Vec<[f64; 3]> = genre_fold_scores(o, dataset).into_iter().flatten().collect();
+            let n = scored.len().max(1) as f64;
+            std::array::from_fn(|k| scored.iter().map(|s| s[k]).sum::<f64>() / n)
+        })
+        .collect()
+}
+
+/// The genre section: clips per genre, per-genre ROC-AUC / PR-AUC / F1 (mean ± sd over the folds whose test
+/// clips hold the genre, on the set's own clips only), their macro means, and top-1 accuracy with the confusion
+/// among clips that have exactly one genre.
 pub fn genre_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> String {
     let genres = &dataset.classes;
     let count = |g: usize| {
         dataset.items[..own].iter().filter(|i| matches!(&i.target, Target::Tags { present, .. } if present[g])).count()
     };
-    let per_fold: Vec<(Vec<Column>, &TagOutcome)> = record.folds.values().map(|o| (columns(o, dataset), o)).collect();
+    let per_fold: Vec<Vec<Option<[f64; 3]>>> = record.folds.values().map(|o| genre_fold_scores(o, dataset)).collect();
     let mut out = String::from("| genre | clips | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|---|\n");
-    let (mut macro_roc, mut macro_pr, mut macro_f1) =
-        (vec![0.0; per_fold.len()], vec![0.0; per_fold.len()], vec![0.0; per_fold.len()]);
+    let mut partial = false;
     for (g, name) in genres.iter().enumerate() {
-        let (mut rocs, mut prs, mut f1s) = (Vec::new(), Vec::new(), Vec::new());
-        for (k, (cols, outcome)) in per_fold.iter().enumerate() {
-            let roc = roc_auc(&cols[g]).unwrap_or(f64::NAN);
-            let pr = average_precision(&cols[g]).unwrap_or(f64::NAN);
-            let f1 = f1_at(&cols[g], outcome.fine_thresholds.get(g).copied().unwrap_or(0.5));
-            (macro_roc[k], macro_pr[k], macro_f1[k]) = (macro_roc[k] + roc, macro_pr[k] + pr, macro_f1[k] + f1);
-            rocs.push(roc);
-            prs.push(pr);
-            f1s.push(f1);
-        }
-        out += &format!("| {name} | {} | {} | {} | {} |\n", count(g), pm(&rocs), pm(&prs), pm(&f1s));
+        let scored: Vec<[f64; 3]> = per_fold.iter().filter_map(|fold| fold[g]).collect();
+        let cells: Vec<String> = (0..3).map(|k| pm(&scored.iter().map(|s| s[k]).collect::<Vec<_>>())).collect();
+        let note = if scored.len() < per_fold.len() {
+            partial = true;
+            format!(" ({} of {} folds)", scored.len(), per_fold.len())
+        } else {
+            String::new()
+        };
+        out += &format!("| {name}{note} | {} | {} |\n", count(g), cells.join(" | "));
     }
-    let n = genres.len().max(1) as f64;
-    let scale = |v: &[f64]| v.iter().map(|x| x / n).collect::<Vec<_>>();
-    out += &format!(
-        "| **macro** | | **{}** | **{}** | **{}** |\n\n",
-        pm(&scale(&macro_roc)),
-        pm(&scale(&macro_pr)),
-        pm(&scale(&macro_f1))
-    );
+    let macros = genre_fold_macros(record, dataset);
+    let cells: Vec<String> =
+        (0..3).map(|k| format!("**{}**", pm(&macros.iter().map(|m| m[k]).collect::<Vec<_>>()))).collect();
+    out += &format!("| **macro** | | {} |\n\n", cells.join(" | "));
+    if partial {
+        out += "A genre marked with fewer folds had no clip in the other folds' test artists; it is scored on the \
+                folds that hold it, and each fold's macro mean is over the genres it can score.\n\n";
+    }
     // Clips with exactly one genre: is the top-scored genre that one?
     let mut confusion = Confusion::new(genres.len());
     let mut accuracies = Vec::new();
-    for (_, outcome) in &per_fold {
+    for outcome in record.folds.values() {
         let mut fold = Confusion::new(genres.len());
         for (item, p) in &outcome.test_probabilities {
             if let Some(Target::Tags { present, .. }) = dataset.items.get(*item).map(|i| &i.target) {
@@ -196,25 +221,10 @@ pub fn genre_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> Stri
     out
 }
 
-/// Macro ROC-AUC, PR-AUC and F1 of each fold, from its test probabilities on the set's own clips.
+/// Macro ROC-AUC, PR-AUC and F1 (mean, sd over folds), as the report's macro row gives them.
 pub fn genre_macro(record: &TagRecord, dataset: &Dataset) -> [(f64, f64); 3] {
-    let mut roc = Vec::new();
-    let mut pr = Vec::new();
-    let mut f1 = Vec::new();
-    for outcome in record.folds.values() {
-        let cols = columns(outcome, dataset);
-        let n = cols.len().max(1) as f64;
-        roc.push(cols.iter().map(|c| roc_auc(c).unwrap_or(0.5)).sum::<f64>() / n);
-        pr.push(cols.iter().map(|c| average_precision(c).unwrap_or(0.0)).sum::<f64>() / n);
-        f1.push(
-            cols.iter()
-                .enumerate()
-                .map(|(g, c)| f1_at(c, outcome.fine_thresholds.get(g).copied().unwrap_or(0.5)))
-                .sum::<f64>()
-                / n,
-        );
-    }
-    [mean_std(&roc), mean_std(&pr), mean_std(&f1)]
+    let macros = genre_fold_macros(record, dataset);
+    std::array::from_fn(|k| mean_std(&macros.iter().map(|m| m[k]).collect::<Vec<_>>()))
 }
 
 #[cfg(test)]
@@ -284,5 +294,32 @@ mod tests {
         assert!(table.contains("| 1 | 2 | 100.0 | 100.0 | 100.0 | 100.0 | 100.0 |"), "{table}");
         assert!(table.contains("| 2 | 2 | 50.0 |"), "{table}");
         assert!(table.contains("| **mean ± sd** | | **75.0 ± 25.0** |"), "{table}");
+    }
+
+    /// A genre with no test clip in one fold (Classical in the 4Q set) is scored on the folds that hold it: no
+    /// NaN reaches the report or the manifest, and the row says on how many folds it stands.
+    #[test]
+    fn a_genre_missing_from_a_fold_is_scored_on_the_others() {
+        let tags = [(true, false), (false, true), (true, false), (false, false)];
+        let items = tags
+            .iter()
+            .map(|&(a, b)| Item {
+                path: "x.wav".into(),
+                group: "g".into(),
+                target: Target::Tags { present: vec![a, b], annotated: vec![true, true] },
+            })
+            .collect();
+        let dataset =
+            Dataset::new("g", TargetKind::MultiLabel, vec!["Jazz".into(), "Classical".into()], None, items).unwrap();
+        let mut record = TagRecord::default();
+        // Fold 1 holds both genres, ranked perfectly; fold 2 holds no Classical clip.
+        record.folds.insert(0, outcome(vec![(0, vec![0.9, 0.1]), (1, vec![0.2, 0.8])]));
+        record.folds.insert(1, outcome(vec![(2, vec![0.7, 0.3]), (3, vec![0.4, 0.2])]));
+        let [roc, pr, _] = genre_macro(&record, &dataset);
+        assert_eq!(roc, (1.0, 0.0));
+        assert_eq!(pr, (1.0, 0.0));
+        let table = genre_markdown(&record, &dataset, 4);
+        assert!(!table.contains("NaN"), "{table}");
+        assert!(table.contains("| Classical (1 of 2 folds) | 1 | 100.0 ± 0.0 |"), "{table}");
     }
 }

@@ -230,7 +230,8 @@ pub fn task_markdown(r: &TaskReport<'_>) -> String {
     out += &format!(
         "\n## The shipped model\n\nTrained on every group of the set but one validation chunk (it picks the epoch and \
          the per-tag thresholds; best epoch {best}). Thresholds (validation-tuned for F1, shown in the plugin's \
-         lists; the circumplex uses P = 0.5 as its centre): {thresholds}.\n\n## Reproduce\n\n```\n{command}\n```\n",
+         lists{centre}): {thresholds}.\n\n## Reproduce\n\n```\n{command}\n```\n",
+        centre = if task == "emotion" { "; the circumplex uses P = 0.5 as its centre" } else { "" },
         best = r.last.best_epoch,
         thresholds = r
             .loaded
