@@ -300,12 +300,6 @@ fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &CommonArgs) -> Result<()> {
     Ok(())
 }
 
-/// The command as typed, with the binary called by its name (not its build path), for provenance.
-pub fn command_line() -> String {
-    let args = std::env::args().skip(1).map(|a| if a.contains(' ') { format!("'{a}'") } else { a });
-    std::iter::once("earmark-train".to_string()).chain(args).collect::<Vec<_>>().join(" ")
-}
-
 fn export(head: &HeadArgs, out: &Path, describe: &str, c: &CommonArgs) -> Result<()> {
     let data = load_dataset(&head.data, false)?;
     let describe = if describe.is_empty() {
@@ -313,7 +307,16 @@ fn export(head: &HeadArgs, out: &Path, describe: &str, c: &CommonArgs) -> Result
     } else {
         describe.to_string()
     };
-    export_step(&data, &head.config(c.seed), &c.run, out, &c.cache, &command_line(), &describe, !c.quiet)?;
+    export_step(
+        &data,
+        &head.config(c.seed),
+        &c.run,
+        out,
+        &c.cache,
+        &crate::train::command_line(),
+        &describe,
+        !c.quiet,
+    )?;
     println!("wrote {}", out.display());
     Ok(())
 }

@@ -316,7 +316,7 @@ fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: 
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.quiet)?;
     let s = record.summary();
-    let command = crate::emotion::cli::command_line();
+    let command = crate::train::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     let metrics = [
         ("clip_accuracy".to_string(), s.accuracy.0),

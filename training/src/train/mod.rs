@@ -11,6 +11,7 @@ pub mod error;
 pub mod fit;
 pub mod fold_store;
 pub mod progress;
+pub mod provenance;
 pub mod seed;
 
 pub use atomic::write_atomic;
@@ -19,4 +20,5 @@ pub use fit::{
     EpochRecord, FitConfig, FitRun, FitState, Fitted, Keep, Objective, Schedule, Validation, fit, init_device,
 };
 pub use progress::epoch_bar;
+pub use provenance::command_line;
 pub use seed::{FoldId, Purpose, Seeds, Stage, derive_seed};

@@ -18,8 +18,8 @@ use super::report::{results_markdown, write_report};
 use super::train::NetTrainConfig;
 use crate::data::Fold;
 use crate::data::splits::leave_speakers_out_folds;
-use crate::emotion::cli::command_line;
 use crate::onnx::graph::ExportInfo;
+use crate::train::command_line;
 
 /// Data, folds and run folder shared by every `nas` command.
 #[derive(Debug, Args, Clone)]
