@@ -42,6 +42,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
+use super::gm::percussion;
 use super::music::{self, DRUMS, Key, MelodyShape, Score, Timing, gaussian, human_velocity};
 use super::render::{Level, Mix};
 
@@ -321,7 +322,13 @@ pub(crate) fn plan(
             while b < bpb - 1e-9 {
                 let accent = if (b - b.round()).abs() < 1e-9 { 1.0 } else { 0.75 };
                 let t = timing.human(production, bar_start + b);
-                score.push(DRUMS, t, 0.1, 42, human_velocity(production, velocity * 0.7 * accent, velocity_spread));
+                score.push(
+                    DRUMS,
+                    t,
+                    0.1,
+                    i32::from(percussion::CLOSED_HAT),
+                    human_velocity(production, velocity * 0.7 * accent, velocity_spread),
+                );
                 b += hat_grid;
             }
             let kicks: &[f64] = if beats_per_bar == 3 { &[0.0] } else { &[0.0, 2.0] };
@@ -331,12 +338,12 @@ pub(crate) fn plan(
                     DRUMS,
                     timing.human(production, bar_start + k),
                     0.1,
-                    36,
+                    i32::from(percussion::KICK),
                     human_velocity(production, velocity, velocity_spread),
                 );
             }
             for &s in snares {
-                let snare = if cues.loudness > 0.0 { 38 } else { 37 };
+                let snare = i32::from(if cues.loudness > 0.0 { percussion::SNARE } else { percussion::STICK });
                 score.push(
                     DRUMS,
                     timing.human(production, bar_start + s),

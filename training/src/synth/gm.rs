@@ -175,3 +175,54 @@ mod tests {
         assert_eq!(tag_for_program(120), None);
     }
 }
+
+/// General MIDI percussion keys (channel 10), by GM 1's percussion map: the drum parts of every generator name
+/// their hits here instead of by number.
+pub mod percussion {
+    /// GM key 35.
+    pub const KICK2: u8 = 35;
+    /// GM key 36.
+    pub const KICK: u8 = 36;
+    /// GM key 37.
+    pub const STICK: u8 = 37;
+    /// GM key 38.
+    pub const SNARE: u8 = 38;
+    /// GM key 39.
+    pub const CLAP: u8 = 39;
+    /// GM key 41.
+    pub const LOW_TOM: u8 = 41;
+    /// GM key 42.
+    pub const CLOSED_HAT: u8 = 42;
+    /// GM key 44.
+    pub const PEDAL_HAT: u8 = 44;
+    /// GM key 46.
+    pub const OPEN_HAT: u8 = 46;
+    /// GM key 49.
+    pub const CRASH: u8 = 49;
+    /// GM key 51.
+    pub const RIDE: u8 = 51;
+    /// GM key 56.
+    pub const COWBELL: u8 = 56;
+    /// GM key 60.
+    pub const HI_BONGO: u8 = 60;
+    /// GM key 62.
+    pub const MUTE_CONGA: u8 = 62;
+    /// GM key 63.
+    pub const OPEN_CONGA: u8 = 63;
+    /// GM key 64.
+    pub const LOW_CONGA: u8 = 64;
+    /// GM key 67.
+    pub const HI_AGOGO: u8 = 67;
+    /// GM key 68.
+    pub const LOW_AGOGO: u8 = 68;
+    /// GM key 70.
+    pub const MARACAS: u8 = 70;
+    /// GM key 73.
+    pub const SHORT_GUIRO: u8 = 73;
+    /// GM key 74.
+    pub const LONG_GUIRO: u8 = 74;
+    /// GM key 75.
+    pub const CLAVES: u8 = 75;
+    /// GM key 76.
+    pub const WOODBLOCK: u8 = 76;
+}

@@ -18,6 +18,7 @@ use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::gm;
+use super::gm::percussion;
 use super::music::{self, ChannelSetup, DRUMS, Key, Line, MelodyShape, Score, Timing, human_velocity};
 use super::render::{Level, Mix};
 use super::samples::{SampleBank, SampleNote};
@@ -355,7 +356,7 @@ pub(crate) fn plan(
                             DRUMS,
                             timing.human(production, b),
                             0.1,
-                            36,
+                            i32::from(percussion::KICK),
                             human_velocity(production, velocity, velocity_spread),
                         );
                     }
@@ -364,12 +365,12 @@ pub(crate) fn plan(
                             DRUMS,
                             timing.human(production, b),
                             0.1,
-                            38,
+                            i32::from(percussion::SNARE),
                             human_velocity(production, velocity * 0.9, velocity_spread),
                         );
                     }
                     for half in [0.0, 0.5] {
-                        let hat = if *pattern == 2 { 51 } else { 42 };
+                        let hat = i32::from(if *pattern == 2 { percussion::RIDE } else { percussion::CLOSED_HAT });
                         score.push(
                             DRUMS,
                             timing.human(production, b + half),

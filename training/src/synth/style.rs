@@ -205,29 +205,10 @@ struct Spec {
     timpani: bool,
 }
 
-// General MIDI percussion keys.
-const KICK: u8 = 36;
-const KICK2: u8 = 35;
-const STICK: u8 = 37;
-const SNARE: u8 = 38;
-const CLAP: u8 = 39;
-const PEDAL_HAT: u8 = 44;
-const OPEN_HAT: u8 = 46;
-const CRASH: u8 = 49;
-const RIDE: u8 = 51;
-const COWBELL: u8 = 56;
-const HI_BONGO: u8 = 60;
-const MUTE_CONGA: u8 = 62;
-const OPEN_CONGA: u8 = 63;
-const LOW_CONGA: u8 = 64;
-const HI_AGOGO: u8 = 67;
-const LOW_AGOGO: u8 = 68;
-const MARACAS: u8 = 70;
-const SHORT_GUIRO: u8 = 73;
-const LONG_GUIRO: u8 = 74;
-const CLAVES: u8 = 75;
-const WOODBLOCK: u8 = 76;
-const LOW_TOM: u8 = 41;
+use super::gm::percussion::{
+    CLAP, CLAVES, CLOSED_HAT, COWBELL, CRASH, HI_AGOGO, HI_BONGO, KICK, KICK2, LONG_GUIRO, LOW_AGOGO, LOW_CONGA,
+    LOW_TOM, MARACAS, MUTE_CONGA, OPEN_CONGA, OPEN_HAT, PEDAL_HAT, RIDE, SHORT_GUIRO, SNARE, STICK, WOODBLOCK,
+};
 
 const CHA_CHA_DRUMS: &[Hit] = &[
     (0.0, COWBELL, 0.9),
@@ -286,14 +267,14 @@ const JIVE_DRUMS_2: &[Hit] = &[
     (1.0, SNARE, 1.0),
     (3.0, SNARE, 1.0),
     (3.5, SNARE, 0.4),
-    (0.0, 42, 0.6),
-    (0.5, 42, 0.4),
-    (1.0, 42, 0.6),
-    (1.5, 42, 0.4),
-    (2.0, 42, 0.6),
-    (2.5, 42, 0.4),
-    (3.0, 42, 0.6),
-    (3.5, 42, 0.4),
+    (0.0, CLOSED_HAT, 0.6),
+    (0.5, CLOSED_HAT, 0.4),
+    (1.0, CLOSED_HAT, 0.6),
+    (1.5, CLOSED_HAT, 0.4),
+    (2.0, CLOSED_HAT, 0.6),
+    (2.5, CLOSED_HAT, 0.4),
+    (3.0, CLOSED_HAT, 0.6),
+    (3.5, CLOSED_HAT, 0.4),
 ];
 const SWING_DRUMS: &[Hit] = &[
     (0.0, RIDE, 0.8),
@@ -414,14 +395,14 @@ const SAMBA_DRUMS_2: &[Hit] = &[
     (0.75, KICK2, 0.4),
     (1.0, KICK, 1.0),
     (1.75, KICK, 0.5),
-    (0.0, 42, 0.4),
-    (0.25, 42, 0.6),
-    (0.5, 42, 0.4),
-    (0.75, 42, 0.6),
-    (1.0, 42, 0.4),
-    (1.25, 42, 0.6),
-    (1.5, 42, 0.4),
-    (1.75, 42, 0.6),
+    (0.0, CLOSED_HAT, 0.4),
+    (0.25, CLOSED_HAT, 0.6),
+    (0.5, CLOSED_HAT, 0.4),
+    (0.75, CLOSED_HAT, 0.6),
+    (1.0, CLOSED_HAT, 0.4),
+    (1.25, CLOSED_HAT, 0.6),
+    (1.5, CLOSED_HAT, 0.4),
+    (1.75, CLOSED_HAT, 0.6),
     (0.25, STICK, 0.6),
     (0.75, STICK, 0.6),
     (1.5, STICK, 0.6),
@@ -441,7 +422,7 @@ const TANGO_DRUMS_2: &[Hit] = &[
     (3.0, KICK, 0.8),
     (3.5, SNARE, 0.9),
 ];
-const WALTZ_DRUMS: &[Hit] = &[(0.0, KICK, 0.5), (1.0, 42, 0.5), (2.0, 42, 0.45)];
+const WALTZ_DRUMS: &[Hit] = &[(0.0, KICK, 0.5), (1.0, CLOSED_HAT, 0.5), (2.0, CLOSED_HAT, 0.45)];
 const WALTZ_DRUMS_2: &[Hit] = &[(0.0, KICK, 0.45), (1.0, STICK, 0.4), (2.0, STICK, 0.35), (0.0, RIDE, 0.4)];
 const ROCK_DRUMS: &[Hit] =
     &[(0.0, KICK, 1.0), (1.0, SNARE, 1.0), (2.0, KICK, 0.9), (2.5, KICK, 0.8), (3.0, SNARE, 1.0)];
@@ -991,7 +972,7 @@ pub(crate) fn plan_style(
                     DRUMS,
                     timing.human(production, b),
                     0.1,
-                    42,
+                    i32::from(CLOSED_HAT),
                     human_velocity(production, velocity * accent, spread),
                 );
             }
