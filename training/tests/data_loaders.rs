@@ -352,7 +352,7 @@ fn speech_sets_merge_with_separate_speakers_and_filter_to_four_classes() {
     }
     let emo = emodb::load(&dir.path().join("emodb")).unwrap();
     let rav = ravdess::load(&dir.path().join("ravdess")).unwrap();
-    let speech = Dataset::merge("speech", &[emo, rav]).unwrap();
+    let speech = earmark_training::data::speech::merge("speech", &[emo, rav]).unwrap();
     assert_eq!(classes(&speech), ["calm", "happiness", "sadness", "anger", "boredom"]);
     // Speaker 03 of EmoDB is not actor 03 of RAVDESS.
     assert_eq!(speech.groups(), ["emodb:03", "emodb:08", "ravdess:03"]);
@@ -412,7 +412,7 @@ fn savee_loads_and_leave_one_corpus_out_holds_each_corpus_out() {
 
     let parts =
         [emodb::load(&dir.path().join("emodb")).unwrap(), ravdess::load(&dir.path().join("ravdess")).unwrap(), sav];
-    let speech = Dataset::merge("speech", &parts).unwrap();
+    let speech = earmark_training::data::speech::merge("speech", &parts).unwrap();
     let folds = leave_one_corpus_out_folds(&speech, 1).unwrap();
     assert_eq!(folds.len(), 3);
     for fold in &folds {

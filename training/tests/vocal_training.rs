@@ -37,7 +37,8 @@ fn speakers(corpus: &str, count: usize, per_speaker: usize) -> Dataset {
 
 #[test]
 fn merged_corpora_keep_equal_speaker_numbers_apart_and_no_speaker_is_in_two_parts() {
-    let merged = Dataset::merge("speech", &[speakers("emodb", 4, 2), speakers("ravdess", 4, 2)]).unwrap();
+    let merged =
+        earmark_training::data::speech::merge("speech", &[speakers("emodb", 4, 2), speakers("ravdess", 4, 2)]).unwrap();
     assert_eq!(merged.group_members().len(), 8, "speaker 01 of one corpus is not actor 01 of the other");
     for fold in leave_speakers_out_folds(&merged, 3).unwrap() {
         fold.check_disjoint_groups(&merged).unwrap();

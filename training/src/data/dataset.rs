@@ -351,9 +351,8 @@ impl Dataset {
     ///
     /// * Group keys become `<part name>:<group>`, because speaker `03` of one corpus is not actor `03` of another
     ///   and must not be forced onto the same side of a split.
-    /// * Classes are the union. If every class is a canonical speech emotion
-    ///   ([`super::speech::SPEECH_EMOTIONS`]) they follow that canonical order, so merged speech sets always
-    ///   number emotions the same way; otherwise first-seen order (use [`Dataset::filter_classes`] to reorder).
+    /// * Classes are the union in first-seen order (use [`Dataset::filter_classes`] to reorder;
+    ///   [`super::speech::merge`] puts speech emotions in their canonical order).
     /// * Multi-label: a tag one part does not have becomes *unannotated* for that part's items (unknown, not
     ///   absent), which is exactly what the mask is for.
     /// * Hierarchies are merged by group name.
@@ -380,9 +379,6 @@ impl Dataset {
             if !classes.contains(class) {
                 classes.push(class.clone());
             }
-        }
-        if classes.iter().all(|c| super::speech::SPEECH_EMOTIONS.contains(&c.as_str())) {
-            classes.sort_by_key(|c| super::speech::SPEECH_EMOTIONS.iter().position(|s| *s == c.as_str()));
         }
         let mut hierarchy: Option<Vec<LabelGroup>> = None;
         for groups in parts.iter().filter_map(|p| p.hierarchy.as_ref()) {

@@ -13,6 +13,17 @@ use super::error::DataError;
 pub const SPEECH_EMOTIONS: [&str; 9] =
     ["neutral", "calm", "happiness", "sadness", "anger", "fear", "disgust", "surprise", "boredom"];
 
+/// Concatenates speech corpora ([`Dataset::merge`]: groups kept apart per corpus) with the emotions in canonical
+/// order, so merged speech sets always number emotions the same way whatever order the corpora come in.
+pub fn merge(name: &str, parts: &[Dataset]) -> Result<Dataset, DataError> {
+    let merged = Dataset::merge(name, parts)?;
+    if !merged.classes.iter().all(|c| SPEECH_EMOTIONS.contains(&c.as_str())) {
+        return Ok(merged);
+    }
+    let order: Vec<&str> = SPEECH_EMOTIONS.iter().copied().filter(|e| merged.classes.iter().any(|c| c == e)).collect();
+    merged.filter_classes(&order)
+}
+
 /// The common 4-class setting of the speech-emotion literature, for [`Dataset::filter_classes`].
 pub const FOUR_CLASS_SPEECH: [&str; 4] = ["neutral", "anger", "happiness", "sadness"];
 

@@ -76,7 +76,7 @@ pub fn load(corpora: &Corpora<'_>, classes: ClassSet, cache: &Path) -> Result<Vo
     let merged = if parts.len() == 1 {
         parts.pop().expect("one part")
     } else {
-        Dataset::merge("speech", &parts).map_err(|e| invalid(e.to_string()))?
+        crate::data::speech::merge("speech", &parts).map_err(|e| invalid(e.to_string()))?
     };
     let dataset = match classes {
         ClassSet::Four => merged.filter_classes(&FOUR_CLASS_SPEECH).map_err(|e| invalid(e.to_string()))?,
