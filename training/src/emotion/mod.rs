@@ -7,6 +7,7 @@ pub mod model;
 pub mod pipeline;
 pub mod pretrain;
 pub mod report;
+pub mod results;
 pub mod segments;
 pub mod sequence;
 pub mod thresholds;

@@ -21,13 +21,13 @@ use serde::{Deserialize, Serialize};
 
 use super::export::{ExportInfo, write_model};
 use super::model::{AutoencoderConfig, ConvEncoder, HeadConfig};
-use super::pretrain::{PretrainConfig, PretrainState, SegmentSet, pretrain};
+use super::pretrain::{PretrainConfig, SegmentSet, pretrain};
+pub use super::results::{CvResults, EvaluateConfig, PretrainSummary, pooled, summarise};
 use super::segments::{SEGMENT_FRAMES, SEGMENT_MELS, SegmentPlan};
-use super::sequence::{Excerpt, FoldResult, SequenceTrainConfig, baseline_fold, embed, head_fold, usable_length};
+use super::sequence::{Excerpt, SequenceTrainConfig, baseline_fold, embed, head_fold, usable_length};
 use crate::data::splits::{ValidationGroups, group_k_fold_with_validation};
 use crate::data::{Dataset, Fold, Item, Target, TargetKind};
 use crate::feature_cache::FeatureCache;
-use crate::metrics::{Confusion, mean_std};
 use crate::train::{FoldId, TrainError};
 
 /// Pre-training's outputs inside the run folder.
@@ -185,21 +185,6 @@ pub fn split_segments(
     Ok((collect(&fold.train), collect(&fold.test)))
 }
 
-/// What `pretrain.json` holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PretrainSummary {
-    /// Segment plan.
-    pub plan: SegmentPlan,
-    /// The run's state at the end (configuration, history, best epoch).
-    pub state: PretrainState,
-    /// Segments trained and validated on.
-    pub segments: (usize, usize),
-    /// Excerpts in the pool, and files skipped.
-    pub excerpts: usize,
-    /// Files that could not be used.
-    pub skipped: Vec<String>,
-}
-
 /// Step 1: pre-trains the autoencoder on `pool` and stores the best encoder so far in `run`.
 #[allow(clippy::too_many_arguments)] // each is a distinct input of the step; a struct would only rename them
 pub fn pretrain_step(
@@ -240,51 +225,6 @@ pub fn load_encoder(run: &Path) -> Result<(ConvEncoder, PretrainSummary), Pipeli
     let encoder = summary.state.config.network.init_encoder(&Device::default());
     let encoder = encoder.try_load_record(record).map_err(|e| io(&path)(e.to_string()))?;
     Ok((encoder, summary))
-}
-
-/// How to cross-validate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EvaluateConfig {
-    /// Head training.
-    pub head: SequenceTrainConfig,
-    /// Number of folds (the paper: 10).
-    pub folds: usize,
-    /// Also run the jointly trained baseline.
-    pub baseline: bool,
-    /// Most epochs of the baseline (it is much slower per epoch than the head).
-    pub baseline_epochs: usize,
-    /// Run the baseline on the first this-many folds only (`None`: all); it trains the CNN per fold.
-    pub baseline_folds: Option<usize>,
-}
-
-/// Cross-validation results, fold by fold (saved after each fold, so `--resume` skips finished folds).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct CvResults {
-    /// The configuration these folds were run with.
-    pub config: Option<EvaluateConfig>,
-    /// Excerpts and groups evaluated.
-    pub excerpts: usize,
-    /// Distinct groups.
-    pub groups: usize,
-    /// Autoencoder + BiLSTM, per fold.
-    pub autoencoder: Vec<FoldResult>,
-    /// Joint baseline, per fold.
-    pub baseline: Vec<FoldResult>,
-}
-
-/// Mean ± std of a figure over folds.
-pub fn summarise(folds: &[FoldResult], figure: impl Fn(&FoldResult) -> f64) -> (f64, f64) {
-    mean_std(&folds.iter().map(figure).collect::<Vec<_>>())
-}
-
-/// Pooled confusion matrices (valence, arousal) over folds.
-pub fn pooled(folds: &[FoldResult]) -> (Confusion, Confusion) {
-    let (mut v, mut a) = (Confusion::new(2), Confusion::new(2));
-    for f in folds {
-        v.add(&f.valence);
-        a.add(&f.arousal);
-    }
-    (v, a)
 }
 
 fn folds_for(set: &ExcerptSet, k: usize, seed: u64) -> Result<Vec<Fold>, PipelineError> {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::pipeline::{CvResults, PretrainSummary, pooled, summarise};
+use super::results::{CvResults, PretrainSummary, pooled, summarise};
 use super::sequence::{FoldResult, SequenceTrainConfig};
 
 /// Everything the report is made from.
