@@ -262,7 +262,7 @@ fn literature(task: earmark_core::manifest::Task) -> &'static str {
         }
         _ => {
             "\n### Beside the literature\n\n\
-             No published figure exists for these 12 AllMusic genre tags of the 4Q clips. The issue's aim is a \
+             No published figure exists for these 12 AllMusic genre tags of the 4Q clips. Earmark's aim is a \
              macro ROC-AUC of at least 0.85. The genre papers report single-label accuracy on other sets: the \
              parallel CNN–RNN paper an average F1 of 0.63 on its subgenres, Pons & Serra 88.8–92.3 % accuracy on \
              Ballroom's 8 dances (random splits).\n"
