@@ -232,18 +232,22 @@ mod tests {
     use super::*;
     use crate::data::{Item, TargetKind};
 
-    #[test]
-    fn quadrants_follow_the_two_tags() {
-        let items = [(true, true), (false, true), (false, false), (true, false)]
+    /// A fully annotated two-tag dataset with one item per `(first, second)` presence pair.
+    fn two_tags(names: [&str; 2], tags: &[(bool, bool)]) -> Dataset {
+        let items = tags
             .iter()
-            .map(|&(v, a)| Item {
+            .map(|&(x, y)| Item {
                 path: "x.wav".into(),
                 group: "g".into(),
-                target: Target::Tags { present: vec![v, a], annotated: vec![true, true] },
+                target: Target::Tags { present: vec![x, y], annotated: vec![true, true] },
             })
             .collect();
-        let dataset =
-            Dataset::new("e", TargetKind::MultiLabel, vec!["valence".into(), "arousal".into()], None, items).unwrap();
+        Dataset::new("t", TargetKind::MultiLabel, names.map(String::from).to_vec(), None, items).unwrap()
+    }
+
+    #[test]
+    fn quadrants_follow_the_two_tags() {
+        let dataset = two_tags(["valence", "arousal"], &[(true, true), (false, true), (false, false), (true, false)]);
         // Perfect on the first three, valence wrong on the fourth (Q4 read as Q3).
         let p = vec![(0, vec![0.9, 0.8]), (1, vec![0.2, 0.7]), (2, vec![0.1, 0.3]), (3, vec![0.4, 0.2])];
         let e = emotion_figures(&p, &dataset).unwrap();
@@ -274,16 +278,7 @@ mod tests {
     /// with valence wrong on half its clips give valence 100 and 50 % and a mean of 75 ± 25.
     #[test]
     fn the_emotion_table_lists_each_fold_and_the_mean() {
-        let items = [(true, true), (false, false)]
-            .iter()
-            .map(|&(v, a)| Item {
-                path: "x.wav".into(),
-                group: "g".into(),
-                target: Target::Tags { present: vec![v, a], annotated: vec![true, true] },
-            })
-            .collect();
-        let dataset =
-            Dataset::new("e", TargetKind::MultiLabel, vec!["valence".into(), "arousal".into()], None, items).unwrap();
+        let dataset = two_tags(["valence", "arousal"], &[(true, true), (false, false)]);
         let mut record = TagRecord::default();
         record.folds.insert(0, outcome(vec![(0, vec![0.9, 0.9]), (1, vec![0.1, 0.1])]));
         record.folds.insert(1, outcome(vec![(0, vec![0.9, 0.9]), (1, vec![0.9, 0.1])]));
@@ -300,17 +295,7 @@ mod tests {
     /// NaN reaches the report or the manifest, and the row says on how many folds it stands.
     #[test]
     fn a_genre_missing_from_a_fold_is_scored_on_the_others() {
-        let tags = [(true, false), (false, true), (true, false), (false, false)];
-        let items = tags
-            .iter()
-            .map(|&(a, b)| Item {
-                path: "x.wav".into(),
-                group: "g".into(),
-                target: Target::Tags { present: vec![a, b], annotated: vec![true, true] },
-            })
-            .collect();
-        let dataset =
-            Dataset::new("g", TargetKind::MultiLabel, vec!["Jazz".into(), "Classical".into()], None, items).unwrap();
+        let dataset = two_tags(["Jazz", "Classical"], &[(true, false), (false, true), (true, false), (false, false)]);
         let mut record = TagRecord::default();
         // Fold 1 holds both genres, ranked perfectly; fold 2 holds no Classical clip.
         record.folds.insert(0, outcome(vec![(0, vec![0.9, 0.1]), (1, vec![0.2, 0.8])]));
