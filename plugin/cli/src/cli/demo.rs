@@ -125,6 +125,8 @@ fn print_text(summaries: &[ModelSummary], status: &EngineStatus, seconds: f64) {
     }
     for s in summaries {
         println!("model `{}` (task: {}, provider: {})", s.name, s.task, s.provider);
+        // Columns as wide as the longest class name (genres such as "Rap/Hip-Hop" outgrow a fixed width).
+        let w = s.classes.iter().map(|c| c.chars().count()).max().unwrap_or(0).max(10);
         for section in &s.sections {
             if section.scores.is_empty() {
                 println!("  {:<26} → no segment falls inside this section", section.section);
@@ -132,14 +134,14 @@ fn print_text(summaries: &[ModelSummary], status: &EngineStatus, seconds: f64) {
             }
             println!("  {:<26} → {}", section.section, section.top);
             for (class, score) in s.classes.iter().zip(&section.scores) {
-                println!("      {class:<10} {score:5.2} {}", bar(*score));
+                println!("      {class:<w$} {score:5.2} {}", bar(*score));
             }
         }
         println!("  timeline (segment start–end: top class, score):");
         for row in &s.segments {
             let (top, score) =
                 row.scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or((0, 0.0), |(i, v)| (i, *v));
-            println!("    {:5.2}–{:5.2} s  {:<10} {score:4.2}", row.start, row.end, s.classes[top]);
+            println!("    {:5.2}–{:5.2} s  {:<w$} {score:4.2}", row.start, row.end, s.classes[top]);
         }
         println!();
     }
