@@ -296,6 +296,11 @@ fn export(
     study: Option<&Path>,
     cross_data: Option<&Path>,
 ) -> Result<()> {
+    // Read before any training, so a wrong path fails in a second, not after the folds.
+    let study_text = match study {
+        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+        None => None,
+    };
     let (loaded, folds) = prepare(data)?;
     let (net, train) = tagger.configs(&loaded, data.seed);
     net.validate().map_err(anyhow::Error::msg)?;
@@ -310,10 +315,6 @@ fn export(
     if data.task != TagTask::Instruments {
         let cross = match cross_data {
             Some(path) => Some(cross_figures(path, &data.cache, &loaded, &model, &net, &train, &outcome)?),
-            None => None,
-        };
-        let study_text = match study {
-            Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
             None => None,
         };
         let input = super::report::TaskReport {
@@ -378,10 +379,6 @@ fn export(
         metrics,
     };
     write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, &info)?;
-    let study_text = match study {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
-        None => None,
-    };
     let report = super::report::markdown(
         &net,
         &train,

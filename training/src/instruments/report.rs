@@ -137,29 +137,27 @@ pub fn task_description(r: &TaskReport<'_>) -> String {
 
 /// The manifest metrics: the cross-validated figures the report gives.
 pub fn task_metrics(r: &TaskReport<'_>) -> std::collections::BTreeMap<String, f64> {
+    let figures: Vec<(&str, (f64, f64))> = match r.task {
+        earmark_core::manifest::Task::Emotion => [
+            "cv_valence_accuracy",
+            "cv_valence_macro_f1",
+            "cv_arousal_accuracy",
+            "cv_arousal_macro_f1",
+            "cv_quadrant_accuracy",
+            "cv_quadrant_macro_f1",
+        ]
+        .into_iter()
+        .zip(super::figures::emotion_means(r.record, &r.loaded.dataset))
+        .collect(),
+        _ => ["cv_macro_roc_auc", "cv_macro_pr_auc", "cv_macro_f1"]
+            .into_iter()
+            .zip(super::figures::genre_macro(r.record, &r.loaded.dataset))
+            .collect(),
+    };
     let mut metrics = std::collections::BTreeMap::new();
-    match r.task {
-        earmark_core::manifest::Task::Emotion => {
-            let names = [
-                "cv_valence_accuracy",
-                "cv_valence_macro_f1",
-                "cv_arousal_accuracy",
-                "cv_arousal_macro_f1",
-                "cv_quadrant_accuracy",
-                "cv_quadrant_macro_f1",
-            ];
-            for (name, (mean, sd)) in names.iter().zip(super::figures::emotion_means(r.record, &r.loaded.dataset)) {
-                metrics.insert(name.to_string(), mean);
-                metrics.insert(format!("{name}_sd"), sd);
-            }
-        }
-        _ => {
-            let names = ["cv_macro_roc_auc", "cv_macro_pr_auc", "cv_macro_f1"];
-            for (name, (mean, sd)) in names.iter().zip(super::figures::genre_macro(r.record, &r.loaded.dataset)) {
-                metrics.insert(name.to_string(), mean);
-                metrics.insert(format!("{name}_sd"), sd);
-            }
-        }
+    for (name, (mean, sd)) in figures {
+        metrics.insert(name.to_string(), mean);
+        metrics.insert(format!("{name}_sd"), sd);
     }
     metrics.insert("folds_run".into(), r.record.folds.len() as f64);
     metrics

@@ -173,23 +173,12 @@ mod tests {
 
     /// A two-note MIDI file.
     fn tiny_midi() -> Vec<u8> {
-        use midly::num::{u4, u7, u15, u28};
-        use midly::{Format, Header, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
-        let midi = |delta: u32, message| TrackEvent {
-            delta: u28::new(delta),
-            kind: TrackEventKind::Midi { channel: u4::new(0), message },
-        };
-        let track = vec![
-            midi(0, MidiMessage::NoteOn { key: u7::new(60), vel: u7::new(90) }),
-            midi(480, MidiMessage::NoteOff { key: u7::new(60), vel: u7::new(0) }),
-            midi(0, MidiMessage::NoteOn { key: u7::new(67), vel: u7::new(90) }),
-            midi(480, MidiMessage::NoteOff { key: u7::new(67), vel: u7::new(0) }),
-        ];
-        let smf =
-            Smf { header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(480))), tracks: vec![track] };
-        let mut bytes = Vec::new();
-        smf.write_std(&mut bytes).unwrap();
-        bytes
+        use crate::synth::midi::tests::{event, midi, smf_bytes};
+        use midly::MidiMessage;
+        use midly::num::u7;
+        let on = |key: u8| midi(0, MidiMessage::NoteOn { key: u7::new(key), vel: u7::new(90) });
+        let off = |key: u8| midi(0, MidiMessage::NoteOff { key: u7::new(key), vel: u7::new(0) });
+        smf_bytes(vec![event(0, on(60)), event(480, off(60)), event(0, on(67)), event(480, off(67))])
     }
 
     /// Scan, render with the test SoundFont, label by quadrant, group by song, and keep renders on a rerun.

@@ -131,18 +131,29 @@ pub fn score(bytes: &[u8], performance: &Performance) -> Result<Score, SynthErro
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use midly::num::{u4, u7, u15, u24, u28};
     use midly::{Format, Header, TrackEvent};
 
     use super::*;
 
-    fn event(delta: u32, kind: TrackEventKind<'static>) -> TrackEvent<'static> {
+    /// A track event `delta` ticks after the previous one.
+    pub(crate) fn event(delta: u32, kind: TrackEventKind<'static>) -> TrackEvent<'static> {
         TrackEvent { delta: u28::new(delta), kind }
     }
 
-    fn midi(channel: u8, message: MidiMessage) -> TrackEventKind<'static> {
+    /// A channel message.
+    pub(crate) fn midi(channel: u8, message: MidiMessage) -> TrackEventKind<'static> {
         TrackEventKind::Midi { channel: u4::new(channel), message }
+    }
+
+    /// One track as a Standard MIDI File at 480 ticks per beat (the test fixtures' resolution).
+    pub(crate) fn smf_bytes(track: Vec<TrackEvent<'static>>) -> Vec<u8> {
+        let smf =
+            Smf { header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(480))), tracks: vec![track] };
+        let mut bytes = Vec::new();
+        smf.write_std(&mut bytes).unwrap();
+        bytes
     }
 
     /// 480 ticks per beat at 120 bpm (0.5 s a beat), then 60 bpm after beat 2.
@@ -161,11 +172,7 @@ mod tests {
             event(480, midi(0, pedal(0))), // pedal up at 2.0 s
             event(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)),
         ];
-        let smf =
-            Smf { header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(480))), tracks: vec![track] };
-        let mut bytes = Vec::new();
-        smf.write_std(&mut bytes).unwrap();
-        bytes
+        smf_bytes(track)
     }
 
     #[test]
