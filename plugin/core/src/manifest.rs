@@ -32,6 +32,9 @@ pub enum Task {
     Instruments,
     /// Categorical emotion of a voice (EmotionNAS).
     VocalEmotion,
+    /// What the input is: independent sigmoids `music` and `speech`; both low reads as silence or noise. Gates
+    /// the genre readout (muted on non-music) and the vocal-emotion readout.
+    Content,
     /// A small hand-built model for tests and the demo; no claims about music.
     Test,
 }
@@ -45,6 +48,7 @@ impl Task {
             Task::Style => "style",
             Task::Instruments => "instruments",
             Task::VocalEmotion => "vocal_emotion",
+            Task::Content => "content",
             Task::Test => "test",
         }
     }
@@ -419,7 +423,7 @@ mod tests {
     /// `analyze` writes `Task::name`: it must be the manifest's own spelling for every task.
     #[test]
     fn task_names_are_the_manifest_names() {
-        for task in [Task::Emotion, Task::Genre, Task::Style, Task::Instruments, Task::VocalEmotion, Task::Test] {
+        for task in [Task::Emotion, Task::Genre, Task::Style, Task::Instruments, Task::VocalEmotion, Task::Content, Task::Test] {
             assert_eq!(serde_json::to_value(task).unwrap(), task.name(), "{task:?}");
         }
     }
