@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use earmark_training::synth::cli::{SynthArgs, header, run};
 use earmark_training::synth::{
-    ClipKind, ClipLabels, EmotionCues, Generator, Mode, SampleBank, Style, gm, locate_soundfont,
+    ClipKind, ClipLabels, EmotionCues, Generator, Holdout, HoldoutPart, Mode, PartSound, SampleBank, Style, gm,
+    locate_soundfont,
 };
 
 const RATE: u32 = 22050;
@@ -255,7 +256,7 @@ fn recorded_notes_are_mixed_in_and_tagged_by_folder() {
             write_note(&dir.path().join(folder).join(format!("{prefix}_{name}_025_forte.wav")), midi, 44100);
         }
     }
-    let bank = SampleBank::open(dir.path(), RATE).unwrap();
+    let bank = SampleBank::open(dir.path()).unwrap();
     assert_eq!(bank.tags(), vec!["acoustic_guitar", "violin", "cello"]);
     let g = Generator::new(&soundfont(), RATE).unwrap().with_samples(dir.path()).unwrap();
     let mut recorded = 0;
@@ -274,8 +275,110 @@ fn recorded_notes_are_mixed_in_and_tagged_by_folder() {
     }
     assert!(recorded > 0, "some sources use the recordings");
     std::fs::create_dir(dir.path().join("kazoo")).unwrap();
-    let err = SampleBank::open(dir.path(), RATE).unwrap_err().to_string();
+    let err = SampleBank::open(dir.path()).unwrap_err().to_string();
     assert!(err.contains("kazoo"), "{err}");
+}
+
+/// A voice manifest of `speakers` speakers × 2 "utterances" (gliding tones with a voice-like spectrum) and a
+/// Hydrogen kit folder with two kits (noise-burst kick, snare and hat).
+fn write_voices_and_kits(dir: &Path, speakers: usize) -> (PathBuf, PathBuf) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut csv = String::from("path,group\n");
+    for s in 0..speakers {
+        for take in 0..2 {
+            let path = dir.join(format!("spk{s}_{take}.wav"));
+            let mut w = hound::WavWriter::create(&path, spec).unwrap();
+            let mut phase = 0f32;
+            for i in 0..16000 {
+                let t = i as f32 / 16000.0;
+                phase += std::f32::consts::TAU * (120.0 + 40.0 * s as f32 + 30.0 * t) / 16000.0;
+                let v = (1..6).map(|h| (phase * h as f32).sin() / h as f32).sum::<f32>();
+                w.write_sample((v * 8000.0) as i16).unwrap();
+            }
+            w.finalize().unwrap();
+            csv.push_str(&format!("{},speaker{s}\n", path.display()));
+        }
+    }
+    let voices = dir.join("voices.csv");
+    std::fs::write(&voices, csv).unwrap();
+    let kits = dir.join("kits");
+    for kit in ["Kit A", "Kit B"] {
+        let folder = kits.join(kit);
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut xml = String::from("<drumkit_info><instrumentList>");
+        for (name, file, hz) in
+            [("Kick", "kick.wav", 60.0f32), ("Snare", "snare.wav", 300.0), ("Closed HH", "hh.wav", 5000.0)]
+        {
+            let mut w = hound::WavWriter::create(folder.join(file), spec).unwrap();
+            for i in 0..3000 {
+                let t = i as f32 / 16000.0;
+                w.write_sample(((std::f32::consts::TAU * hz * t).sin() * (-30.0 * t).exp() * 20000.0) as i16).unwrap();
+            }
+            w.finalize().unwrap();
+            xml.push_str(&format!("<instrument><name>{name}</name><filename>{file}</filename></instrument>"));
+        }
+        xml.push_str("</instrumentList></drumkit_info>");
+        std::fs::write(folder.join("drumkit.xml"), xml).unwrap();
+    }
+    (voices, kits)
+}
+
+#[test]
+fn voices_and_kits_join_mixtures_and_held_out_parts_never_meet() {
+    let dir = tempfile::tempdir().unwrap();
+    let (voices, kits) = write_voices_and_kits(dir.path(), 20);
+    let rate = RATE;
+    let parts_of = |part: HoldoutPart| {
+        let g = Generator::new(&soundfont(), rate)
+            .unwrap()
+            .with_holdout(Holdout { part, percent: 30 })
+            .with_voices(&voices)
+            .unwrap()
+            .with_drum_kits(&kits)
+            .unwrap();
+        let mut speakers = std::collections::BTreeSet::new();
+        let mut kit_files = std::collections::BTreeSet::new();
+        let (mut voiced, mut real_drums) = (0, 0);
+        for index in 0..40 {
+            let plan = g.plan(ClipKind::Instruments, 3, index, 0, 3.0).unwrap();
+            let ClipLabels::Instruments(l) = &plan.labels else { panic!() };
+            for part in &plan.parts {
+                match &part.sound {
+                    PartSound::Voice { files, ratio, .. } => {
+                        assert_eq!(part.tag, "voice");
+                        assert!(l.tags.iter().any(|t| t == "voice") && l.families.iter().any(|f| f == "voice"));
+                        assert!((0.78..1.28).contains(ratio), "within ±4 semitones: {ratio}");
+                        let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+                        speakers.insert(name.split('_').next().unwrap().to_string());
+                        voiced += 1;
+                        if voiced <= 2 {
+                            let clip = g.render_plan(&plan).unwrap();
+                            assert_sane(&clip.samples, 3.0, "mixture with a voice");
+                        }
+                    }
+                    PartSound::Recorded(notes) if part.tag == "drums" => {
+                        real_drums += 1;
+                        kit_files.extend(notes.iter().map(|n| n.file.parent().unwrap().to_path_buf()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(voiced >= 5, "voices join a fair share of mixtures: {voiced} of 40");
+        (speakers, kit_files, real_drums)
+    };
+    let (train_speakers, train_kits, _) = parts_of(HoldoutPart::Train);
+    let (test_speakers, test_kits, _) = parts_of(HoldoutPart::Test);
+    assert!(!test_speakers.is_empty() && !train_speakers.is_empty());
+    assert!(train_speakers.is_disjoint(&test_speakers), "{train_speakers:?} vs {test_speakers:?}");
+    assert!(train_kits.is_disjoint(&test_kits), "a kit plays in one part only");
+    let (_, _, real_drums) = parts_of(HoldoutPart::All);
+    assert!(real_drums > 0, "some grooves play on the real kits");
 }
 
 fn args(kind: ClipKind, out: &Path) -> SynthArgs {
@@ -290,6 +393,10 @@ fn args(kind: ClipKind, out: &Path) -> SynthArgs {
         soundfont: Some(soundfont()),
         samples: None,
         unannotated_fraction: 0.0,
+        voices: None,
+        drum_kits: None,
+        holdout: HoldoutPart::All,
+        holdout_percent: 20,
         float: false,
         overwrite: false,
         jobs: Some(2),

@@ -25,7 +25,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::wav::{self, WavFormat};
-use super::{ClipKind, ClipLabels, Generator, Plan, gm, locate_soundfont, style::Style};
+use super::{ClipKind, ClipLabels, Generator, Holdout, HoldoutPart, Plan, gm, locate_soundfont, style::Style};
 
 /// Generate labelled music clips with the procedural generator (rustysynth + a General MIDI SoundFont).
 #[derive(Debug, Clone, clap::Args)]
@@ -63,6 +63,21 @@ pub struct SynthArgs {
     /// Instruments only: probability that each absent tag is marked unannotated (OpenMIC-style partial labels).
     #[arg(long, default_value_t = 0.0)]
     pub unannotated_fraction: f32,
+    /// Instruments only: a manifest CSV of utterances (`path`, `group` = speaker), voiced as the `voice` tag over
+    /// some mixtures (e.g. the EmoDB / RAVDESS / SAVEE speech list the genre recipe writes).
+    #[arg(long)]
+    pub voices: Option<PathBuf>,
+    /// Instruments only: a folder of Hydrogen drum kits (`*/drumkit.xml`; Debian's hydrogen-drumkits installs
+    /// /usr/share/hydrogen/data/drumkits) whose hits play some grooves.
+    #[arg(long)]
+    pub drum_kits: Option<PathBuf>,
+    /// Instruments only: which recordings to draw from — all, or the training or held-out part of a split by
+    /// note file, speaker and kit (`--holdout-percent` of each held out).
+    #[arg(long, value_enum, default_value_t = HoldoutPart::All)]
+    pub holdout: HoldoutPart,
+    /// Share of recording groups held out, percent.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(1..=99))]
+    pub holdout_percent: u8,
     /// Write 32-bit float WAV instead of 16-bit PCM.
     #[arg(long)]
     pub float: bool,
@@ -79,13 +94,28 @@ pub fn run(args: &SynthArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.unannotated_fraction) {
         bail!("--unannotated-fraction must be in [0, 1], got {}", args.unannotated_fraction);
     }
-    if args.kind != ClipKind::Instruments && (args.samples.is_some() || args.unannotated_fraction > 0.0) {
-        bail!("--samples and --unannotated-fraction apply to --kind instruments only");
+    let recordings = args.samples.is_some() || args.voices.is_some() || args.drum_kits.is_some();
+    if args.kind != ClipKind::Instruments
+        && (recordings || args.unannotated_fraction > 0.0 || args.holdout != HoldoutPart::All)
+    {
+        bail!(
+            "--samples, --voices, --drum-kits, --holdout and --unannotated-fraction apply to --kind instruments only"
+        );
+    }
+    if args.holdout != HoldoutPart::All && !recordings {
+        bail!("--holdout splits recordings: give --samples, --voices or --drum-kits");
     }
     let soundfont = locate_soundfont(args.soundfont.as_deref())?;
-    let mut generator = Generator::new(&soundfont, args.sample_rate)?;
+    let mut generator = Generator::new(&soundfont, args.sample_rate)?
+        .with_holdout(Holdout { part: args.holdout, percent: args.holdout_percent });
     if let Some(samples) = &args.samples {
         generator = generator.with_samples(samples)?;
+    }
+    if let Some(voices) = &args.voices {
+        generator = generator.with_voices(voices)?;
+    }
+    if let Some(kits) = &args.drum_kits {
+        generator = generator.with_drum_kits(kits)?;
     }
     let generator = generator.with_unannotated_fraction(args.unannotated_fraction);
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
@@ -322,9 +352,13 @@ fn settings_json(args: &SynthArgs, soundfont: &Path) -> serde_json::Value {
         "soundfont_bytes": soundfont_size,
         "samples": args.samples.as_ref().map(|p| p.display().to_string()),
         "unannotated_fraction": args.unannotated_fraction,
+        "voices": args.voices.as_ref().map(|p| p.display().to_string()),
+        "drum_kits": args.drum_kits.as_ref().map(|p| p.display().to_string()),
+        "holdout": format!("{:?}", args.holdout).to_lowercase(),
+        "holdout_percent": args.holdout_percent,
     })
 }
 
 /// Bumped whenever a change to the generator changes its output for a given seed, so an old folder is not
 /// silently extended with clips from different code.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;

@@ -24,6 +24,16 @@ pub struct Instrument {
 
 /// The drum-kit tag (GM percussion channel).
 pub const DRUMS: &str = "drums";
+/// Auxiliary percussion (congas, bongos, claves, shakers, tambourine, triangle, woodblock, cymbals struck
+/// singly): GM percussion keys, or the Philharmonia `percussion/` hits.
+pub const HAND_PERCUSSION: &str = "hand_percussion";
+/// A human voice (speech, or speech made sung-like); only from recordings.
+pub const VOICE: &str = "voice";
+
+/// Tags no SoundFont program renders: they come only from recordings (a sample folder or the voice bank).
+pub fn recorded_only(tag: &str) -> bool {
+    instrument(tag).is_some_and(|i| i.programs.is_empty() && i.tag != DRUMS && i.tag != HAND_PERCUSSION)
+}
 
 const fn inst(
     tag: &'static str,
@@ -44,8 +54,11 @@ pub const INSTRUMENTS: &[Instrument] = &[
     inst("accordion", "keyboards", &[21, 23], (53, 89), true),
     inst("drums", "percussion", &[], (35, 81), true),
     inst("mallets", "percussion", &[9, 11, 12, 13], (60, 96), true),
+    inst("hand_percussion", "percussion", &[], (35, 81), false),
     inst("acoustic_guitar", "guitars", &[24, 25], (40, 81), true),
     inst("electric_guitar", "guitars", &[26, 27, 28, 29, 30], (40, 84), true),
+    inst("banjo", "guitars", &[105], (48, 84), true),
+    inst("mandolin", "guitars", &[], (55, 88), false),
     inst("bass", "bass", &[32, 33, 34, 35, 38, 39], (28, 55), false),
     inst("violin", "strings", &[40], (55, 96), false),
     inst("viola", "strings", &[41], (48, 84), false),
@@ -54,6 +67,7 @@ pub const INSTRUMENTS: &[Instrument] = &[
     inst("harp", "strings", &[46], (36, 96), true),
     inst("strings_ensemble", "strings", &[48, 49], (36, 96), true),
     inst("choir", "voice", &[52, 53], (48, 79), true),
+    inst("voice", "voice", &[], (48, 79), false),
     inst("trumpet", "brass", &[56, 59], (55, 82), false),
     inst("trombone", "brass", &[57], (40, 72), false),
     inst("tuba", "brass", &[58], (28, 55), false),
@@ -121,7 +135,8 @@ pub fn tag_for_folder(name: &str) -> Option<&'static str> {
         "piccolo" => "flute",
         "bass_trombone" | "tenor_trombone" => "trombone",
         "strings" | "string_ensemble" => "strings_ensemble",
-        "voice" | "vocals" => "choir",
+        "vocals" | "singer" | "speech" => "voice",
+        "percussion" | "auxiliary_percussion" | "hand_percussion" => "hand_percussion",
         "synthesizer" | "synth" => "synth_lead",
         "drum" | "drum_kit" | "drumkit" => "drums",
         "keyboard" | "grand_piano" => "piano",
@@ -149,7 +164,7 @@ mod tests {
         assert_eq!(programs.len(), n, "a program belongs to two tags");
         for i in INSTRUMENTS {
             assert!(i.range.1 - i.range.0 >= 12, "{} needs an octave", i.tag);
-            assert!(i.programs.is_empty() == (i.tag == DRUMS));
+            assert!(i.programs.is_empty() == (i.tag == DRUMS || i.tag == HAND_PERCUSSION || recorded_only(i.tag)));
         }
         let members: usize = hierarchy().iter().map(|(_, m)| m.len()).sum();
         assert_eq!(members, tags.len());
@@ -170,7 +185,12 @@ mod tests {
         ] {
             assert_eq!(tag_for_folder(folder), Some(tag), "{folder}");
         }
-        assert_eq!(tag_for_folder("banjo"), None);
+        assert_eq!(tag_for_folder("banjo"), Some("banjo"));
+        assert_eq!(tag_for_folder("percussion"), Some("hand_percussion"));
+        assert_eq!(tag_for_folder("bass-clarinet"), Some("clarinet"));
+        assert_eq!(tag_for_folder("cor-anglais"), Some("oboe"));
+        assert_eq!(tag_for_folder("contrabassoon"), Some("bassoon"));
+        assert_eq!(tag_for_folder("kazoo"), None);
         assert_eq!(tag_for_program(42), Some("cello"));
         assert_eq!(tag_for_program(120), None);
     }
@@ -201,6 +221,8 @@ pub mod percussion {
     pub const CRASH: u8 = 49;
     /// GM key 51.
     pub const RIDE: u8 = 51;
+    /// GM key 54.
+    pub const TAMBOURINE: u8 = 54;
     /// GM key 56.
     pub const COWBELL: u8 = 56;
     /// GM key 60.
@@ -225,4 +247,21 @@ pub mod percussion {
     pub const CLAVES: u8 = 75;
     /// GM key 76.
     pub const WOODBLOCK: u8 = 76;
+    /// GM key 81.
+    pub const OPEN_TRIANGLE: u8 = 81;
+    /// The keys the `hand_percussion` tag plays (no kit pieces: those are `drums`).
+    pub const HAND: [u8; 12] = [
+        TAMBOURINE,
+        COWBELL,
+        HI_BONGO,
+        MUTE_CONGA,
+        OPEN_CONGA,
+        LOW_CONGA,
+        HI_AGOGO,
+        MARACAS,
+        SHORT_GUIRO,
+        CLAVES,
+        WOODBLOCK,
+        OPEN_TRIANGLE,
+    ];
 }

@@ -37,9 +37,12 @@
 //! their level tied to the loudness cue, because loudness is one of the cues their labels are made of.
 
 pub mod cli;
+pub mod drumkits;
+pub mod effects;
 pub mod emopia;
 pub mod emotion;
 pub mod gm;
+pub mod holdout;
 pub mod instruments;
 pub mod midi;
 mod music;
@@ -47,6 +50,7 @@ mod render;
 mod samples;
 mod soundfont;
 pub mod style;
+pub mod voices;
 pub mod wav;
 
 use std::path::{Path, PathBuf};
@@ -56,13 +60,16 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rustysynth::SoundFont;
 
+pub use drumkits::DrumKits;
 pub use emotion::{EmotionCues, EmotionLabels, Mode};
-pub use instruments::InstrumentLabels;
+pub use holdout::{Holdout, HoldoutPart};
+pub use instruments::{InstrumentLabels, Part, PartSound};
 pub use music::{ChannelSetup, Note, Score};
 pub use render::{Level, MAX_PEAK, Mix};
-pub use samples::{SampleBank, SampleNote};
+pub use samples::{AudioCache, SampleBank, SampleNote};
 pub use soundfont::{DEFAULT_FILE_NAME, locate_soundfont};
 pub use style::{Style, StyleLabels};
+pub use voices::VoiceBank;
 
 /// Errors of the generator. The messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -166,8 +173,12 @@ pub struct Plan {
     pub variant: u32,
     /// Notes and channel settings (rustysynth part).
     pub score: Score,
-    /// Real recorded notes to mix in (instruments kind with `--samples`).
+    /// Real recorded notes to mix in.
     pub sample_notes: Vec<SampleNote>,
+    /// Instrument mixtures: the parts, each rendered alone and set to its level (the score is then empty).
+    pub parts: Vec<Part>,
+    /// Instrument mixtures: room, compression, low-pass and noise after the parts are summed.
+    pub polish: effects::Polish,
     /// Effects, tilt and level.
     pub mix: Mix,
     /// Labels by construction.
@@ -207,6 +218,10 @@ pub struct Generator {
     soundfont: Arc<SoundFont>,
     sample_rate: u32,
     samples: Option<SampleBank>,
+    voices: Option<VoiceBank>,
+    drums: Option<DrumKits>,
+    holdout: Holdout,
+    cache: AudioCache,
     unannotated_fraction: f32,
 }
 
@@ -215,6 +230,9 @@ impl std::fmt::Debug for Generator {
         f.debug_struct("Generator")
             .field("sample_rate", &self.sample_rate)
             .field("samples", &self.samples.as_ref().map(|s| s.tags()))
+            .field("voices", &self.voices.as_ref().map(|v| v.speakers().len()))
+            .field("drum_kits", &self.drums.as_ref().map(|d| d.kits().len()))
+            .field("holdout", &self.holdout)
             .field("unannotated_fraction", &self.unannotated_fraction)
             .finish_non_exhaustive()
     }
@@ -228,14 +246,57 @@ impl Generator {
             return Err(SynthError::Synthesizer(format!("sample rate must be 16000–192000 Hz, got {sample_rate}")));
         }
         let soundfont = soundfont::load(soundfont)?;
-        Ok(Self { soundfont: Arc::new(soundfont), sample_rate, samples: None, unannotated_fraction: 0.0 })
+        Ok(Self {
+            soundfont: Arc::new(soundfont),
+            sample_rate,
+            samples: None,
+            voices: None,
+            drums: None,
+            holdout: Holdout::ALL,
+            cache: AudioCache::new(sample_rate),
+            unannotated_fraction: 0.0,
+        })
     }
 
     /// Mixes real recorded notes into instrument clips: `dir` holds one folder per instrument (its name mapped to
     /// a fine tag, see [`gm::tag_for_folder`]) of audio files, each one note.
     pub fn with_samples(mut self, dir: &Path) -> Result<Self, SynthError> {
-        self.samples = Some(SampleBank::open(dir, self.sample_rate)?);
+        let mut bank = SampleBank::open(dir)?;
+        bank.restrict(self.holdout);
+        self.samples = Some(bank);
         Ok(self)
+    }
+
+    /// Adds a `voice` part to some instrument clips, from a manifest of utterances (`path`, `group` = speaker).
+    pub fn with_voices(mut self, manifest: &Path) -> Result<Self, SynthError> {
+        let mut bank = VoiceBank::from_manifest(manifest)?;
+        bank.restrict(self.holdout);
+        self.voices = Some(bank);
+        Ok(self)
+    }
+
+    /// Plays some instrument clips' grooves on real kits (Hydrogen `drumkit.xml` folders under `dir`).
+    pub fn with_drum_kits(mut self, dir: &Path) -> Result<Self, SynthError> {
+        let mut kits = DrumKits::open(dir)?;
+        kits.restrict(self.holdout);
+        self.drums = Some(kits);
+        Ok(self)
+    }
+
+    /// Draws recordings from one part of a split by group (note file, speaker, kit) — for mixtures built only
+    /// from held-out recordings. Applies to the banks added before and after.
+    pub fn with_holdout(mut self, holdout: Holdout) -> Self {
+        self.holdout = holdout;
+        if let Some(bank) = &mut self.samples {
+            bank.restrict(holdout);
+        }
+        if let Some(bank) = &mut self.voices {
+            bank.restrict(holdout);
+        }
+        if let Some(kits) = &mut self.drums {
+            kits.restrict(holdout);
+        }
+        self
     }
 
     /// For instrument clips: each absent tag is marked unannotated with this probability (0 = every tag
@@ -276,27 +337,29 @@ impl Generator {
         let mut composition = clip_rng(seed, index, 0, COMPOSITION);
         let mut production = clip_rng(seed, index, variant, PRODUCTION);
         let seconds = f64::from(seconds);
-        let (score, sample_notes, mix, labels) = match kind {
+        let (score, parts, polish, mix, labels) = match kind {
             ClipKind::Emotion => {
                 let (score, mix, labels) = emotion::plan(&mut composition, &mut production, seconds);
-                (score, Vec::new(), mix, ClipLabels::Emotion(labels))
+                (score, Vec::new(), effects::Polish::default(), mix, ClipLabels::Emotion(labels))
             }
             ClipKind::Style => {
                 let (score, mix, labels) = style::plan(&mut composition, &mut production, seconds);
-                (score, Vec::new(), mix, ClipLabels::Style(labels))
+                (score, Vec::new(), effects::Polish::default(), mix, ClipLabels::Style(labels))
             }
             ClipKind::Instruments => {
-                let planned = instruments::plan(
-                    &mut composition,
-                    &mut production,
-                    seconds,
-                    self.samples.as_ref(),
-                    self.unannotated_fraction,
-                );
-                (planned.score, planned.sample_notes, planned.mix, ClipLabels::Instruments(planned.labels))
+                let banks = instruments::Banks {
+                    samples: self.samples.as_ref(),
+                    voices: self.voices.as_ref(),
+                    drums: self.drums.as_ref(),
+                };
+                let planned =
+                    instruments::plan(&mut composition, &mut production, seconds, banks, self.unannotated_fraction);
+                let labels = ClipLabels::Instruments(planned.labels);
+                (Score::new(seconds), planned.parts, planned.polish, planned.mix, labels)
             }
         };
-        Ok(Plan { kind, seed, index, variant, score, sample_notes, mix, labels })
+        let sample_notes = Vec::new();
+        Ok(Plan { kind, seed, index, variant, score, sample_notes, parts, polish, mix, labels })
     }
 
     /// Plans a style clip of a chosen style (instead of the style the seed would draw), e.g. to balance classes
@@ -316,20 +379,68 @@ impl Generator {
         let mut production = clip_rng(seed, index, variant, PRODUCTION);
         let (score, mix, labels) = style::plan_style(style, &mut composition, &mut production, f64::from(seconds));
         let labels = ClipLabels::Style(labels);
-        Ok(Plan { kind: ClipKind::Style, seed, index, variant, score, sample_notes: Vec::new(), mix, labels })
+        Ok(Plan {
+            kind: ClipKind::Style,
+            seed,
+            index,
+            variant,
+            score,
+            sample_notes: Vec::new(),
+            parts: Vec::new(),
+            polish: effects::Polish::default(),
+            mix,
+            labels,
+        })
     }
 
     /// Renders a plan: the score through the SoundFont, real notes added, tilt and level applied.
     pub fn render_plan(&self, plan: &Plan) -> Result<Clip, SynthError> {
         let mut samples = render::render_score(&self.soundfont, self.sample_rate, &plan.score, plan.mix.effects)?;
-        if !plan.sample_notes.is_empty() {
-            let bank = self.samples.as_ref().ok_or_else(|| SynthError::Samples {
-                path: PathBuf::new(),
-                message: "the plan uses recorded notes but this generator has no sample folder".into(),
-            })?;
-            bank.mix_into(&mut samples, self.sample_rate, &plan.sample_notes)?;
+        self.cache.mix_into(&mut samples, &plan.sample_notes)?;
+        for part in &plan.parts {
+            let mut audio = self.render_part(part, plan.score.seconds, plan.mix.effects)?;
+            audio.resize(samples.len(), 0.0);
+            effects::set_active_level(&mut audio, self.sample_rate, part.level_db);
+            samples.iter_mut().zip(&audio).for_each(|(s, a)| *s += a);
         }
+        plan.polish.apply(&mut samples, self.sample_rate);
         render::finish(&mut samples, self.sample_rate, &plan.mix);
         Ok(Clip { samples, sample_rate: self.sample_rate, labels: plan.labels.clone() })
+    }
+
+    /// One part of an instrument mixture, alone, before its level is set.
+    fn render_part(&self, part: &Part, seconds: f64, effects: bool) -> Result<Vec<f32>, SynthError> {
+        let length = (seconds * f64::from(self.sample_rate)).round() as usize;
+        match &part.sound {
+            PartSound::Synth(score) => render::render_score(&self.soundfont, self.sample_rate, score, effects),
+            PartSound::Recorded(notes) => {
+                let mut audio = vec![0f32; length];
+                self.cache.mix_into(&mut audio, notes)?;
+                Ok(audio)
+            }
+            PartSound::Voice { files, start, gaps, ratio } => {
+                let mut notes = Vec::new();
+                let mut t = *start;
+                for (i, file) in files.iter().enumerate() {
+                    if t >= seconds {
+                        break;
+                    }
+                    let take = self.cache.get(file)?;
+                    let duration = take.len() as f64 / f64::from(self.sample_rate) / f64::from(*ratio);
+                    notes.push(SampleNote {
+                        tag: part.tag,
+                        file: file.clone(),
+                        start: t,
+                        duration,
+                        gain: 1.0,
+                        ratio: *ratio,
+                    });
+                    t += duration + gaps.get(i % gaps.len().max(1)).copied().unwrap_or(0.5);
+                }
+                let mut audio = vec![0f32; length];
+                self.cache.mix_into(&mut audio, &notes)?;
+                Ok(audio)
+            }
+        }
     }
 }

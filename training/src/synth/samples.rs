@@ -1,11 +1,14 @@
-//! Real recorded notes (e.g. the Philharmonia Orchestra samples) mixed into instrument clips, so instrument
-//! models also hear acoustic instruments rather than only one SoundFont's rendition of them.
+//! Real recordings mixed into instrument clips: notes of real instruments (e.g. the Philharmonia Orchestra
+//! samples), so instrument models also hear acoustic instruments rather than only one SoundFont's rendition of
+//! them; and the one decoded-audio cache every bank (notes, voices, drum kits) shares.
 //!
 //! A sample folder holds one sub-folder per instrument; the folder name maps to a fine tag
 //! ([`super::gm::tag_for_folder`]). When a file name carries a pitch token (`violin_As3_025_forte_…`: `As3` =
-//! A♯3), notes are chosen by nearest pitch, so a recorded melody follows the clip's key. Decoded notes (resampled
-//! to the generator's rate, leading silence trimmed, at most [`MAX_NOTE_SECONDS`], peak-normalised) are cached
-//! in memory up to [`CACHE_BYTES`]; past that they are decoded again when used. Caching never changes a result.
+//! A♯3), notes are chosen by nearest pitch, so a recorded melody follows the clip's key. Each note file is its
+//! own group for a [`Holdout`] split: a held-out mixture plays only held-out files. Decoded recordings
+//! (resampled to the generator's rate, silence trimmed at both ends, at most [`MAX_RECORDING_SECONDS`],
+//! peak-normalised) are cached in memory up to [`CACHE_BYTES`]; past that they are decoded again when used.
+//! Caching never changes a result.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,13 +18,15 @@ use earmark_core::audio::{find_audio_files, load_mono};
 
 use super::SynthError;
 use super::gm;
+use super::holdout::Holdout;
 
-/// Longest part of a recorded note that is kept.
-pub const MAX_NOTE_SECONDS: f32 = 4.0;
-/// Memory the note cache may use.
-pub const CACHE_BYTES: usize = 512 << 20;
+/// Longest part of a recording that is kept (a note is cut shorter by its duration; a voice utterance is
+/// rarely longer).
+pub const MAX_RECORDING_SECONDS: f32 = 10.0;
+/// Memory the recording cache may use.
+pub const CACHE_BYTES: usize = 768 << 20;
 
-/// One recorded note placed in a clip.
+/// One recording placed in a clip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleNote {
     /// Fine tag of the instrument.
@@ -32,25 +37,24 @@ pub struct SampleNote {
     pub start: f64,
     /// How long it may sound before a short fade-out, seconds.
     pub duration: f64,
-    /// Linear gain applied to the peak-normalised note.
+    /// Linear gain applied to the peak-normalised recording.
     pub gain: f32,
+    /// Playback-rate ratio (1 = as recorded; 1.12 = two semitones up and 12 % faster).
+    pub ratio: f32,
 }
 
-/// A recorded file and its pitch if the name gives one.
+/// A recorded file, its pitch if the name gives one, and its group for held-out splits.
 #[derive(Debug, Clone)]
 pub(crate) struct SampleFile {
     pub path: PathBuf,
     pub pitch: Option<i32>,
 }
 
-/// Decoded notes by file, and the bytes they hold.
-type NoteCache = (HashMap<PathBuf, Arc<Vec<f32>>>, usize);
-
-/// The instruments of a sample folder and a cache of decoded notes.
+/// The instruments of a sample folder. Cheap to clone: it lists files, it holds no audio.
+#[derive(Clone)]
 pub struct SampleBank {
-    sample_rate: u32,
     instruments: Vec<(&'static str, Vec<SampleFile>)>,
-    cache: Mutex<NoteCache>,
+    all: Vec<(&'static str, Vec<SampleFile>)>,
 }
 
 impl std::fmt::Debug for SampleBank {
@@ -61,7 +65,7 @@ impl std::fmt::Debug for SampleBank {
 
 impl SampleBank {
     /// Lists `dir`'s instrument folders (each must map to a fine tag) and their audio files; decodes nothing yet.
-    pub fn open(dir: &Path, sample_rate: u32) -> Result<Self, SynthError> {
+    pub fn open(dir: &Path) -> Result<Self, SynthError> {
         let error = |message: String| SynthError::Samples { path: dir.to_path_buf(), message };
         let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| error(e.to_string()))?
@@ -92,7 +96,21 @@ impl SampleBank {
         if instruments.is_empty() {
             return Err(error("no instrument folder with audio files".into()));
         }
-        Ok(Self { sample_rate, instruments, cache: Mutex::new((HashMap::new(), 0)) })
+        Ok(Self { all: instruments.clone(), instruments })
+    }
+
+    /// Keeps the note files of one part of a split (each file is its own group: its name without extension);
+    /// an instrument left without files is dropped. Always filters the full listing, so it can be re-applied.
+    pub fn restrict(&mut self, holdout: Holdout) {
+        self.instruments = self
+            .all
+            .iter()
+            .map(|(tag, files)| {
+                let kept = files.iter().filter(|f| holdout.keeps(&file_group(&f.path))).cloned().collect();
+                (*tag, kept)
+            })
+            .filter(|(_, files): &(&'static str, Vec<SampleFile>)| !files.is_empty())
+            .collect();
     }
 
     /// The fine tags that have recordings, in vocabulary order.
@@ -103,27 +121,36 @@ impl SampleBank {
     pub(crate) fn files(&self, tag: &str) -> &[SampleFile] {
         self.instruments.iter().find(|(t, _)| *t == tag).map_or(&[], |(_, f)| f.as_slice())
     }
+}
 
-    /// Adds the notes into `out` (at `sample_rate`, which must be the bank's).
-    pub(crate) fn mix_into(&self, out: &mut [f32], sample_rate: u32, notes: &[SampleNote]) -> Result<(), SynthError> {
-        debug_assert_eq!(sample_rate, self.sample_rate);
-        let rate = f64::from(sample_rate);
-        let fade = (0.03 * rate) as usize;
-        for note in notes {
-            let audio = self.note(&note.file)?;
-            let start = (note.start * rate).round() as usize;
-            let length = audio.len().min((note.duration * rate).round() as usize);
-            for (i, s) in audio[..length].iter().enumerate() {
-                let Some(o) = out.get_mut(start + i) else { break };
-                let remaining = length - i;
-                let envelope = if remaining < fade { remaining as f32 / fade as f32 } else { 1.0 };
-                *o += s * note.gain * envelope;
-            }
-        }
-        Ok(())
+/// A note file's group for held-out splits: its name without the extension.
+pub(crate) fn file_group(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Decoded recordings by file, and the bytes they hold.
+type Decoded = (HashMap<PathBuf, Arc<Vec<f32>>>, usize);
+
+/// Decoded, trimmed, peak-normalised recordings at one sample rate, shared by every bank and thread.
+pub struct AudioCache {
+    sample_rate: u32,
+    cache: Mutex<Decoded>,
+}
+
+impl std::fmt::Debug for AudioCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioCache").field("sample_rate", &self.sample_rate).finish_non_exhaustive()
+    }
+}
+
+impl AudioCache {
+    /// An empty cache for audio at `sample_rate`.
+    pub fn new(sample_rate: u32) -> Self {
+        Self { sample_rate, cache: Mutex::new((HashMap::new(), 0)) }
     }
 
-    fn note(&self, path: &Path) -> Result<Arc<Vec<f32>>, SynthError> {
+    /// The prepared recording (see [`prepare`]); decoded once while the cache has room.
+    pub(crate) fn get(&self, path: &Path) -> Result<Arc<Vec<f32>>, SynthError> {
         if let Some(audio) = self.cache.lock().expect("cache lock").0.get(path) {
             return Ok(Arc::clone(audio));
         }
@@ -138,18 +165,47 @@ impl SampleBank {
         }
         Ok(audio)
     }
+
+    /// Adds the recordings into `out` (at the cache's rate), each cut to its duration with a 30 ms fade-out
+    /// and played at its ratio (linear interpolation: a ratio only ever moves a voice a few semitones).
+    pub(crate) fn mix_into(&self, out: &mut [f32], notes: &[SampleNote]) -> Result<(), SynthError> {
+        let rate = f64::from(self.sample_rate);
+        let fade = (0.03 * rate) as usize;
+        for note in notes {
+            let audio = self.get(&note.file)?;
+            let ratio = f64::from(note.ratio.max(0.01));
+            let start = (note.start * rate).round() as usize;
+            let natural = (audio.len() as f64 / ratio).floor() as usize;
+            let length = natural.min((note.duration * rate).round() as usize);
+            for i in 0..length {
+                let Some(o) = out.get_mut(start + i) else { break };
+                let position = i as f64 * ratio;
+                let k = position as usize;
+                let frac = (position - k as f64) as f32;
+                let a = audio.get(k).copied().unwrap_or(0.0);
+                let b = audio.get(k + 1).copied().unwrap_or(0.0);
+                let remaining = length - i;
+                let envelope = if remaining < fade { remaining as f32 / fade as f32 } else { 1.0 };
+                *o += (a + (b - a) * frac) * note.gain * envelope;
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Trims leading silence (below −50 dB of the peak), keeps at most [`MAX_NOTE_SECONDS`], scales the peak to 1.
+/// Trims silence (below −50 dB of the peak) at both ends, keeps at most [`MAX_RECORDING_SECONDS`], scales the
+/// peak to 1. Trailing silence matters for voices: corpora differ in how much of it a take keeps.
 fn prepare(mut samples: Vec<f32>, sample_rate: u32) -> Vec<f32> {
     let peak = samples.iter().fold(0f32, |m, s| m.max(s.abs()));
     if peak == 0.0 || !peak.is_finite() {
         return Vec::new();
     }
     let threshold = peak * 10f32.powf(-50.0 / 20.0);
+    let last = samples.iter().rposition(|s| s.abs() >= threshold).map_or(0, |i| i + 1);
+    samples.truncate(last);
     let first = samples.iter().position(|s| s.abs() >= threshold).unwrap_or(0);
     samples.drain(..first);
-    samples.truncate((MAX_NOTE_SECONDS * sample_rate as f32) as usize);
+    samples.truncate((MAX_RECORDING_SECONDS * sample_rate as f32) as usize);
     samples.iter_mut().for_each(|s| *s /= peak);
     samples
 }
@@ -206,7 +262,8 @@ mod tests {
     fn prepare_trims_and_normalises() {
         let mut x = vec![0.0; 100];
         x.extend([0.5, -0.25, 0.1]);
+        x.extend([0.0; 50]);
         let y = prepare(x, 1000);
-        assert_eq!(y, vec![1.0, -0.5, 0.2]);
+        assert_eq!(y, vec![1.0, -0.5, 0.2], "silence trimmed at both ends");
     }
 }
