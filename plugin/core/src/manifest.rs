@@ -423,7 +423,9 @@ mod tests {
     /// `analyze` writes `Task::name`: it must be the manifest's own spelling for every task.
     #[test]
     fn task_names_are_the_manifest_names() {
-        for task in [Task::Emotion, Task::Genre, Task::Style, Task::Instruments, Task::VocalEmotion, Task::Content, Task::Test] {
+        for task in
+            [Task::Emotion, Task::Genre, Task::Style, Task::Instruments, Task::VocalEmotion, Task::Content, Task::Test]
+        {
             assert_eq!(serde_json::to_value(task).unwrap(), task.name(), "{task:?}");
         }
     }
