@@ -45,8 +45,8 @@ pub struct TagDataArgs {
     #[arg(long)]
     pub quiet: bool,
     /// What the tags are for: instrument families (the hierarchical tagger), or a flat tagger for `emotion` (the
-    /// tags `valence` and `arousal`, present when high) or `genre`; decides the exported model's task and the
-    /// report's figures.
+    /// tags `valence` and `arousal`, present when high), `genre`, or `content` (the tags `music` and `speech`);
+    /// decides the exported model's task and the report's figures.
     #[arg(long, value_enum, default_value_t = TagTask::Instruments)]
     pub task: TagTask,
     /// More labelled clips (same tags) added to the training part of every fold and of the final model, never
@@ -64,6 +64,8 @@ pub enum TagTask {
     Emotion,
     /// Genre tags.
     Genre,
+    /// What the input is: the tags `music` and `speech` (both absent: silence or noise).
+    Content,
 }
 
 impl TagTask {
@@ -73,6 +75,7 @@ impl TagTask {
             TagTask::Instruments => Task::Instruments,
             TagTask::Emotion => Task::Emotion,
             TagTask::Genre => Task::Genre,
+            TagTask::Content => Task::Content,
         }
     }
 }
@@ -164,7 +167,8 @@ pub enum InstrumentsCommand {
         #[arg(long)]
         study: Option<PathBuf>,
         /// Another labelled set (same tags) the final model is also scored on, all of it: how far it carries to
-        /// music it never heard the like of (emotion: 4Q ↔ rendered EMOPIA).
+        /// music it never heard the like of (emotion: 4Q ↔ rendered EMOPIA; instruments: mixtures built only from
+        /// held-out recordings, `synth --holdout test` — then the manifest's `heldout_*` metrics).
         #[arg(long)]
         cross_data: Option<PathBuf>,
     },
@@ -277,6 +281,9 @@ pub fn run(command: &InstrumentsCommand) -> Result<()> {
             match data.task {
                 TagTask::Emotion => println!("{}", figures::emotion_markdown(&record, &loaded.dataset)),
                 TagTask::Genre => println!("{}", figures::genre_markdown(&record, &loaded.dataset, loaded.own_len())),
+                TagTask::Content => {
+                    println!("{}", figures::content_markdown(&record, &loaded.dataset, loaded.own_len()))
+                }
                 TagTask::Instruments => {}
             }
             Ok(())
@@ -349,6 +356,28 @@ fn export(
         println!("wrote {} · {}", out.display(), summary(&record));
         return Ok(());
     }
+    let held_out = match cross_data {
+        Some(path) => {
+            let other = load(path, &data.cache).with_context(|| format!("loading {}", path.display()))?;
+            if other.hierarchy.fine != loaded.hierarchy.fine || other.hierarchy.parents != loaded.hierarchy.parents {
+                anyhow::bail!("{}: its tags and families differ from the training set's", path.display());
+            }
+            let clips =
+                TagClips { dataset: &other.dataset, features: &other.features, hierarchy: &other.hierarchy };
+            let thresholds = (&outcome.fine_thresholds[..], &outcome.coarse_thresholds[..]);
+            let e = super::train::evaluate(
+                &model,
+                &net,
+                &clips,
+                train.eval_hop,
+                outcome.standardization,
+                thresholds,
+                train.batch_size,
+            );
+            Some((other.dataset.name.clone(), e))
+        }
+        None => None,
+    };
     let mut metrics: std::collections::BTreeMap<String, f64> = [
         ("fine_roc_auc", record.mean(|o| o.fine.roc_auc)),
         ("fine_pr_auc", record.mean(|o| o.fine.pr_auc)),
@@ -363,6 +392,19 @@ fn export(
     .collect();
     for (family, t) in loaded.hierarchy.coarse.iter().zip(&outcome.coarse_thresholds) {
         metrics.insert(format!("coarse_threshold.{family}"), f64::from(*t));
+    }
+    if let Some((_, e)) = &held_out {
+        for (key, value) in [
+            ("heldout_fine_roc_auc", e.fine.roc_auc),
+            ("heldout_fine_pr_auc", e.fine.pr_auc),
+            ("heldout_fine_f1", e.fine.f1),
+            ("heldout_coarse_roc_auc", e.coarse.roc_auc),
+            ("heldout_coarse_pr_auc", e.coarse.pr_auc),
+            ("heldout_coarse_f1", e.coarse.f1),
+            ("heldout_clips", e.clips as f64),
+        ] {
+            metrics.insert(key.to_string(), value);
+        }
     }
     let info = TagExportInfo {
         task: data.task.task(),
@@ -379,7 +421,7 @@ fn export(
         metrics,
     };
     write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, &info)?;
-    let report = super::report::markdown(
+    let mut report = super::report::markdown(
         &net,
         &train,
         &loaded,
@@ -390,6 +432,9 @@ fn export(
         &command,
         study_text.as_deref(),
     );
+    if let Some((name, e)) = &held_out {
+        report += &format!("\n{}", super::report::held_out_markdown(name, &loaded.hierarchy, e));
+    }
     std::fs::write(out.join("REPORT.md"), report).with_context(|| format!("writing {}/REPORT.md", out.display()))?;
     println!("wrote {} · {}", out.display(), summary(&record));
     Ok(())

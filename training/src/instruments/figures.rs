@@ -168,31 +168,7 @@ fn genre_fold_macros(record: &TagRecord, dataset: &Dataset) -> Vec<[f64; 3]> {
 /// among clips that have exactly one genre.
 pub fn genre_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> String {
     let genres = &dataset.classes;
-    let count = |g: usize| {
-        dataset.items[..own].iter().filter(|i| matches!(&i.target, Target::Tags { present, .. } if present[g])).count()
-    };
-    let per_fold: Vec<Vec<Option<[f64; 3]>>> = record.folds.values().map(|o| genre_fold_scores(o, dataset)).collect();
-    let mut out = String::from("| genre | clips | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|---|\n");
-    let mut partial = false;
-    for (g, name) in genres.iter().enumerate() {
-        let scored: Vec<[f64; 3]> = per_fold.iter().filter_map(|fold| fold[g]).collect();
-        let cells: Vec<String> = (0..3).map(|k| pm(&scored.iter().map(|s| s[k]).collect::<Vec<_>>())).collect();
-        let note = if scored.len() < per_fold.len() {
-            partial = true;
-            format!(" ({} of {} folds)", scored.len(), per_fold.len())
-        } else {
-            String::new()
-        };
-        out += &format!("| {name}{note} | {} | {} |\n", count(g), cells.join(" | "));
-    }
-    let macros = genre_fold_macros(record, dataset);
-    let cells: Vec<String> =
-        (0..3).map(|k| format!("**{}**", pm(&macros.iter().map(|m| m[k]).collect::<Vec<_>>()))).collect();
-    out += &format!("| **macro** | | {} |\n\n", cells.join(" | "));
-    if partial {
-        out += "A genre marked with fewer folds had no clip in the other folds' test artists; it is scored on the \
-                folds that hold it, and each fold's macro mean is over the genres it can score.\n\n";
-    }
+    let mut out = tag_table(record, dataset, own, "genre");
     // Clips with exactly one genre: is the top-scored genre that one?
     let mut confusion = Confusion::new(genres.len());
     let mut accuracies = Vec::new();
@@ -218,6 +194,94 @@ pub fn genre_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> Stri
         100.0 * confusion.largest_class_share(),
         confusion.markdown(&names)
     );
+    out
+}
+
+/// The three readings of the content readout, in the order of its confusion matrix.
+pub const CONTENT_READINGS: [&str; 3] = ["music", "speech", "silence or noise"];
+
+/// The content reading of two probabilities: music if P(music) ≥ its threshold, else speech if P(speech) ≥ its
+/// threshold, else silence or noise — the rule the plugin applies.
+pub fn content_reading(p_music: f32, p_speech: f32, thresholds: (f32, f32)) -> usize {
+    if p_music >= thresholds.0 {
+        0
+    } else if p_speech >= thresholds.1 {
+        1
+    } else {
+        2
+    }
+}
+
+/// The content section: the per-tag table (music, speech), then the three-way reading against the truth
+/// (a clip with music is music whatever else it holds; speech without music is speech; a clip annotated with
+/// neither is silence or noise; a clip whose speech tag is unannotated and has no music is skipped), per fold
+/// and pooled, at each fold's validation-tuned thresholds.
+pub fn content_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> String {
+    let mut out = tag_table(record, dataset, own, "tag");
+    let index = |name: &str| dataset.classes.iter().position(|c| c == name);
+    let (Some(m), Some(s)) = (index("music"), index("speech")) else {
+        return out + "The content reading needs the tags `music` and `speech`.\n";
+    };
+    let truth = |target: &Target| match target {
+        Target::Tags { present, annotated } if present[m] => Some(0),
+        Target::Tags { present, annotated } if annotated[m] && annotated[s] => Some(if present[s] { 1 } else { 2 }),
+        _ => None,
+    };
+    let mut pooled = Confusion::new(3);
+    let mut accuracies = Vec::new();
+    for outcome in record.folds.values() {
+        let t = |k: usize| outcome.fine_thresholds.get(k).copied().unwrap_or(0.5);
+        let mut fold = Confusion::new(3);
+        for (item, p) in &outcome.test_probabilities {
+            let Some(actual) = dataset.items.get(*item).and_then(|i| truth(&i.target)) else { continue };
+            fold.add(&Confusion::from_pairs(3, &[actual], &[content_reading(p[m], p[s], (t(m), t(s)))]));
+        }
+        accuracies.push(fold.accuracy());
+        pooled.add(&fold);
+    }
+    out += &format!(
+        "Content reading (music if P(music) ≥ its threshold, else speech if P(speech) ≥ its threshold, else silence \
+         or noise; thresholds tuned on each fold's validation clips) on {} test clips: accuracy **{}**, macro F1 \
+         {:.1} %.\n\nConfusion pooled over folds (rows: truth, columns: reading):\n\n{}\n",
+        pooled.total(),
+        pm(&accuracies),
+        100.0 * pooled.macro_f1(),
+        pooled.markdown(&CONTENT_READINGS)
+    );
+    out
+}
+
+/// Clips per tag, per-tag ROC-AUC / PR-AUC / F1 (mean ± sd over the folds whose test clips hold the tag, on the
+/// set's own clips only) and their macro means; `noun` heads the first column.
+fn tag_table(record: &TagRecord, dataset: &Dataset, own: usize, noun: &str) -> String {
+    let genres = &dataset.classes;
+    let count = |g: usize| {
+        dataset.items[..own].iter().filter(|i| matches!(&i.target, Target::Tags { present, .. } if present[g])).count()
+    };
+    let per_fold: Vec<Vec<Option<[f64; 3]>>> = record.folds.values().map(|o| genre_fold_scores(o, dataset)).collect();
+    let mut out = format!("| {noun} | clips | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|---|\n");
+    let mut partial = false;
+    for (g, name) in genres.iter().enumerate() {
+        let scored: Vec<[f64; 3]> = per_fold.iter().filter_map(|fold| fold[g]).collect();
+        let cells: Vec<String> = (0..3).map(|k| pm(&scored.iter().map(|s| s[k]).collect::<Vec<_>>())).collect();
+        let note = if scored.len() < per_fold.len() {
+            partial = true;
+            format!(" ({} of {} folds)", scored.len(), per_fold.len())
+        } else {
+            String::new()
+        };
+        out += &format!("| {name}{note} | {} | {} |\n", count(g), cells.join(" | "));
+    }
+    let macros = genre_fold_macros(record, dataset);
+    let cells: Vec<String> =
+        (0..3).map(|k| format!("**{}**", pm(&macros.iter().map(|m| m[k]).collect::<Vec<_>>()))).collect();
+    out += &format!("| **macro** | | {} |\n\n", cells.join(" | "));
+    if partial {
+        out += &format!(
+            "A {noun} marked with fewer folds had no clip in the other folds' test groups; it is scored on the \
+             folds that hold it, and each fold's macro mean is over the {noun}s it can score.\n\n"
+        );
+    }
     out
 }
 
@@ -306,5 +370,28 @@ mod tests {
         let table = genre_markdown(&record, &dataset, 4);
         assert!(!table.contains("NaN"), "{table}");
         assert!(table.contains("| Classical (1 of 2 folds) | 1 | 100.0 ± 0.0 |"), "{table}");
+    }
+
+    /// Music wins over speech (a singer over a band is music), both low is silence or noise, and a clip with no
+    /// music whose speech is unannotated is not scored.
+    #[test]
+    fn the_content_reading_follows_the_thresholds() {
+        assert_eq!(content_reading(0.6, 0.9, (0.5, 0.5)), 0);
+        assert_eq!(content_reading(0.4, 0.9, (0.5, 0.5)), 1);
+        assert_eq!(content_reading(0.4, 0.4, (0.5, 0.5)), 2);
+        assert_eq!(content_reading(0.4, 0.4, (0.3, 0.5)), 0, "each tag has its own threshold");
+        let mut dataset = two_tags(["music", "speech"], &[(true, false), (false, true), (false, false), (false, false)]);
+        if let Target::Tags { annotated, .. } = &mut dataset.items[3].target {
+            annotated[1] = false;
+        }
+        let mut record = TagRecord::default();
+        // Music read right, speech read as noise, noise read right; the unannotated clip is ignored.
+        record.folds.insert(
+            0,
+            outcome(vec![(0, vec![0.9, 0.1]), (1, vec![0.1, 0.2]), (2, vec![0.1, 0.1]), (3, vec![0.1, 0.9])]),
+        );
+        let text = content_markdown(&record, &dataset, 4);
+        assert!(text.contains("on 3 test clips: accuracy **66.7 ± 0.0**"), "{text}");
+        assert!(text.contains("| speech | 0 | 0 | 1 |"), "{text}");
     }
 }

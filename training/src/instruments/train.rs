@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{Column, LevelScores, best_threshold, f1_at, level_scores};
+use super::metrics::{Column, LevelScores, average_precision, best_threshold, f1_at, level_scores, roc_auc};
 use super::model::{Tagger, TaggerConfig};
 use crate::data::{Dataset, Fold, Target};
 use crate::genre::models::Standardization;
@@ -388,6 +388,53 @@ pub fn train_fold(
         test_probabilities: test_p.into_iter().map(|(owner, fine, _)| (owner, fine)).collect(),
     };
     Ok((net, outcome))
+}
+
+/// A trained tagger's figures on clips it never saw (another set with the same tags), at given thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Macro figures, fine level.
+    pub fine: LevelScores,
+    /// Macro figures, coarse level.
+    pub coarse: LevelScores,
+    /// Per fine tag: (ROC-AUC, PR-AUC, F1, positives); AUCs are `None` where the tag lacks a class.
+    pub fine_per_tag: Vec<(Option<f64>, Option<f64>, f64, usize)>,
+    /// Per family, as `fine_per_tag`.
+    pub coarse_per_tag: Vec<(Option<f64>, Option<f64>, f64, usize)>,
+    /// Clips scored.
+    pub clips: usize,
+}
+
+/// Scores `net` on every readable clip of `clips` (mean probabilities over windows of `hop` frames, standardised
+/// as in training) at the given thresholds — the held-out check of a final model.
+pub fn evaluate(
+    net: &Tagger,
+    net_config: &TaggerConfig,
+    clips: &TagClips<'_>,
+    hop: usize,
+    standardization: Standardization,
+    thresholds: (&[f32], &[f32]),
+    batch: usize,
+) -> Evaluation {
+    let items: Vec<usize> = (0..clips.dataset.len()).collect();
+    let set = clips.windows(&items, net_config.frames, net_config.mels, hop, standardization);
+    let targets = clips.targets();
+    let p = clip_probabilities(net, &set, batch);
+    let per_tag = |columns: &[Column], t: &[f32]| -> Vec<(Option<f64>, Option<f64>, f64, usize)> {
+        columns
+            .iter()
+            .zip(t)
+            .map(|(c, &t)| (roc_auc(c), average_precision(c), f1_at(c, t), c.iter().filter(|(_, y)| *y).count()))
+            .collect()
+    };
+    let (fine, coarse) = (columns(&p, &targets, false), columns(&p, &targets, true));
+    Evaluation {
+        fine: level_scores(&fine, thresholds.0),
+        coarse: level_scores(&coarse, thresholds.1),
+        fine_per_tag: per_tag(&fine, thresholds.0),
+        coarse_per_tag: per_tag(&coarse, thresholds.1),
+        clips: p.len(),
+    }
 }
 
 #[cfg(test)]

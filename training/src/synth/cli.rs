@@ -247,6 +247,7 @@ pub fn header(kind: ClipKind) -> Vec<&'static str> {
         ][..],
         ClipKind::Style => &["label", "tempo_bpm", "beats_per_bar", "key", "swing", "drums", "programs"][..],
         ClipKind::Instruments => &["tags", "unannotated", "families", "sources", "tempo_bpm", "key"][..],
+        ClipKind::Noise => &["tags", "unannotated", "layers", "level_db"][..],
     });
     h
 }
@@ -307,6 +308,10 @@ fn row(name: &str, group: &str, plan: &Plan) -> Vec<String> {
                 l.key.clone(),
             ]);
         }
+        ClipLabels::Noise(l) => {
+            let layers: Vec<String> = l.layers.iter().map(|x| x.name()).collect();
+            r.extend([String::new(), String::new(), layers.join(";"), format!("{:.1}", l.level_db)]);
+        }
     }
     r
 }
@@ -314,7 +319,7 @@ fn row(name: &str, group: &str, plan: &Plan) -> Vec<String> {
 /// `classes.txt` for style, `tags.txt` + `hierarchy.json` for instruments.
 fn write_vocabulary(kind: ClipKind, out: &Path) -> Result<()> {
     match kind {
-        ClipKind::Emotion => Ok(()),
+        ClipKind::Emotion | ClipKind::Noise => Ok(()),
         ClipKind::Style => {
             let classes: Vec<&str> = Style::ALL.iter().map(|s| s.name()).collect();
             write_text(&out.join("classes.txt"), &(classes.join("\n") + "\n"))

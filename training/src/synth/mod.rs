@@ -45,6 +45,7 @@ pub mod gm;
 pub mod holdout;
 pub mod instruments;
 pub mod midi;
+pub mod noise;
 mod music;
 mod render;
 mod samples;
@@ -136,6 +137,8 @@ pub enum ClipKind {
     Style,
     /// A mixture of one to four instruments, multi-label tags.
     Instruments,
+    /// Neither music nor speech: noise, hum, clicks, near silence (the content readout's third class).
+    Noise,
 }
 
 impl ClipKind {
@@ -145,6 +148,7 @@ impl ClipKind {
             ClipKind::Emotion => "emotion",
             ClipKind::Style => "style",
             ClipKind::Instruments => "instruments",
+            ClipKind::Noise => "noise",
         }
     }
 }
@@ -158,6 +162,8 @@ pub enum ClipLabels {
     Style(StyleLabels),
     /// Present tags, their families, unannotated tags.
     Instruments(InstrumentLabels),
+    /// The noise layers and level.
+    Noise(noise::NoiseLabels),
 }
 
 /// Everything about a clip except its audio: the score to render, the mix, and the labels.
@@ -357,6 +363,11 @@ impl Generator {
                 let labels = ClipLabels::Instruments(planned.labels);
                 (Score::new(seconds), planned.parts, planned.polish, planned.mix, labels)
             }
+            ClipKind::Noise => {
+                let labels = noise::plan(&mut production);
+                let mix = Mix { effects: false, tilt_db: 0.0, level: Level::RmsDb(labels.level_db) };
+                (Score::new(seconds), Vec::new(), effects::Polish::default(), mix, ClipLabels::Noise(labels))
+            }
         };
         let sample_notes = Vec::new();
         Ok(Plan { kind, seed, index, variant, score, sample_notes, parts, polish, mix, labels })
@@ -395,6 +406,10 @@ impl Generator {
 
     /// Renders a plan: the score through the SoundFont, real notes added, tilt and level applied.
     pub fn render_plan(&self, plan: &Plan) -> Result<Clip, SynthError> {
+        if let ClipLabels::Noise(labels) = &plan.labels {
+            let samples = noise::render(labels, plan.score.seconds, self.sample_rate);
+            return Ok(Clip { samples, sample_rate: self.sample_rate, labels: plan.labels.clone() });
+        }
         let mut samples = render::render_score(&self.soundfont, self.sample_rate, &plan.score, plan.mix.effects)?;
         self.cache.mix_into(&mut samples, &plan.sample_notes)?;
         for part in &plan.parts {
