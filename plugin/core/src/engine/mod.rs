@@ -8,6 +8,7 @@
 
 pub mod frames;
 pub mod gate;
+pub mod hearing;
 pub mod input;
 pub mod layout;
 pub mod offline;
@@ -252,10 +253,10 @@ impl Engine {
 
     /// Everything at once.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            models: self.pipelines.iter().map(|p| p.readout().clone()).collect(),
-            status: self.status.clone(),
-            roles: self.roles.clone(),
-        }
+        Snapshot::new(
+            self.pipelines.iter().map(|p| p.readout().clone()).collect(),
+            self.status.clone(),
+            self.roles.clone(),
+        )
     }
 }

@@ -2,8 +2,12 @@
 
 use serde::Serialize;
 
+use super::hearing::Gates;
 use super::roles::Roles;
 use crate::manifest::{LabelGroup, Task};
+
+/// Decision threshold for tags whose manifest gives none.
+pub const DEFAULT_THRESHOLD: f32 = 0.5;
 
 /// One model's current readout.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,6 +92,16 @@ impl ModelReadout {
         })
     }
 
+    /// The decision threshold of class `i`: the manifest's, or [`DEFAULT_THRESHOLD`] where it gives none.
+    pub fn threshold(&self, i: usize) -> f32 {
+        self.thresholds.as_ref().and_then(|t| t.get(i).copied()).unwrap_or(DEFAULT_THRESHOLD)
+    }
+
+    /// Whether class `i` is at or over its threshold in the current readout (false before the first one).
+    pub fn over_threshold(&self, i: usize) -> bool {
+        self.is_ready() && self.scores.get(i).is_some_and(|&p| p >= self.threshold(i))
+    }
+
     /// Classes ranked by score, best first (what the genre view shows).
     pub fn ranked(&self) -> Vec<(&str, f32)> {
         let mut ranked: Vec<(&str, f32)> =
@@ -127,6 +141,17 @@ pub struct Snapshot {
     pub status: EngineStatus,
     /// Which model plays which role (emotion, genre, …): the one map the CC output and the editor read.
     pub roles: Roles,
+    /// What the input is and whether a voice is in it, and so which gated readouts are open; worked out on the
+    /// worker ([`Snapshot::new`]) so the CC output (audio thread) and the editor only read it.
+    pub gates: Gates,
+}
+
+impl Snapshot {
+    /// The snapshot of `models` playing `roles`, with the gates their readouts imply.
+    pub fn new(models: Vec<ModelReadout>, status: EngineStatus, roles: Roles) -> Self {
+        let gates = Gates::of(&models, &roles);
+        Self { models, status, roles, gates }
+    }
 }
 
 /// Exponential smoothing with a time constant, so readouts move at a rate a person can follow.

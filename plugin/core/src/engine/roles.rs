@@ -12,6 +12,9 @@ use serde::Serialize;
 use super::readout::ModelReadout;
 use crate::manifest::Task;
 
+/// The instrument model's tag for a (solo or lead) voice, read by name: it opens the vocal-emotion readout.
+pub const VOICE_TAG: &str = "voice";
+
 /// The emotion model and where its two scores sit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct EmotionRole {
@@ -21,6 +24,17 @@ pub struct EmotionRole {
     pub valence: usize,
     /// Index of the `arousal` class (P(high arousal)).
     pub arousal: usize,
+}
+
+/// The content model (what the input is) and where its two scores sit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ContentRole {
+    /// Index of the model in the snapshot.
+    pub model: usize,
+    /// Index of the `music` class (P(music)).
+    pub music: usize,
+    /// Index of the `speech` class (P(speech)).
+    pub speech: usize,
 }
 
 /// One instrument family: its name and the indices of its fine tags among the model's classes.
@@ -40,6 +54,9 @@ pub struct InstrumentRole {
     pub model: usize,
     /// Families in hierarchy order.
     pub families: Vec<FamilyRole>,
+    /// Index of the `voice` tag, when the model has one: the vocal-emotion gate and the "what it hears" line
+    /// read it by this name.
+    pub voice: Option<usize>,
 }
 
 /// Who plays which role. Each role goes to the first model (in folder order) whose task fits; later models of
@@ -57,6 +74,8 @@ pub struct Roles {
     pub vocal: Option<usize>,
     /// Instrument tags and families.
     pub instruments: Option<InstrumentRole>,
+    /// Music / speech / neither: labels what the editor hears and gates the genre and vocal-emotion readouts.
+    pub content: Option<ContentRole>,
     /// Every other model, drawn as a ranked list.
     pub other: Vec<usize>,
 }
@@ -97,8 +116,18 @@ impl Roles {
                     true
                 }
                 Task::Instruments if roles.instruments.is_none() => {
-                    roles.instruments = Some(InstrumentRole { model: i, families: families(model) });
+                    let voice = position(model, VOICE_TAG);
+                    roles.instruments = Some(InstrumentRole { model: i, families: families(model), voice });
                     true
+                }
+                Task::Content if roles.content.is_none() => {
+                    match (position(model, "music"), position(model, "speech")) {
+                        (Some(music), Some(speech)) => {
+                            roles.content = Some(ContentRole { model: i, music, speech });
+                            true
+                        }
+                        _ => false,
+                    }
                 }
                 _ => false,
             };
@@ -131,6 +160,14 @@ impl EmotionRole {
     pub fn scores(&self, models: &[ModelReadout]) -> Option<(f32, f32)> {
         let model = models.get(self.model).filter(|m| m.is_ready())?;
         Some((model.scores[self.valence], model.scores[self.arousal]))
+    }
+}
+
+impl ContentRole {
+    /// (P(music), P(speech)) of the current readout.
+    pub fn scores(&self, models: &[ModelReadout]) -> Option<(f32, f32)> {
+        let model = models.get(self.model).filter(|m| m.is_ready())?;
+        Some((model.scores[self.music], model.scores[self.speech]))
     }
 }
 
@@ -188,6 +225,28 @@ mod tests {
         let instruments = roles.instruments.unwrap();
         assert_eq!(instruments.families[1], FamilyRole { name: "strings".into(), members: vec![0, 1] });
         assert_eq!(roles.other, [0, 3]);
+    }
+
+    /// The first content model with `music` and `speech` classes takes the role (a second goes to `other`); the
+    /// instrument model's `voice` tag is found by name.
+    #[test]
+    fn the_content_role_and_the_voice_tag_are_found_by_name() {
+        let models = vec![
+            model(Task::Content, &["speech_only"]),
+            model(Task::Content, &["speech", "music"]),
+            model(Task::Content, &["music", "speech"]),
+            model(Task::Instruments, &["choir", "voice", "banjo"]),
+        ];
+        let roles = Roles::of(&models);
+        assert_eq!(roles.content, Some(ContentRole { model: 1, music: 1, speech: 0 }));
+        assert_eq!(roles.other, [0, 2]);
+        assert_eq!(roles.instruments.unwrap().voice, Some(1));
+        assert_eq!(Roles::of(&[model(Task::Instruments, &["choir"])]).instruments.unwrap().voice, None);
+        let content = roles.content.unwrap();
+        assert_eq!(content.scores(&models), None, "before the first readout");
+        let mut ready = models.clone();
+        ready[1].scores = vec![0.2, 0.9];
+        assert_eq!(content.scores(&ready), Some((0.9, 0.2)), "(P(music), P(speech)) in the model's class order");
     }
 
     #[test]

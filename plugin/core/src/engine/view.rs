@@ -1,11 +1,14 @@
 //! What a person sees, derived from engine snapshots: the emotion point on the valence/arousal circumplex with a
-//! fading trail, genre as ranked probabilities, instrument families with their fine tags over threshold, each
-//! readout's age, and a status line. The editor draws a [`View`]; building it is plain, testable code.
+//! fading trail, genre as ranked probabilities, instrument families with their fine tags over threshold, a line
+//! saying what it hears ("music · strings: violin, cello · voice"), each readout's age, and a status line. The
+//! genre and vocal-emotion sections follow the snapshot's [`Gates`]. The editor draws a [`View`]; building it is
+//! plain, testable code.
 
 use std::collections::VecDeque;
 
+use super::hearing::{Content, Gates};
 use super::readout::{ModelReadout, Snapshot};
-use super::roles::InstrumentRole;
+use super::roles::{InstrumentRole, VOICE_TAG};
 
 /// A point on the circumplex: valence (x) and arousal (y), both in [-1, 1].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,8 +66,37 @@ pub struct InstrumentsView {
     pub age: f64,
 }
 
+/// What the editor hears, in one line: the content reading, the instrument families with fine tags over their
+/// thresholds, and whether the instrument model hears a voice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HearingView {
+    /// The content model's reading; `None` without a content model (or before its first readout).
+    pub content: Option<Content>,
+    /// Families with tags over their thresholds, most present first, each with those tags best first (the
+    /// `voice` tag apart: it has its own place at the end of the line).
+    pub families: Vec<(String, Vec<String>)>,
+    /// The instrument model's `voice` tag is over its threshold.
+    pub voice: bool,
+}
+
+impl HearingView {
+    /// "music · strings: violin, cello · voice": the content label, the first `families` families, then
+    /// "voice". The editor folds the families past `families`, as it folds genres past the top three.
+    pub fn line(&self, families: usize) -> String {
+        let content = self.content.map(|c| c.label().to_string());
+        let families =
+            self.families.iter().take(families).map(|(family, tags)| format!("{family}: {}", tags.join(", ")));
+        let voice = self.voice.then(|| VOICE_TAG.to_string());
+        let parts: Vec<String> = content.into_iter().chain(families).chain(voice).collect();
+        if parts.is_empty() {
+            return "no instrument over its threshold".to_string();
+        }
+        parts.join(" · ")
+    }
+}
+
 /// One section of the editor: no model for it, a model with nothing to show (before its first readout, or
-/// while there is no signal), or a live readout.
+/// while there is no signal), a readout a [gate](Gates) holds back, or a live readout.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Section<T> {
     /// No loaded model plays this role.
@@ -72,6 +104,8 @@ pub enum Section<T> {
     NoModel,
     /// A model plays it, but has nothing current to show.
     Waiting,
+    /// A model plays it, but what is heard rules the readout out ("not music", "no voice"); its CCs hold.
+    Gated(&'static str),
     /// The readout.
     Live(T),
 }
@@ -106,6 +140,8 @@ pub struct View {
     pub vocal: Section<RankedView>,
     /// Models without a role of their own (a second model of a taken task), drawn as ranked lists.
     pub other: Vec<RankedView>,
+    /// What it hears; `None` without a live content or instrument readout (and while there is no signal).
+    pub hears: Option<HearingView>,
     /// Set while the input is silent ("no signal: input below −60 dBFS for 3.2 s"); the sections then wait.
     pub no_signal: Option<String>,
     /// One line: models, provider, last inference, worker load, dropped audio.
@@ -120,9 +156,6 @@ pub struct ViewBuilder {
     trail_seconds: f64,
     trail: VecDeque<(f64, Circumplex)>,
 }
-
-/// Decision threshold for tags whose manifest gives none.
-const DEFAULT_THRESHOLD: f32 = 0.5;
 
 impl ViewBuilder {
     /// A builder keeping `trail_seconds` of emotion history.
@@ -158,18 +191,20 @@ impl ViewBuilder {
                 Some((valence, arousal)) => Section::Live(self.emotion(model, valence, arousal, now, age(model))),
                 None => Section::Waiting,
             },
-            (Section::Live(_), None) | (Section::Waiting, _) => Section::Waiting,
+            (Section::Live(_), None) | (Section::Waiting | Section::Gated(_), _) => Section::Waiting,
             (Section::NoModel, _) => Section::NoModel,
         };
-        view.genre = map(section(roles.genre), |m| ranked(m, age(m)));
+        let gates = &snapshot.gates;
+        view.genre = gate(map(section(roles.genre), |m| ranked(m, age(m))), gates.genre_open(), "not music");
         view.style = map(section(roles.style), |m| ranked(m, age(m)));
-        view.vocal = map(section(roles.vocal), |m| ranked(m, age(m)));
+        view.vocal = gate(map(section(roles.vocal), |m| ranked(m, age(m))), gates.vocal_open(), "no voice");
         view.instruments = match (section(roles.instruments.as_ref().map(|r| r.model)), &roles.instruments) {
             (Section::Live(model), Some(role)) => Section::Live(instruments(model, role, models, age(model))),
             (Section::NoModel, _) => Section::NoModel,
             _ => Section::Waiting,
         };
         if signal {
+            view.hears = hearing(snapshot, view.instruments.live());
             view.other = roles
                 .other
                 .iter()
@@ -204,8 +239,39 @@ fn map<'a, T>(section: Section<&'a ModelReadout>, f: impl FnOnce(&'a ModelReadou
     match section {
         Section::NoModel => Section::NoModel,
         Section::Waiting => Section::Waiting,
+        Section::Gated(reason) => Section::Gated(reason),
         Section::Live(model) => Section::Live(f(model)),
     }
+}
+
+/// A live readout that `open` rules out becomes [`Section::Gated`] with `reason`.
+fn gate<T>(section: Section<T>, open: bool, reason: &'static str) -> Section<T> {
+    match section {
+        Section::Live(_) if !open => Section::Gated(reason),
+        section => section,
+    }
+}
+
+/// The "what it hears" line's parts, from the content reading and the instrument view (tags already
+/// thresholded); `None` when neither is live.
+fn hearing(snapshot: &Snapshot, instruments: Option<&InstrumentsView>) -> Option<HearingView> {
+    let Gates { content, .. } = snapshot.gates;
+    if content.is_none() && instruments.is_none() {
+        return None;
+    }
+    let families = instruments.map_or_else(Vec::new, |view| view.families.iter().filter_map(heard_tags).collect());
+    let voice = instruments.is_some()
+        && snapshot.roles.instruments.as_ref().is_some_and(|role| {
+            role.voice.zip(snapshot.models.get(role.model)).is_some_and(|(tag, model)| model.over_threshold(tag))
+        });
+    Some(HearingView { content, families, voice })
+}
+
+/// A family's tags over threshold, without the `voice` tag (the line says "voice" once, at its end); `None`
+/// when that leaves none.
+fn heard_tags(family: &FamilyView) -> Option<(String, Vec<String>)> {
+    let tags: Vec<String> = family.tags.iter().filter(|(t, _)| t != VOICE_TAG).map(|(t, _)| t.clone()).collect();
+    (!tags.is_empty()).then(|| (family.name.clone(), tags))
 }
 
 /// "no signal: input below −60 dBFS for 3.2 s".
@@ -227,7 +293,6 @@ fn ranked(model: &ModelReadout, age: f64) -> RankedView {
 }
 
 fn instruments(model: &ModelReadout, role: &InstrumentRole, models: &[ModelReadout], age: f64) -> InstrumentsView {
-    let threshold = |i: usize| model.thresholds.as_ref().and_then(|t| t.get(i).copied()).unwrap_or(DEFAULT_THRESHOLD);
     let family_count = role.families.len();
     let attention = model.attention.len() == family_count * model.classes.len();
     let mut families: Vec<FamilyView> = role
@@ -239,7 +304,7 @@ fn instruments(model: &ModelReadout, role: &InstrumentRole, models: &[ModelReado
             let mut tags: Vec<(String, f32)> = family
                 .members
                 .iter()
-                .filter(|&&i| model.scores[i] >= threshold(i))
+                .filter(|&&i| model.over_threshold(i))
                 .map(|&i| (model.classes[i].clone(), model.scores[i]))
                 .collect();
             tags.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -318,7 +383,69 @@ mod tests {
 
     fn snapshot(models: Vec<ModelReadout>, now: f64) -> Snapshot {
         let status = EngineStatus { stream_seconds: now, worker_load: 0.02, signal: true, ..EngineStatus::default() };
-        Snapshot { roles: Roles::of(&models), models, status }
+        let roles = Roles::of(&models);
+        Snapshot::new(models, status, roles)
+    }
+
+    fn content(music: f32, speech: f32) -> ModelReadout {
+        let mut model = readout(Task::Content, &["music", "speech"], &[music, speech], 2.0);
+        model.thresholds = Some(vec![0.5, 0.5]);
+        model
+    }
+
+    /// Strings, a voice family with choir and the `voice` tag, percussion: the shape of the shipped hierarchy.
+    fn instruments(violin: f32, cello: f32, voice: f32) -> ModelReadout {
+        let classes = ["violin", "cello", "choir", "voice", "drums"];
+        let mut model = readout(Task::Instruments, &classes, &[violin, cello, 0.1, voice, 0.2], 2.0);
+        model.thresholds = Some(vec![0.5, 0.3, 0.5, 0.4, 0.5]);
+        model.hierarchy = Some(vec![
+            LabelGroup { name: "strings".into(), members: vec!["violin".into(), "cello".into()] },
+            LabelGroup { name: "voice".into(), members: vec!["choir".into(), "voice".into()] },
+            LabelGroup { name: "percussion".into(), members: vec!["drums".into()] },
+        ]);
+        model
+    }
+
+    fn genre() -> ModelReadout {
+        readout(Task::Genre, &["rock", "jazz"], &[0.2, 0.8], 2.0)
+    }
+
+    fn vocal() -> ModelReadout {
+        readout(Task::VocalEmotion, &["anger", "neutral"], &[0.7, 0.3], 2.0)
+    }
+
+    #[test]
+    fn the_hears_line_names_content_families_and_voice() {
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![content(0.9, 0.2), instruments(0.9, 0.35, 0.8)], 2.5));
+        let hears = view.hears.unwrap();
+        assert_eq!(hears.line(3), "music · strings: violin, cello · voice");
+        assert_eq!(hears.line(0), "music · voice", "families past the limit are folded");
+        // Without a content model the line starts at the instruments; without a voice it has no "voice".
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![instruments(0.9, 0.1, 0.1)], 2.5));
+        assert_eq!(view.hears.unwrap().line(3), "strings: violin");
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![content(0.1, 0.1)], 2.5));
+        assert_eq!(view.hears.unwrap().line(3), "silence or noise");
+        assert_eq!(ViewBuilder::new(5.0).update(&snapshot(vec![genre()], 2.5)).hears, None, "nothing can tell");
+    }
+
+    #[test]
+    fn genre_is_muted_on_speech_and_shown_on_music() {
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![content(0.1, 0.9), genre()], 2.5));
+        assert_eq!(view.genre, Section::Gated("not music"));
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![content(0.9, 0.9), genre()], 2.5));
+        assert_eq!(view.genre.live().unwrap().ranked[0], ("jazz".to_string(), 0.8), "speech over music is music");
+        let view = ViewBuilder::new(5.0).update(&snapshot(vec![genre()], 2.5));
+        assert!(view.genre.live().is_some(), "without a content model genre shows as before");
+    }
+
+    #[test]
+    fn vocal_emotion_shows_only_with_a_voice() {
+        let shown = |models| ViewBuilder::new(5.0).update(&snapshot(models, 2.5)).vocal;
+        assert_eq!(shown(vec![instruments(0.9, 0.1, 0.1), vocal()]), Section::Gated("no voice"));
+        assert_eq!(shown(vec![content(0.9, 0.1), vocal()]), Section::Gated("no voice"), "music, no voice tag");
+        assert!(shown(vec![instruments(0.9, 0.1, 0.6), vocal()]).live().is_some(), "the voice tag");
+        assert!(shown(vec![content(0.1, 0.9), vocal()]).live().is_some(), "speech");
+        assert!(shown(vec![vocal()]).live().is_some(), "interim: nothing can tell a voice");
     }
 
     #[test]
