@@ -1,8 +1,10 @@
 //! Readouts as MIDI CC values, so producers can modulate other plugins with them (and host tests can read them).
 //!
 //! Which model feeds which CC comes from the snapshot's [`Roles`], the same map the editor draws from, so a CC
-//! and the editor never disagree. [`slot_values`] runs on the audio thread: fixed-size arrays, index lookups,
-//! no allocation. [`cc_map`] (which CC carries what, in words) is for the editor.
+//! and the editor never disagree. The same goes for the snapshot's [`Gates`](earmark_core::engine::hearing::Gates),
+//! worked out on the worker: a readout the editor holds back ("not music", "no voice") sends nothing, so its
+//! CCs hold their last values. [`slot_values`] runs on the audio thread: fixed-size arrays, index lookups, two
+//! boolean gates, no allocation. [`cc_map`] (which CC carries what, in words) is for the editor.
 
 use earmark_core::engine::readout::Snapshot;
 use earmark_core::engine::roles::Roles;
@@ -30,12 +32,16 @@ pub enum Slot {
     StyleConfidence,
     /// The top style's index.
     StyleClass,
+    /// P(music), from the content model.
+    Music,
+    /// P(speech), from the content model.
+    Speech,
     /// Family `n` of the instrument model's hierarchy.
     Family(usize),
 }
 
 /// The slots with a CC parameter of their own, in parameter order.
-pub const FIXED: [Slot; 8] = [
+pub const FIXED: [Slot; 10] = [
     Slot::Valence,
     Slot::Arousal,
     Slot::GenreConfidence,
@@ -44,6 +50,8 @@ pub const FIXED: [Slot; 8] = [
     Slot::VocalConfidence,
     Slot::StyleConfidence,
     Slot::StyleClass,
+    Slot::Music,
+    Slot::Speech,
 ];
 /// Every slot: the fixed ones, then the families.
 pub const SLOTS: usize = FIXED.len() + MAX_FAMILIES;
@@ -79,7 +87,10 @@ impl CcNumbers {
 pub fn slot_values(snapshot: &Snapshot) -> [Option<f32>; SLOTS] {
     let mut values = [None; SLOTS];
     let models = &snapshot.models;
-    let Roles { emotion, genre, style, vocal, instruments, .. } = &snapshot.roles;
+    let Roles { emotion, genre, style, vocal, instruments, content, .. } = &snapshot.roles;
+    // A gated readout sends nothing: its CCs hold, as the editor holds it back.
+    let genre = genre.filter(|_| snapshot.gates.genre_open());
+    let vocal = vocal.filter(|_| snapshot.gates.vocal_open());
     if let Some((valence, arousal)) = emotion.and_then(|role| role.scores(models)) {
         values[0] = Some(valence);
         values[1] = Some(arousal);
@@ -95,6 +106,10 @@ pub fn slot_values(snapshot: &Snapshot) -> [Option<f32>; SLOTS] {
     if let Some((index, best)) = style.and_then(|s| models.get(s)).and_then(|m| m.top()) {
         values[6] = Some(best);
         values[7] = Some(index as f32 / 127.0);
+    }
+    if let Some((music, speech)) = content.and_then(|role| role.scores(models)) {
+        values[8] = Some(music);
+        values[9] = Some(speech);
     }
     if let Some(role) = instruments {
         for (f, value) in values[FIXED.len()..].iter_mut().enumerate().take(role.families.len()) {
@@ -131,6 +146,8 @@ pub fn cc_map(snapshot: &Snapshot, numbers: &CcNumbers) -> Vec<(u8, String)> {
             Slot::VocalConfidence => roles.vocal.map(|_| "vocal emotion: top probability".to_string()),
             Slot::StyleConfidence => roles.style.map(|_| "style: top probability".to_string()),
             Slot::StyleClass => classes(roles.style).map(|list| format!("style: top class ({list})")),
+            Slot::Music => roles.content.map(|_| "content: P(music)".to_string()),
+            Slot::Speech => roles.content.map(|_| "content: P(speech)".to_string()),
             Slot::Family(n) => roles
                 .instruments
                 .as_ref()
@@ -148,7 +165,7 @@ pub fn cc_map(snapshot: &Snapshot, numbers: &CcNumbers) -> Vec<(u8, String)> {
 
 #[cfg(test)]
 mod tests {
-    use earmark_core::engine::readout::ModelReadout;
+    use earmark_core::engine::readout::{EngineStatus, ModelReadout};
     use earmark_core::manifest::{LabelGroup, Task};
 
     use super::*;
@@ -167,10 +184,17 @@ mod tests {
     }
 
     fn snapshot(models: Vec<ModelReadout>) -> Snapshot {
-        Snapshot { roles: Roles::of(&models), models, ..Snapshot::default() }
+        let roles = Roles::of(&models);
+        Snapshot::new(models, EngineStatus::default(), roles)
     }
 
-    const NUMBERS: CcNumbers = CcNumbers { fixed: [20, 21, 22, 23, 24, 25, 26, 27], families: 32 };
+    fn content(music: f32, speech: f32) -> ModelReadout {
+        let mut model = readout(Task::Content, &["music", "speech"], &[music, speech]);
+        model.thresholds = Some(vec![0.5, 0.5]);
+        model
+    }
+
+    const NUMBERS: CcNumbers = CcNumbers { fixed: [20, 21, 22, 23, 24, 25, 26, 27, 28, 29], families: 32 };
 
     #[test]
     fn every_readout_maps_to_its_slot() {
@@ -199,8 +223,9 @@ mod tests {
             Some(1.0 / 127.0),
         ];
         assert_eq!(&values[..8], &expected);
-        assert_eq!(&values[8..10], &[Some(0.8), Some(0.05)]);
-        assert!(values[10..].iter().all(Option::is_none));
+        assert_eq!(&values[8..10], &[None, None], "no content model");
+        assert_eq!(&values[FIXED.len()..FIXED.len() + 2], &[Some(0.8), Some(0.05)]);
+        assert!(values[FIXED.len() + 2..].iter().all(Option::is_none));
         assert_eq!(to_7bit(values[3].unwrap()), 1);
         assert_eq!(to_7bit(values[4].unwrap()), 2);
         assert_eq!(to_7bit(0.5), 64);
@@ -212,6 +237,34 @@ mod tests {
         assert_eq!(map[9].1, "instruments: percussion");
     }
 
+    /// CCs 28/29 carry P(music) and P(speech) on the usual 0–127 scale, whatever the content reading.
+    #[test]
+    fn the_content_model_sends_music_and_speech() {
+        let snapshot = snapshot(vec![readout(Task::Genre, &["rock"], &[0.9]), content(0.25, 0.75)]);
+        let values = slot_values(&snapshot);
+        assert_eq!((values[8], values[9]), (Some(0.25), Some(0.75)));
+        assert_eq!((to_7bit(0.25), to_7bit(0.75)), (32, 95));
+        let map = cc_map(&snapshot, &NUMBERS);
+        assert!(map.contains(&(28, "content: P(music)".to_string())), "{map:?}");
+        assert!(map.contains(&(29, "content: P(speech)".to_string())), "{map:?}");
+        let before = readout(Task::Content, &["music", "speech"], &[]);
+        assert_eq!(slot_values(&self::snapshot(vec![before]))[8..10], [None, None], "nothing before a readout");
+    }
+
+    /// A gated readout sends nothing, so the host keeps its last CC value: genre on speech, vocal emotion without
+    /// a voice.
+    #[test]
+    fn gated_readouts_hold_their_ccs() {
+        let genre = || readout(Task::Genre, &["rock", "jazz"], &[0.2, 0.8]);
+        let vocal = || readout(Task::VocalEmotion, &["anger", "neutral"], &[0.7, 0.3]);
+        let speech = slot_values(&snapshot(vec![genre(), vocal(), content(0.1, 0.9)]));
+        assert_eq!((speech[2], speech[3]), (None, None), "genre holds on speech");
+        assert_eq!((speech[4], speech[5]), (Some(0.0), Some(0.7)), "speech is a voice");
+        let music = slot_values(&snapshot(vec![genre(), vocal(), content(0.9, 0.1)]));
+        assert_eq!((music[2], music[3]), (Some(0.8), Some(1.0 / 127.0)), "genre goes out on music");
+        assert_eq!((music[4], music[5]), (None, None), "no voice tag, no speech: vocal emotion holds");
+    }
+
     #[test]
     fn sixteen_families_get_a_cc_each_and_off_switches_them() {
         let tags: Vec<String> = (0..20).map(|i| format!("tag{i}")).collect();
@@ -221,7 +274,7 @@ mod tests {
         let values = slot_values(&snapshot);
         assert_eq!(values[FIXED.len() + 15], Some(0.75), "no hierarchy: one family per tag, 16 with a CC");
         assert_eq!(cc_map(&snapshot, &NUMBERS).last().map(|(cc, _)| *cc), Some(47));
-        let off = CcNumbers { fixed: [-1; 8], families: -1 };
+        let off = CcNumbers { fixed: [-1; FIXED.len()], families: -1 };
         assert!(cc_map(&snapshot, &off).is_empty());
         assert_eq!(CcNumbers { families: 120, ..NUMBERS }.cc(FIXED.len() + 15), None, "beyond CC 127");
     }

@@ -75,6 +75,12 @@ pub struct EarmarkParams {
     /// CC for the top style's index (value = class index).
     #[id = "ccscls"]
     pub cc_style_class: IntParam,
+    /// CC for the content model's P(music).
+    #[id = "ccmus"]
+    pub cc_music: IntParam,
+    /// CC for the content model's P(speech).
+    #[id = "ccspch"]
+    pub cc_speech: IntParam,
     /// First of [`MAX_FAMILIES`] consecutive CCs, one per instrument family in the model's hierarchy order.
     #[id = "ccinst"]
     pub cc_instruments: IntParam,
@@ -107,6 +113,8 @@ impl EarmarkParams {
                 self.cc_vocal_confidence.value(),
                 self.cc_style_confidence.value(),
                 self.cc_style_class.value(),
+                self.cc_music.value(),
+                self.cc_speech.value(),
             ],
             families: self.cc_instruments.value(),
         }
@@ -144,6 +152,8 @@ impl EarmarkParams {
             cc_vocal_confidence: cc_param("CC vocal emotion confidence", 25, 127),
             cc_style_confidence: cc_param("CC style confidence", 26, 127),
             cc_style_class: cc_param("CC style class", 27, 127),
+            cc_music: cc_param("CC content music", 28, 127),
+            cc_speech: cc_param("CC content speech", 29, 127),
             // The last family's CC must still be a controller number.
             cc_instruments: cc_param("CC instrument families (first of 16)", 32, 128 - MAX_FAMILIES as i32),
             editor_size: RwLock::new(DEFAULT_EDITOR_SIZE),

@@ -51,6 +51,11 @@ fn assert_ccs_match_the_view(snapshot: &Snapshot) -> usize {
             None => assert_eq!((values[class], values[confidence]), (None, None)),
         }
     }
+    // The content CCs follow the content model's scores; the editor shows its reading on the "Hears" line.
+    match snapshot.roles.content.and_then(|role| role.scores(models)) {
+        Some((music, speech)) => assert_eq!((values[8], values[9]), (Some(music), Some(speech)), "content"),
+        None => assert_eq!((values[8], values[9]), (None, None)),
+    }
     match (view.instruments.live(), &snapshot.roles.instruments) {
         (Some(instruments), Some(role)) => {
             assert_eq!(instruments.families.len(), role.families.len());
@@ -72,8 +77,14 @@ fn ccs_and_the_editor_agree_on_the_shipped_models() {
     let roles = &snapshot.roles;
     assert!(roles.emotion.is_some() && roles.genre.is_some() && roles.instruments.is_some() && roles.vocal.is_some());
     let families = roles.instruments.as_ref().unwrap().families.len().min(SLOTS - FIXED.len());
-    // Two CCs for each of emotion, genre and vocal emotion (and style when one ships), one per family.
-    let pairs = 3 + usize::from(roles.style.is_some());
+    // Two CCs for each of emotion, genre and vocal emotion (and style and content when they ship), one per
+    // family; a readout its gate holds back sends none.
+    let gates = &snapshot.gates;
+    let pairs = 1
+        + usize::from(gates.genre_open())
+        + usize::from(gates.vocal_open())
+        + usize::from(roles.style.is_some())
+        + usize::from(roles.content.is_some());
     assert_eq!(assert_ccs_match_the_view(&snapshot), 2 * pairs + families, "every slot with a model is sent");
 }
 

@@ -2,9 +2,11 @@
 //! settings. The view is built from the worker's snapshots (its own triple buffer) on the GUI thread, only when
 //! a new snapshot arrived; settings that need a reload (models folder, device) go to the worker as a command.
 //!
-//! Layout, sized so that every section fits the default 720 × 540 window: settings on top; emotion (the
+//! Layout, sized so that every section fits the default 720 × 540 window: settings on top; one line of what it
+//! hears ("Hears: music · strings: violin, cello · voice", families past the third behind a fold); emotion (the
 //! circumplex) and vocal emotion on the left; the top genres and the most present instrument families on the
-//! right, the rest of each behind a "more" fold; the status line and the MIDI CC map at the bottom.
+//! right, the rest of each behind a "more" fold; the status line and the MIDI CC map at the bottom. A readout
+//! that what is heard rules out says why in its place ("— (not music)", "— (no voice)").
 
 #[cfg(feature = "gui")]
 mod app;
@@ -16,7 +18,7 @@ mod tests;
 #[cfg(feature = "gui")]
 pub use app::{EarmarkApp, create};
 #[cfg(feature = "gui")]
-use earmark_core::engine::view::{RankedView, Section, View};
+use earmark_core::engine::view::{HearingView, RankedView, Section, View};
 
 /// Genres shown before the "more" fold.
 #[cfg(feature = "gui")]
@@ -27,6 +29,9 @@ const TOP_FAMILIES: usize = 5;
 /// Vocal emotions shown before the "more" fold.
 #[cfg(feature = "gui")]
 const TOP_VOCAL: usize = 3;
+/// Instrument families on the "Hears" line before its fold: three keep it to one line of the default window.
+#[cfg(feature = "gui")]
+const TOP_HEARD: usize = 3;
 
 /// Draws a view and the CC map (`(cc, what)` pairs): emotion, vocal emotion, genre, instruments, other
 /// models, messages, the status line. Plain egui, so tests run it in a headless `egui::Context`.
@@ -39,6 +44,9 @@ pub fn draw_view(ui: &mut egui::Ui, view: &View, cc_map: &[(u8, String)]) {
     }
     if let Some(no_signal) = &view.no_signal {
         ui.colored_label(Color32::from_rgb(230, 190, 80), no_signal);
+    }
+    if let Some(hears) = &view.hears {
+        hearing(ui, hears);
     }
     ui.columns(2, |columns| {
         let ui = &mut columns[0];
@@ -73,11 +81,29 @@ pub fn draw_view(ui: &mut egui::Ui, view: &View, cc_map: &[(u8, String)]) {
     });
 }
 
+/// "Hears: music · strings: violin, cello · voice", the families past [`TOP_HEARD`] behind a fold.
+#[cfg(feature = "gui")]
+fn hearing(ui: &mut egui::Ui, hears: &HearingView) {
+    use egui::RichText;
+
+    ui.label(RichText::new(format!("Hears: {}", hears.line(TOP_HEARD))).strong());
+    if hears.families.len() > TOP_HEARD {
+        egui::CollapsingHeader::new(format!("{} more heard", hears.families.len() - TOP_HEARD))
+            .id_salt("more heard")
+            .show(ui, |ui| {
+                for (family, tags) in hears.families.iter().skip(TOP_HEARD) {
+                    ui.small(format!("{family}: {}", tags.join(", ")));
+                }
+            });
+    }
+}
+
 /// What a section without a live readout says.
 #[cfg(feature = "gui")]
 fn waiting<T>(ui: &mut egui::Ui, section: &Section<T>, view: &View, missing: &str) {
     match section {
         Section::NoModel => ui.label(missing),
+        Section::Gated(reason) => ui.weak(format!("— ({reason})")),
         _ if view.no_signal.is_some() => ui.weak("no signal"),
         _ => ui.weak("listening…"),
     };

@@ -5,9 +5,13 @@
 use std::sync::{Arc, Mutex};
 
 use earmark_core::engine::Engine;
+use earmark_core::engine::hearing::Content;
+use earmark_core::engine::readout::EngineStatus;
 use earmark_core::engine::readout::{ModelReadout, Snapshot};
 use earmark_core::engine::roles::Roles;
-use earmark_core::engine::view::{Circumplex, EmotionView, FamilyView, InstrumentsView, RankedView, Section, View};
+use earmark_core::engine::view::{
+    Circumplex, EmotionView, FamilyView, HearingView, InstrumentsView, RankedView, Section, View,
+};
 use earmark_core::engine::{EngineSettings, LiveSettings};
 use earmark_core::manifest::Task;
 use nice_plug::context::PluginApi;
@@ -176,6 +180,11 @@ fn full_view() -> View {
             age: 0.3,
         }),
         other: Vec::new(),
+        hears: Some(HearingView {
+            content: Some(Content::Music),
+            families: (0..5).map(|f| (format!("family{f}"), vec![format!("tag{f}a"), format!("tag{f}b")])).collect(),
+            voice: true,
+        }),
         no_signal: None,
         status: "emotion, genre, instruments, vocal-emotion · CPU · last inference 1.2 ms · worker load 0.8 %".into(),
         messages: vec!["CUDA unavailable, running on CPU".into()],
@@ -225,6 +234,8 @@ fn every_section_of_a_full_view_is_drawn_within_the_default_size() {
         "5 more families",
         "worker load",
         "MIDI CCs (2)",
+        "Hears: music · family0: tag0a, tag0b · family1: tag1a, tag1b · family2: tag2a, tag2b · voice",
+        "2 more heard",
     ] {
         assert_visible(&texts, size, expected);
     }
@@ -266,6 +277,39 @@ fn on_silence_the_window_says_no_signal_and_shows_no_readout() {
     );
     assert!(!texts.iter().any(|(t, _)| t.contains("rock")), "no genre on silence");
     save("editor-silence.png", &picture);
+}
+
+/// The real editor window on speech, with content, genre, instrument and vocal-emotion models: it says what
+/// it hears, mutes genre ("not music"), and holds vocal emotion back where no voice is heard.
+#[test]
+fn the_window_says_what_it_hears_and_why_a_readout_is_held_back() {
+    let ready = |task, classes: &[&str], scores: &[f32]| ModelReadout {
+        scores: scores.to_vec(),
+        updates: 3,
+        ..ModelReadout::new(&format!("{task:?}"), task, classes.iter().map(|c| c.to_string()).collect())
+    };
+    let snapshot = |content: [f32; 2]| {
+        let models = vec![
+            ready(Task::Content, &["music", "speech"], &content),
+            ready(Task::Genre, &["rock", "jazz"], &[0.2, 0.8]),
+            ready(Task::Instruments, &["violin", "voice"], &[0.9, 0.1]),
+            ready(Task::VocalEmotion, &["anger", "neutral"], &[0.7, 0.3]),
+        ];
+        let status = EngineStatus { signal: true, ..EngineStatus::default() };
+        let roles = Roles::of(&models);
+        Snapshot::new(models, status, roles)
+    };
+    let mut window = Window::new(snapshot([0.1, 0.1]));
+    let (texts, _) = window.show();
+    for expected in ["Hears: silence or noise · violin: violin", "— (not music)", "— (no voice)"] {
+        assert_visible(&texts, window.size, expected);
+    }
+    assert!(!texts.iter().any(|(t, _)| t.contains("jazz") || t.contains("anger")), "gated readouts stay hidden");
+    let mut window = Window::new(snapshot([0.9, 0.1]));
+    let (texts, _) = window.show();
+    assert_visible(&texts, window.size, "Hears: music · violin: violin");
+    assert_visible(&texts, window.size, "jazz (80 %)");
+    assert_visible(&texts, window.size, "— (no voice)");
 }
 
 /// Saves a screenshot when `EARMARK_SCREENSHOTS` names a folder (`cargo xtask screenshots`).
