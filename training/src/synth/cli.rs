@@ -117,6 +117,9 @@ pub fn run(args: &SynthArgs) -> Result<()> {
     if let Some(kits) = &args.drum_kits {
         generator = generator.with_drum_kits(kits)?;
     }
+    for skipped in generator.skipped_recordings() {
+        eprintln!("skipping {} (does not decode)", skipped.display());
+    }
     let generator = generator.with_unannotated_fraction(args.unannotated_fraction);
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
 

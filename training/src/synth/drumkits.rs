@@ -2,12 +2,14 @@
 //! the kit under a mixture is not always the SoundFont's.
 //!
 //! Each kit's instruments are sorted into kick, snare and hi-hat by their names (`Kick`, `BassDrum`, `Snare
-//! Rock`, `Closed HH`, …); kits without all three are skipped. Only files the core can decode (wav, flac, mp3,
-//! ogg) count. Held-out splits go by kit ([`Holdout`] on the kit folder's name).
+//! Rock`, `Closed HH`, …); kits without all three are skipped. Only files the core decodes count: every file is
+//! decoded once when the kits are opened (a few hundred short hits), so one odd file (Debian's kits hold an
+//! AIFF kit and a WAV symphonia cannot probe) is listed in [`DrumKits::skipped`] instead of stopping a long
+//! generation run halfway. Held-out splits go by kit ([`Holdout`] on the kit folder's name).
 
 use std::path::{Path, PathBuf};
 
-use earmark_core::audio::AUDIO_EXTENSIONS;
+use earmark_core::audio::{AUDIO_EXTENSIONS, load_mono};
 
 use super::SynthError;
 use super::holdout::Holdout;
@@ -52,6 +54,7 @@ impl Kit {
 pub struct DrumKits {
     kits: Vec<Kit>,
     all: Vec<Kit>,
+    skipped: Vec<PathBuf>,
 }
 
 impl DrumKits {
@@ -65,18 +68,24 @@ impl DrumKits {
             .collect();
         folders.sort();
         let mut kits = Vec::new();
+        let mut skipped = Vec::new();
         for folder in folders {
             let xml = std::fs::read_to_string(folder.join("drumkit.xml")).map_err(|e| error(e.to_string()))?;
             let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let mut kit = Kit { name, kick: Vec::new(), snare: Vec::new(), hat: Vec::new() };
             for (instrument, files) in instruments(&xml) {
                 let Some(piece) = piece_for(&instrument) else { continue };
-                let decodable = files.into_iter().map(|f| folder.join(f)).filter(|p| {
-                    p.is_file()
-                        && p.extension().is_some_and(|e| {
-                            AUDIO_EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
-                        })
-                });
+                let mut decodable = Vec::new();
+                for path in files.into_iter().map(|f| folder.join(f)).filter(|p| p.is_file()) {
+                    let known = path.extension().is_some_and(|e| {
+                        AUDIO_EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
+                    });
+                    if known && load_mono(&path, 16_000).is_ok() {
+                        decodable.push(path);
+                    } else {
+                        skipped.push(path);
+                    }
+                }
                 match piece {
                     Piece::Kick => kit.kick.extend(decodable),
                     Piece::Snare => kit.snare.extend(decodable),
@@ -94,7 +103,12 @@ impl DrumKits {
                     .into(),
             ));
         }
-        Ok(Self { all: kits.clone(), kits })
+        Ok(Self { all: kits.clone(), kits, skipped })
+    }
+
+    /// Kit files left out because they do not decode.
+    pub fn skipped(&self) -> &[PathBuf] {
+        &self.skipped
     }
 
     /// Keeps the kits of one part of a split. Always filters the full listing, so it can be re-applied.
@@ -157,14 +171,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let kit = dir.path().join("Test Kit");
         std::fs::create_dir(&kit).unwrap();
-        for f in ["bd1.flac", "sn.wav", "hh.wav", "hh2.wav", "open.wav", "tom.wav", "x.aiff"] {
-            std::fs::write(kit.join(f), b"").unwrap();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        for f in ["bd1.wav", "sn.wav", "hh.wav", "hh2.wav", "open.wav", "tom.wav"] {
+            let mut w = hound::WavWriter::create(kit.join(f), spec).unwrap();
+            (0..800).for_each(|i| w.write_sample(((i % 50) * 200) as i16).unwrap());
+            w.finalize().unwrap();
         }
+        std::fs::write(kit.join("x.aiff"), b"FORM").unwrap();
+        std::fs::write(kit.join("broken.wav"), b"RIFF....not audio").unwrap();
         std::fs::write(
             kit.join("drumkit.xml"),
             "<drumkit_info><name>Test Kit</name><instrumentList>\
-             <instrument><id>0</id><filename>bd1.flac</filename><name>Kick</name></instrument>\
-             <instrument><id>1</id><name>Snare Rock</name><layer><filename>sn.wav</filename></layer></instrument>\
+             <instrument><id>0</id><filename>bd1.wav</filename><name>Kick</name></instrument>\
+             <instrument><id>1</id><name>Snare Rock</name><layer><filename>sn.wav</filename></layer>\
+             <layer><filename>broken.wav</filename></layer></instrument>\
              <instrument><id>2</id><name>Closed HH</name><layer><filename>hh.wav</filename></layer>\
              <layer><filename>hh2.wav</filename></layer><layer><filename>x.aiff</filename></layer></instrument>\
              <instrument><id>3</id><name>Open HH</name><filename>open.wav</filename></instrument>\
@@ -178,6 +203,7 @@ mod tests {
         assert_eq!(kit.kick.len(), 1);
         assert_eq!(kit.snare.len(), 1);
         assert_eq!(kit.hat.len(), 2, "layers count, the aiff layer and the open hat do not");
+        assert_eq!(kits.skipped().len(), 2, "the AIFF and the broken WAV are listed, not fatal: {:?}", kits.skipped());
         let empty = tempfile::tempdir().unwrap();
         assert!(DrumKits::open(empty.path()).unwrap_err().to_string().contains("hydrogen-drumkits"));
     }

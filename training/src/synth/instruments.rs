@@ -255,7 +255,7 @@ pub(crate) fn plan(
         Role::Percussion,
     ];
     if banks.voices.is_some_and(|v| !v.speakers().is_empty()) {
-        options.extend([Role::Voice, Role::Voice]);
+        options.push(Role::Voice);
     }
     let mut roles: Vec<Role> = Vec::new();
     while roles.len() < count {
@@ -285,6 +285,11 @@ pub(crate) fn plan(
                 program: None,
                 recorded: recorded_tags.contains(&gm::HAND_PERCUSSION) && production.random_bool(0.5),
             },
+            _ if favourite(*role).is_some_and(|(tag, p)| !taken.contains(&tag) && production.random_bool(p)) => {
+                let tag = favourite(*role).expect("checked").0;
+                let program = gm::instrument(tag).and_then(|i| i.programs.choose(production).copied());
+                Source { tag, role: *role, program, recorded: false }
+            }
             _ => {
                 let recordable: Vec<&'static str> = role
                     .tags()
@@ -485,6 +490,17 @@ pub(crate) fn plan(
     };
     let labels = InstrumentLabels { tags, families, unannotated, sources, tempo_bpm: tempo, key: key.name() };
     Planned { parts, polish, mix, labels }
+}
+
+/// The instrument a role takes more often than its share of the vocabulary, and how often: bass guitar and
+/// piano are the commonest sounds of a producer's tracks, yet among 5 bass and 20 melody tags (most of them with
+/// real recordings, which win two times in three) they would come up in 1 % and 7 % of mixtures.
+fn favourite(role: Role) -> Option<(&'static str, f64)> {
+    match role {
+        Role::Bass => Some(("bass", 0.45)),
+        Role::Melody | Role::Chords | Role::Arpeggio => Some(("piano", 0.2)),
+        _ => None,
+    }
 }
 
 /// Role-specific material from the composition stream.

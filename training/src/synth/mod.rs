@@ -289,6 +289,11 @@ impl Generator {
         Ok(self)
     }
 
+    /// Recordings left out because they do not decode (drum-kit hits; checked when the kits are opened).
+    pub fn skipped_recordings(&self) -> &[PathBuf] {
+        self.drums.as_ref().map_or(&[], |d| d.skipped())
+    }
+
     /// Draws recordings from one part of a split by group (note file, speaker, kit) — for mixtures built only
     /// from held-out recordings. Applies to the banks added before and after.
     pub fn with_holdout(mut self, holdout: Holdout) -> Self {
