@@ -17,22 +17,10 @@ data=target/genre-data
 $train four-q --root "$root" --target genre --out "$data/genre"
 $train four-q --root "$root" --target single-genre --out "$data/single-genre"
 # Speech as training-only negatives (a manifest with no tags; group = corpus and speaker).
+source training/recipes/speech-list.sh
 neg="$data/speech-negatives"
-mkdir -p "$neg"
+speech_manifest "$shared" "$neg/manifest.csv"
 cp "$data/genre/tags.txt" "$data/genre/hierarchy.json" "$neg/"
-{
-  echo "path,group,tags,unannotated"
-  for f in "$shared"/emodb/*.flac "$shared"/emodb/*.wav; do
-    if [ -e "$f" ]; then b=$(basename "$f"); echo "$(realpath "$f"),emodb-${b:0:2},,"; fi
-  done
-  for f in "$shared"/ravdess-speech/Actor_*/*.flac "$shared"/ravdess-speech/Actor_*/*.wav; do
-    if [ -e "$f" ]; then echo "$(realpath "$f"),ravdess-$(basename "$(dirname "$f")"),,"; fi
-  done
-  for f in "$shared"/savee/*.flac "$shared"/savee/*.wav; do
-    if [ -e "$f" ]; then b=$(basename "$f"); echo "$(realpath "$f"),savee-${b%%_*},,"; fi
-  done
-} > "$neg/manifest.csv"
-[ "$(wc -l < "$neg/manifest.csv")" -gt 1 ] || { echo "no speech found under $shared" >&2; exit 1; }
 # The papers' networks (single-label, on the clips with exactly one genre), time-boxed: the subgenre paper's
 # Tables 1–4 and Pons & Serra's O-net/P-net table on the first of 5 artist-disjoint folds, 6 epochs per run.
 $train study genre --data "$data/single-genre" --run runs/genre-study --folds 5 --run-folds 1 --epochs 6 \

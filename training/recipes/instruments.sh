@@ -1,29 +1,44 @@
 #!/usr/bin/env bash
-# Trains the shipped instrument model (models/instruments) and runs the time-boxed method study:
-#   bash training/recipes/instruments.sh [PHILHARMONIA_DIR]
-# PHILHARMONIA_DIR (default ../shared/data/philharmonia-subset) supplies real cello, viola, violin, flute,
-# saxophone, trumpet and guitar notes mixed with General MIDI renders; without it the mixtures are GM-only.
-# About 40 minutes on two CPU cores. Every step is seeded; re-running resumes finished folds (--resume).
+# Trains the shipped instrument model (models/instruments) on mixtures that look like music, and scores it on
+# mixtures built only from held-out recordings:
+#   bash training/recipes/instruments.sh [SHARED_DATA_FOLDER] [EMOPIA_MANIFEST]
+# SHARED_DATA_FOLDER (default ../shared/data) holds philharmonia-subset/ (19 instruments + percussion) and the
+# speech corpora emodb/, ravdess-speech/, savee/ (the `voice` tag). EMOPIA_MANIFEST (default
+# target/emotion-data/emopia/manifest.csv, written by emotion.sh) supplies 250 rendered piano performances.
+# Needs Debian's musescore-general-soundfont-lossless and hydrogen-drumkits (installed here when missing).
+# About 2 hours on two CPU cores. Every step is seeded and resumes where it stopped (re-run the script).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-samples="${1:-../shared/data/philharmonia-subset}"
-cargo xtask soundfont
+shared="${1:-../shared/data}"
+emopia="${2:-target/emotion-data/emopia/manifest.csv}"
+[ -f "$emopia" ] || { echo "no EMOPIA renders at $emopia: run training/recipes/emotion.sh first, or give its manifest" >&2; exit 1; }
+font=/usr/share/sounds/sf2/MuseScore_General_Full.sf2
+kits=/usr/share/hydrogen/data/drumkits
+if [ ! -f "$font" ] || [ ! -d "$kits" ]; then
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+  $sudo_ apt-get install -y --no-install-recommends musescore-general-soundfont-lossless hydrogen-drumkits
+fi
 cargo build --release -p earmark-training
 train=target/release/earmark-train
 data=target/instrument-data
-with_samples=()
-if [ -d "$samples" ]; then with_samples=(--samples "$samples"); fi
-# 10 s mixtures of 29 instruments in 10 families at 16 kHz, 10 % of tags left unannotated (masked, as OpenMIC).
-$train synth --kind instruments --count 200 --seed 505 --seconds 10 --sample-rate 16000 "${with_samples[@]}" \
-  --unannotated-fraction 0.1 --out "$data/study"
-$train synth --kind instruments --count 360 --seed 404 --seconds 10 --sample-rate 16000 "${with_samples[@]}" \
-  --unannotated-fraction 0.1 --out "$data/mixtures"
-# The paper's Table 1, time-boxed: 200 mixtures, the first of 5 folds, λ ∈ {0.70, 0.80, 0.90}, 6 epochs per run.
-$train study instruments --data "$data/study" --run runs/instrument-study --folds 5 --run-folds 1 --epochs 6 \
-  --lambdas 0.70,0.80,0.90 --seed 1 --resume --quiet
-# The shipped model: ResAtt (its attention map tells the plugin why a family lit up), λ 0.8, 360 mixtures.
-$train instruments export --data "$data/mixtures" --run runs/instruments --method resatt --lambda 0.8 \
-  --epochs 12 --folds 5 --run-folds 1 --seed 1 --resume --quiet --study runs/instrument-study/STUDY.md \
-  --out models/instruments \
-  --license "Same as Earmark (GPL-3.0-or-later). Trained on mixtures of TimGM6mb renders and Philharmonia Orchestra samples (free to use, not to redistribute as-is; the weights do not contain the audio)." \
-  --describe-data "earmark-train synth --kind instruments --count 360 --seed 404 --seconds 10 --sample-rate 16000 --samples philharmonia-subset --unannotated-fraction 0.1 (TimGM6mb.sf2)"
+source training/recipes/speech-list.sh
+speech_manifest "$shared" "$data/speech.csv"
+# Mixtures of 1-4 parts (33 tags in 10 families): real Philharmonia notes, MuseScore General renders, Hydrogen
+# kits, a voice over some; each part levelled alone, then room, compression, low-pass and noise. The training
+# mixtures use 80 % of the note files, speakers and kits; the held-out ones only the other 20 %.
+mix=(--kind instruments --seconds 10 --sample-rate 16000 --samples "$shared/philharmonia-subset"
+  --voices "$data/speech.csv" --drum-kits "$kits" --soundfont "$font")
+$train synth "${mix[@]}" --count 2400 --seed 1701 --holdout train --out "$data/train"
+$train synth "${mix[@]}" --count 800 --seed 1702 --holdout test --out "$data/test"
+python3 training/recipes/mixes.py piano "$emopia" "$data/train" "$data/piano"
+# The paper's Table 1, time-boxed: every method on the training mixtures, the first of 5 folds, 6 epochs.
+$train study instruments --data "$data/train" --run runs/instrument-study --folds 5 --run-folds 1 --epochs 6 \
+  --lambdas 0.80 --seed 1 --resume --quiet
+# The shipped model: ResAtt (its attention map tells the plugin why a family lit up), λ 0.8, 16 filters, then
+# the final model scored on the held-out mixtures (the manifest's heldout_* figures).
+$train instruments export --data "$data/train" --train-extra "$data/piano/manifest.csv" --cross-data "$data/test" \
+  --run runs/instruments --resume --folds 5 --run-folds 1 --method resatt --lambda 0.8 --width 16 --embedding 128 \
+  --epochs 16 --patience 4 --frames 256 --train-hop 256 --eval-hop 256 --augment-db 6 --seed 1 --quiet \
+  --study runs/instrument-study/STUDY.md --out models/instruments \
+  --license "Same as Earmark (GPL-3.0-or-later) for the code. Trained on mixtures of MuseScore General renders, Philharmonia Orchestra notes (free to use, not to redistribute as-is), Hydrogen drum kits (GPL), EmoDB / RAVDESS (CC BY-NC-SA 4.0) / SAVEE speech as the voice, and rendered EMOPIA piano (CC BY-NC-SA 4.0): the weights inherit the non-commercial terms of RAVDESS and EMOPIA." \
+  --describe-data "earmark-train synth --kind instruments --count 2400 --seed 1701 --seconds 10 --sample-rate 16000 --samples philharmonia-subset --voices speech-corpora.csv --drum-kits /usr/share/hydrogen/data/drumkits --holdout train --soundfont MuseScore_General_Full.sf2; plus 250 rendered EMOPIA performances tagged piano (training only)"

@@ -1,0 +1,75 @@
+"""Builds the manifests the instrument and content recipes train on, from what the other steps wrote:
+
+    python3 training/recipes/mixes.py piano EMOPIA_MANIFEST MIXTURES_FOLDER OUT_FOLDER
+    python3 training/recipes/mixes.py content FOURQ_MANIFEST EMOPIA_MANIFEST MIXTURES_FOLDER SPEECH_MANIFEST NOISE_FOLDER OUT_FOLDER
+
+`piano`: 250 rendered EMOPIA performances (one render per clip, drawn with a fixed seed) tagged `piano` with
+every other tag known absent: solo piano the instrument tagger trains on beside its mixtures.
+`content`: the content model's set — music (every 4Q clip, 300 further EMOPIA renders, the first 600 training
+mixtures, whose speech tag is unannotated where a voice is mixed in), speech (every utterance of the list) and
+neither (every noise clip); groups prefixed by source so artists, songs, speakers and clips never collide.
+Only the standard library: the recipes run on a fresh machine."""
+
+import csv
+import json
+import os
+import random
+import shutil
+import sys
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def absolute(base, path):
+    return path if os.path.isabs(path) else os.path.join(os.path.dirname(os.path.abspath(base)), path)
+
+
+def emopia_draw(manifest):
+    """One render per clip (variant 0), shuffled with a fixed seed: the first 250 are the tagger's piano
+    clips, the next 300 the content model's."""
+    picked = [r for r in rows(manifest) if r["path"].endswith("_v0.wav")]
+    random.seed(5)
+    random.shuffle(picked)
+    return [(absolute(manifest, r["path"]), "emopia-" + r["group"]) for r in picked]
+
+
+def write(out, header, body):
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "manifest.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(body)
+
+
+def main(argv):
+    header = ["path", "group", "tags", "unannotated"]
+    if argv[:1] == ["piano"] and len(argv) == 4:
+        emopia, mixtures, out = argv[1:]
+        write(out, header, [[p, g, "piano", ""] for p, g in emopia_draw(emopia)[:250]])
+        for name in ("tags.txt", "hierarchy.json"):
+            shutil.copy(os.path.join(mixtures, name), os.path.join(out, name))
+    elif argv[:1] == ["content"] and len(argv) == 7:
+        fourq, emopia, mixtures, speech, noise, out = argv[1:]
+        body = [[absolute(fourq, r["path"]), "4q-" + r["group"], "music", ""] for r in rows(fourq)]
+        body += [[p, g, "music", ""] for p, g in emopia_draw(emopia)[250:550]]
+        mix_manifest = os.path.join(mixtures, "manifest.csv")
+        for r in rows(mix_manifest)[:600]:
+            voiced = "voice" in r["tags"].split(";")
+            body.append([absolute(mix_manifest, r["path"]), "mix-" + r["group"], "music", "speech" if voiced else ""])
+        body += [[absolute(speech, r["path"]), "speaker-" + r["group"], "speech", ""] for r in rows(speech)]
+        noise_manifest = os.path.join(noise, "manifest.csv")
+        body += [[absolute(noise_manifest, r["path"]), "noise-" + r["group"], "", ""] for r in rows(noise_manifest)]
+        write(out, header, body)
+        with open(os.path.join(out, "tags.txt"), "w") as f:
+            f.write("music\nspeech\n")
+        with open(os.path.join(out, "hierarchy.json"), "w") as f:
+            json.dump([{"members": ["music"], "name": "music"}, {"members": ["speech"], "name": "speech"}], f, indent=2)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
