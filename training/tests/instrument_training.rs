@@ -11,7 +11,7 @@ use earmark_training::data::{Dataset, Fold, Item, Target, TargetKind};
 use earmark_training::genre::windows::WindowSet;
 use earmark_training::instruments::export::{MODEL_FILE, TagExportInfo, write_model};
 use earmark_training::instruments::model::{Method, TaggerConfig};
-use earmark_training::instruments::study::{TagRunner, table};
+use earmark_training::instruments::study::{TagRunner, TagSets, table};
 use earmark_training::instruments::train::{Hierarchy, TagClips, TagTrainConfig, train_fold};
 use earmark_training::train::FoldId;
 use ndarray::{Array2, ArrayD, IxDyn};
@@ -183,18 +183,22 @@ fn the_study_table_compares_methods_over_lambdas_and_resumes() {
     let lambdas = [0.8, 0.9];
     let first = {
         let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
-        let mut runner = TagRunner::open_in(clips, &folds, 1, run.path(), false).unwrap();
+        // The same clips stand in for a held-out set: every fold model is scored on it too (Table 1b).
+        let held_out = Some(TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy });
+        let mut runner = TagRunner::open_in(TagSets { clips, held_out }, &folds, 1, run.path(), false).unwrap();
         runner.show_progress = false;
         table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap()
     };
     assert_eq!(first.1.len(), 3);
     assert!(first.0.contains("ResAtt") && first.0.contains("GMP") && first.0.contains("baseline"));
+    assert!(first.0.contains("Table 1b"), "the held-out table: {}", first.0);
+    assert!(first.1.iter().all(|row| row.record.folds.values().all(|o| o.held_out.is_some())));
     let stored: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.path().join("tag-study.json")).unwrap()).unwrap();
     assert_eq!(stored.as_object().unwrap().len(), 1 + 2 + 2, "flat once, each joint method per λ");
     let before = std::fs::read(run.path().join("tag-study.json")).unwrap();
     let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
-    let mut runner = TagRunner::open_in(clips, &folds, 1, run.path(), true).unwrap();
+    let mut runner = TagRunner::open_in(TagSets { clips, held_out: None }, &folds, 1, run.path(), true).unwrap();
     runner.show_progress = false;
     let again = table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap();
     assert_eq!(again.0, first.0);

@@ -10,7 +10,7 @@ use super::data::{LoadedTags, load};
 use super::export::{TagExportInfo, write_model};
 use super::figures;
 use super::model::{Method, TaggerConfig};
-use super::study::{LAMBDAS, TagRecord, TagRunner, table};
+use super::study::{LAMBDAS, TagRecord, TagRunner, TagSets, table};
 use super::train::{TagClips, TagTrainConfig, train_fold};
 use crate::data::Fold;
 use crate::data::splits::rotating_group_folds;
@@ -189,6 +189,10 @@ pub struct TagStudyArgs {
     /// λ grid (the paper's by default).
     #[arg(long, value_delimiter = ',', default_value = "0.70,0.75,0.80,0.85,0.90")]
     pub lambdas: Vec<f64>,
+    /// A held-out set (same tags; e.g. `synth --holdout test` mixtures) every fold's model is also scored on:
+    /// Table 1b.
+    #[arg(long)]
+    pub cross_data: Option<PathBuf>,
 }
 
 impl TaggerArgs {
@@ -249,11 +253,26 @@ fn prepare(args: &TagDataArgs) -> Result<(LoadedTags, Vec<Fold>)> {
     Ok((loaded, folds))
 }
 
-fn runner<'a>(loaded: &'a LoadedTags, folds: &'a [Fold], args: &TagDataArgs) -> Result<TagRunner<'a>> {
-    let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
-    let mut runner = TagRunner::open_in(clips, folds, args.run_folds.unwrap_or(folds.len()), &args.run, args.resume)?;
+fn runner<'a>(
+    loaded: &'a LoadedTags,
+    held_out: Option<&'a LoadedTags>,
+    folds: &'a [Fold],
+    args: &TagDataArgs,
+) -> Result<TagRunner<'a>> {
+    let clips_of = |l: &'a LoadedTags| TagClips { dataset: &l.dataset, features: &l.features, hierarchy: &l.hierarchy };
+    let sets = TagSets { clips: clips_of(loaded), held_out: held_out.map(clips_of) };
+    let mut runner = TagRunner::open_in(sets, folds, args.run_folds.unwrap_or(folds.len()), &args.run, args.resume)?;
     runner.show_progress = !args.quiet;
     Ok(runner)
+}
+
+/// A held-out instrument set: the same tags under the same families as the training set, or an error naming it.
+fn load_held_out(path: &Path, cache: &Path, loaded: &LoadedTags) -> Result<LoadedTags> {
+    let other = load(path, cache).with_context(|| format!("loading {}", path.display()))?;
+    if other.hierarchy.fine != loaded.hierarchy.fine || other.hierarchy.parents != loaded.hierarchy.parents {
+        anyhow::bail!("{}: its tags and families differ from the training set's", path.display());
+    }
+    Ok(other)
 }
 
 fn summary(record: &TagRecord) -> String {
@@ -276,7 +295,7 @@ pub fn run(command: &InstrumentsCommand) -> Result<()> {
             let (loaded, folds) = prepare(data)?;
             let (net, train) = tagger.configs(&loaded, data.seed);
             net.validate().map_err(anyhow::Error::msg)?;
-            let record = runner(&loaded, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
+            let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
             println!("{:?} (λ {}): {} parameters · {}", net.method, train.lambda, record.parameters, summary(&record));
             match data.task {
                 TagTask::Emotion => println!("{}", figures::emotion_markdown(&record, &loaded.dataset)),
@@ -311,7 +330,7 @@ fn export(
     let (loaded, folds) = prepare(data)?;
     let (net, train) = tagger.configs(&loaded, data.seed);
     net.validate().map_err(anyhow::Error::msg)?;
-    let record = runner(&loaded, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
+    let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
     let fold = folds[0].for_final_model();
     let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
@@ -358,12 +377,8 @@ fn export(
     }
     let held_out = match cross_data {
         Some(path) => {
-            let other = load(path, &data.cache).with_context(|| format!("loading {}", path.display()))?;
-            if other.hierarchy.fine != loaded.hierarchy.fine || other.hierarchy.parents != loaded.hierarchy.parents {
-                anyhow::bail!("{}: its tags and families differ from the training set's", path.display());
-            }
-            let clips =
-                TagClips { dataset: &other.dataset, features: &other.features, hierarchy: &other.hierarchy };
+            let other = load_held_out(path, &data.cache, &loaded)?;
+            let clips = TagClips { dataset: &other.dataset, features: &other.features, hierarchy: &other.hierarchy };
             let thresholds = (&outcome.fine_thresholds[..], &outcome.coarse_thresholds[..]);
             let e = super::train::evaluate(
                 &model,
@@ -492,7 +507,8 @@ pub fn study(args: &TagStudyArgs) -> Result<()> {
     net.validate().map_err(anyhow::Error::msg)?;
     let methods = if args.methods.is_empty() { Method::ALL.to_vec() } else { args.methods.clone() };
     let lambdas = if args.lambdas.is_empty() { LAMBDAS.to_vec() } else { args.lambdas.clone() };
-    let mut runner = runner(&loaded, &folds, &args.data)?;
+    let held_out = args.cross_data.as_deref().map(|p| load_held_out(p, &args.data.cache, &loaded)).transpose()?;
+    let mut runner = runner(&loaded, held_out.as_ref(), &folds, &args.data)?;
     let (tables, _) = table(&mut runner, &net, &train, &methods, &lambdas)?;
     let out = format!(
         "## Instrument study\n\n{} clips, {} groups, {} tags in {} families; {} of {} folds run; at most {} epochs per run.\n\n{tables}",

@@ -335,6 +335,7 @@ mod tests {
             standardization: crate::genre::models::Standardization { mean: 0.0, std: 1.0 },
             seconds: 0.0,
             test_probabilities,
+            held_out: None,
         }
     }
 
@@ -380,7 +381,8 @@ mod tests {
         assert_eq!(content_reading(0.4, 0.9, (0.5, 0.5)), 1);
         assert_eq!(content_reading(0.4, 0.4, (0.5, 0.5)), 2);
         assert_eq!(content_reading(0.4, 0.4, (0.3, 0.5)), 0, "each tag has its own threshold");
-        let mut dataset = two_tags(["music", "speech"], &[(true, false), (false, true), (false, false), (false, false)]);
+        let mut dataset =
+            two_tags(["music", "speech"], &[(true, false), (false, true), (false, false), (false, false)]);
         if let Target::Tags { annotated, .. } = &mut dataset.items[3].target {
             annotated[1] = false;
         }

@@ -134,6 +134,10 @@ pub struct TagOutcome {
     pub standardization: Standardization,
     /// Wall time.
     pub seconds: f64,
+    /// The fold's model on a held-out set of other recordings (`--cross-data`): (fine, coarse) macro scores at
+    /// the fold's thresholds; `None` without one.
+    #[serde(default)]
+    pub held_out: Option<(LevelScores, LevelScores)>,
     /// Each test clip's (dataset index, fine probabilities): what task-specific figures (emotion accuracy and
     /// quadrants, genre top-1) are computed from.
     #[serde(default)]
@@ -386,6 +390,7 @@ pub fn train_fold(
         standardization: s,
         seconds: started.elapsed().as_secs_f64(),
         test_probabilities: test_p.into_iter().map(|(owner, fine, _)| (owner, fine)).collect(),
+        held_out: None,
     };
     Ok((net, outcome))
 }

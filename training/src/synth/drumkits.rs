@@ -77,9 +77,9 @@ impl DrumKits {
                 let Some(piece) = piece_for(&instrument) else { continue };
                 let mut decodable = Vec::new();
                 for path in files.into_iter().map(|f| folder.join(f)).filter(|p| p.is_file()) {
-                    let known = path.extension().is_some_and(|e| {
-                        AUDIO_EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
-                    });
+                    let known = path
+                        .extension()
+                        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()));
                     if known && load_mono(&path, 16_000).is_ok() {
                         decodable.push(path);
                     } else {

@@ -7,9 +7,9 @@
 //! silence to loud.
 
 use rand::Rng;
+use rand::SeedableRng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
-use rand::SeedableRng;
 
 /// A noise colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
