@@ -3,8 +3,10 @@
 //! genre or a voice.
 //!
 //! Each clip layers one to three sounds drawn from: white, pink or brown noise (steady or swelling like wind),
-//! mains hum (50 or 60 Hz with harmonics), and sparse clicks or drops (rain, crackle), at a level from near
-//! silence to loud.
+//! mains hum (50 or 60 Hz with harmonics), sparse clicks or drops (rain, crackle), bird-like chirps (short fast
+//! sweeps at 1.5–6 kHz) and whale-like moans (long slow glides of a harmonic tone), at a level from near silence
+//! to loud. The calls are there because tonal is not musical: a first content model trained without them called
+//! a robin and a humpback whale "music"; chirps and glides are tonal but keep to no scale and no metre.
 
 use rand::Rng;
 use rand::SeedableRng;
@@ -42,6 +44,13 @@ pub enum Layer {
         /// Mean clicks per second.
         rate: f32,
     },
+    /// Bird-like chirps: 40–250 ms sweeps between 1.5 and 6 kHz, in bursts.
+    Chirps {
+        /// Mean chirps per second.
+        rate: f32,
+    },
+    /// Whale-like moans: 1–4 s harmonic tones gliding slowly between 60 and 700 Hz, with pauses.
+    Moans,
 }
 
 impl Layer {
@@ -54,6 +63,8 @@ impl Layer {
             }
             Layer::Hum { hz } => format!("hum{hz:.0}"),
             Layer::Clicks { .. } => "clicks".into(),
+            Layer::Chirps { .. } => "chirps".into(),
+            Layer::Moans => "moans".into(),
         }
     }
 }
@@ -74,13 +85,15 @@ pub(crate) fn plan(production: &mut ChaCha8Rng) -> NoiseLabels {
     let count = production.random_range(1..=3usize);
     let mut layers = Vec::new();
     for _ in 0..count {
-        let layer = match production.random_range(0..4) {
+        let layer = match production.random_range(0..6) {
             0 | 1 => Layer::Noise {
                 colour: *[Colour::White, Colour::Pink, Colour::Brown].choose(production).expect("non-empty"),
                 swell_hz: if production.random_bool(0.4) { production.random_range(0.05..0.5) } else { 0.0 },
             },
             2 => Layer::Hum { hz: *[50.0, 60.0].choose(production).expect("non-empty") },
-            _ => Layer::Clicks { rate: production.random_range(0.5..40.0) },
+            3 => Layer::Clicks { rate: production.random_range(0.5..40.0) },
+            4 => Layer::Chirps { rate: production.random_range(1.0..12.0) },
+            _ => Layer::Moans,
         };
         layers.push(layer);
     }
@@ -142,6 +155,10 @@ pub(crate) fn render(labels: &NoiseLabels, seconds: f64, sample_rate: u32) -> Ve
                     *s = envelope * rng.random_range(-1.0f32..1.0);
                 }
             }
+            Layer::Chirps { rate: per_second } => {
+                calls(&mut sound, rate, &mut rng, per_second, (0.04, 0.25), (1500.0, 6000.0))
+            }
+            Layer::Moans => calls(&mut sound, rate, &mut rng, 0.4, (1.0, 4.0), (60.0, 700.0)),
         }
         let level = super::effects::rms(&sound);
         if level > 0.0 {
@@ -157,6 +174,32 @@ pub(crate) fn render(labels: &NoiseLabels, seconds: f64, sample_rate: u32) -> Ve
         out.iter_mut().for_each(|s| *s *= gain);
     }
     out
+}
+
+/// Adds tonal calls to `sound`: at about `per_second` onsets a second, a call of `length` seconds (range) whose
+/// fundamental glides from one random frequency in `band` to another (log-uniform), with three harmonics and a
+/// raised-sine envelope. Calls may overlap; nothing aligns them to a beat or a scale.
+fn calls(sound: &mut [f32], rate: f32, rng: &mut ChaCha8Rng, per_second: f32, length: (f32, f32), band: (f32, f32)) {
+    let seconds = sound.len() as f32 / rate;
+    let count = (per_second * seconds).round().max(1.0) as usize;
+    let log_band = (band.0.ln(), band.1.ln());
+    for _ in 0..count {
+        let start = (rng.random_range(0.0..seconds) * rate) as usize;
+        let n = (rng.random_range(length.0..length.1) * rate) as usize;
+        let (from, to) =
+            (rng.random_range(log_band.0..log_band.1).exp(), rng.random_range(log_band.0..log_band.1).exp());
+        let amplitude: f32 = rng.random_range(0.3..1.0);
+        let mut phase = 0f32;
+        for i in 0..n {
+            let Some(s) = sound.get_mut(start + i) else { break };
+            let x = i as f32 / n as f32;
+            let f = from * (to / from).powf(x);
+            phase += std::f32::consts::TAU * f / rate;
+            let envelope = (std::f32::consts::PI * x).sin();
+            let tone: f32 = (1..=3).map(|h| (phase * h as f32).sin() / h as f32).sum();
+            *s += amplitude * envelope * tone;
+        }
+    }
 }
 
 #[cfg(test)]
