@@ -5,8 +5,6 @@ use super::model::TaggerConfig;
 use super::study::TagRecord;
 use super::train::{TagOutcome, TagTrainConfig};
 
-/// The Markdown report: data, evaluation, per-tag F1 and thresholds, the study, how to reproduce and retrain.
-#[allow(clippy::too_many_arguments)]
 /// The held-out section: the final model on mixtures built only from recordings (note files, speakers, kits)
 /// that no training mixture used — the figures the manifest reports.
 pub fn held_out_markdown(name: &str, h: &super::train::Hierarchy, e: &super::train::Evaluation) -> String {
@@ -36,7 +34,8 @@ pub fn held_out_markdown(name: &str, h: &super::train::Hierarchy, e: &super::tra
     out
 }
 
-/// The instrument report.
+/// The Markdown report: data, evaluation, per-tag F1 and thresholds, the study, how to reproduce and retrain.
+#[allow(clippy::too_many_arguments)]
 pub fn markdown(
     net: &TaggerConfig,
     train: &TagTrainConfig,

@@ -61,12 +61,7 @@ impl DrumKits {
     /// Reads every `*/drumkit.xml` under `dir`.
     pub fn open(dir: &Path) -> Result<Self, SynthError> {
         let error = |message: String| SynthError::Samples { path: dir.to_path_buf(), message };
-        let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| error(e.to_string()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("drumkit.xml").is_file())
-            .collect();
-        folders.sort();
+        let folders = super::samples::sub_folders(dir)?.into_iter().filter(|p| p.join("drumkit.xml").is_file());
         let mut kits = Vec::new();
         let mut skipped = Vec::new();
         for folder in folders {

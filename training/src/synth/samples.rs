@@ -67,12 +67,7 @@ impl SampleBank {
     /// Lists `dir`'s instrument folders (each must map to a fine tag) and their audio files; decodes nothing yet.
     pub fn open(dir: &Path) -> Result<Self, SynthError> {
         let error = |message: String| SynthError::Samples { path: dir.to_path_buf(), message };
-        let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| error(e.to_string()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir())
-            .collect();
-        folders.sort();
+        let folders = sub_folders(dir)?;
         let mut instruments: Vec<(&'static str, Vec<SampleFile>)> = Vec::new();
         for folder in folders {
             let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -121,6 +116,17 @@ impl SampleBank {
     pub(crate) fn files(&self, tag: &str) -> &[SampleFile] {
         self.instruments.iter().find(|(t, _)| *t == tag).map_or(&[], |(_, f)| f.as_slice())
     }
+}
+
+/// The folders directly inside `dir`, sorted by name (so every bank lists its recordings in one order).
+pub(crate) fn sub_folders(dir: &Path) -> Result<Vec<PathBuf>, SynthError> {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| SynthError::Samples { path: dir.to_path_buf(), message: e.to_string() })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    Ok(folders)
 }
 
 /// A note file's group for held-out splits: its name without the extension.
