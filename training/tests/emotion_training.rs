@@ -43,6 +43,7 @@ fn render_clips(dir: &Path, count: u64, seconds: f32, seed: u64) {
         drum_kits: None,
         holdout: earmark_training::synth::HoldoutPart::All,
         holdout_percent: 20,
+        sung_fraction: 0.0,
         float: false,
         overwrite: false,
         jobs: Some(1),

@@ -381,6 +381,36 @@ fn voices_and_kits_join_mixtures_and_held_out_parts_never_meet() {
     assert!(real_drums > 0, "some grooves play on the real kits");
 }
 
+/// Sung-like voices are drawn only when asked for: with a fraction of 0 the plans are those of a generator
+/// without the option (bit-identical mixtures), with 1 every voice is slowed 1.5–2.5× and still renders sanely.
+#[test]
+fn sung_voices_only_when_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (voices, _) = write_voices_and_kits(dir.path(), 6);
+    let plain = Generator::new(&soundfont(), RATE).unwrap().with_voices(&voices).unwrap();
+    let none = Generator::new(&soundfont(), RATE).unwrap().with_voices(&voices).unwrap().with_sung_fraction(0.0);
+    let all = Generator::new(&soundfont(), RATE).unwrap().with_voices(&voices).unwrap().with_sung_fraction(1.0);
+    let mut sung = 0;
+    for index in 0..24 {
+        let (a, b) = (
+            plain.plan(ClipKind::Instruments, 5, index, 0, 3.0).unwrap(),
+            none.plan(ClipKind::Instruments, 5, index, 0, 3.0).unwrap(),
+        );
+        assert_eq!(a.parts, b.parts, "a fraction of 0 draws nothing");
+        let plan = all.plan(ClipKind::Instruments, 5, index, 0, 3.0).unwrap();
+        for part in &plan.parts {
+            if let PartSound::Voice { stretch, .. } = part.sound {
+                assert!((1.5..2.5).contains(&stretch), "{stretch}");
+                sung += 1;
+                if sung == 1 {
+                    assert_sane(&all.render_plan(&plan).unwrap().samples, 3.0, "sung voice");
+                }
+            }
+        }
+    }
+    assert!(sung > 0, "some mixtures have a voice");
+}
+
 fn args(kind: ClipKind, out: &Path) -> SynthArgs {
     SynthArgs {
         kind,
@@ -397,6 +427,7 @@ fn args(kind: ClipKind, out: &Path) -> SynthArgs {
         drum_kits: None,
         holdout: HoldoutPart::All,
         holdout_percent: 20,
+        sung_fraction: 0.0,
         float: false,
         overwrite: false,
         jobs: Some(2),

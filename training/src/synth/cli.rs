@@ -75,6 +75,10 @@ pub struct SynthArgs {
     /// note file, speaker and kit (`--holdout-percent` of each held out).
     #[arg(long, value_enum, default_value_t = HoldoutPart::All)]
     pub holdout: HoldoutPart,
+    /// Instruments only: the share of voices slowed 1.5–2.5× with their pitch kept, so their vowels are held like
+    /// sung ones (no real singing is cleared for training).
+    #[arg(long, default_value_t = 0.0)]
+    pub sung_fraction: f32,
     /// Share of recording groups held out, percent.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(1..=99))]
     pub holdout_percent: u8,
@@ -120,7 +124,11 @@ pub fn run(args: &SynthArgs) -> Result<()> {
     for skipped in generator.skipped_recordings() {
         eprintln!("skipping {} (does not decode)", skipped.display());
     }
-    let generator = generator.with_unannotated_fraction(args.unannotated_fraction);
+    if !(0.0..=1.0).contains(&args.sung_fraction) {
+        bail!("--sung-fraction must be in [0, 1], got {}", args.sung_fraction);
+    }
+    let generator =
+        generator.with_unannotated_fraction(args.unannotated_fraction).with_sung_fraction(args.sung_fraction);
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
 
     let settings = settings_json(args, &soundfont);
@@ -348,7 +356,7 @@ fn write_text(path: &Path, text: &str) -> Result<()> {
 /// What determines the audio of a run (count, variants and jobs do not: they only choose which clips exist).
 fn settings_json(args: &SynthArgs, soundfont: &Path) -> serde_json::Value {
     let soundfont_size = std::fs::metadata(soundfont).map(|m| m.len()).unwrap_or(0);
-    json!({
+    let mut settings = json!({
         "generator": "earmark-train synth",
         "generator_version": GENERATOR_VERSION,
         "kind": args.kind.name(),
@@ -364,7 +372,12 @@ fn settings_json(args: &SynthArgs, soundfont: &Path) -> serde_json::Value {
         "drum_kits": args.drum_kits.as_ref().map(|p| p.display().to_string()),
         "holdout": format!("{:?}", args.holdout).to_lowercase(),
         "holdout_percent": args.holdout_percent,
-    })
+    });
+    // Only when used, so folders written before the option keep resuming.
+    if args.sung_fraction > 0.0 {
+        settings["sung_fraction"] = json!(args.sung_fraction);
+    }
+    settings
 }
 
 /// Bumped whenever a change to the generator changes its output for a given seed, so an old folder is not

@@ -188,6 +188,8 @@ pub enum PartSound {
         gaps: Vec<f64>,
         /// Playback-rate ratio.
         ratio: f32,
+        /// Time stretch before playback (1: spoken; 1.5–2.5: held like sung vowels, see [`super::voices::stretch`]).
+        stretch: f32,
     },
 }
 
@@ -234,6 +236,7 @@ pub(crate) fn plan(
     seconds: f64,
     banks: Banks<'_>,
     unannotated_fraction: f32,
+    sung_fraction: f32,
 ) -> Planned {
     // Composition: key, tempo, progression, roles and their notes.
     let major = composition.random_bool(0.6);
@@ -436,12 +439,12 @@ pub(crate) fn plan(
                 files.shuffle(production);
                 files.truncate(8);
                 let semitones: f32 = production.random_range(-4.0..4.0);
-                PartSound::Voice {
-                    files,
-                    start: production.random_range(0.0..seconds * 0.3),
-                    gaps: (0..8).map(|_| production.random_range(0.2..1.0)).collect(),
-                    ratio: 2f32.powf(semitones / 12.0),
-                }
+                let start = production.random_range(0.0..seconds * 0.3);
+                let gaps = (0..8).map(|_| production.random_range(0.2..1.0)).collect();
+                // Drawn only when asked for, so mixtures made without sung voices stay bit-identical.
+                let sung = sung_fraction > 0.0 && production.random_bool(f64::from(sung_fraction.min(1.0)));
+                let stretch = if sung { production.random_range(1.5..2.5) } else { 1.0 };
+                PartSound::Voice { files, start, gaps, ratio: 2f32.powf(semitones / 12.0), stretch }
             }),
         };
         let sound = sound.unwrap_or(if source.recorded && source.role != Role::Voice {

@@ -229,6 +229,7 @@ pub struct Generator {
     holdout: Holdout,
     cache: AudioCache,
     unannotated_fraction: f32,
+    sung_fraction: f32,
 }
 
 impl std::fmt::Debug for Generator {
@@ -261,6 +262,7 @@ impl Generator {
             holdout: Holdout::ALL,
             cache: AudioCache::new(sample_rate),
             unannotated_fraction: 0.0,
+            sung_fraction: 0.0,
         })
     }
 
@@ -292,6 +294,13 @@ impl Generator {
     /// Recordings left out because they do not decode (drum-kit hits; checked when the kits are opened).
     pub fn skipped_recordings(&self) -> &[PathBuf] {
         self.drums.as_ref().map_or(&[], |d| d.skipped())
+    }
+
+    /// For instrument clips with a voice: the share of voices slowed 1.5–2.5× (pitch kept) so their vowels are
+    /// held like sung ones (0, the default, draws nothing extra: earlier mixtures stay bit-identical).
+    pub fn with_sung_fraction(mut self, fraction: f32) -> Self {
+        self.sung_fraction = fraction.clamp(0.0, 1.0);
+        self
     }
 
     /// Draws recordings from one part of a split by group (note file, speaker, kit) — for mixtures built only
@@ -363,8 +372,14 @@ impl Generator {
                     voices: self.voices.as_ref(),
                     drums: self.drums.as_ref(),
                 };
-                let planned =
-                    instruments::plan(&mut composition, &mut production, seconds, banks, self.unannotated_fraction);
+                let planned = instruments::plan(
+                    &mut composition,
+                    &mut production,
+                    seconds,
+                    banks,
+                    self.unannotated_fraction,
+                    self.sung_fraction,
+                );
                 let labels = ClipLabels::Instruments(planned.labels);
                 (Score::new(seconds), planned.parts, planned.polish, planned.mix, labels)
             }
@@ -438,27 +453,25 @@ impl Generator {
                 self.cache.mix_into(&mut audio, notes)?;
                 Ok(audio)
             }
-            PartSound::Voice { files, start, gaps, ratio } => {
-                let mut notes = Vec::new();
+            PartSound::Voice { files, start, gaps, ratio, stretch } => {
+                let mut audio = vec![0f32; length];
                 let mut t = *start;
                 for (i, file) in files.iter().enumerate() {
                     if t >= seconds {
                         break;
                     }
                     let take = self.cache.get(file)?;
+                    let take = if *stretch == 1.0 {
+                        take
+                    } else {
+                        Arc::new(voices::stretch(&take, *stretch, self.sample_rate))
+                    };
                     let duration = take.len() as f64 / f64::from(self.sample_rate) / f64::from(*ratio);
-                    notes.push(SampleNote {
-                        tag: part.tag,
-                        file: file.clone(),
-                        start: t,
-                        duration,
-                        gain: 1.0,
-                        ratio: *ratio,
-                    });
+                    let note =
+                        SampleNote { tag: part.tag, file: file.clone(), start: t, duration, gain: 1.0, ratio: *ratio };
+                    samples::add_at(&mut audio, &take, self.sample_rate, &note);
                     t += duration + gaps.get(i % gaps.len().max(1)).copied().unwrap_or(0.5);
                 }
-                let mut audio = vec![0f32; length];
-                self.cache.mix_into(&mut audio, &notes)?;
                 Ok(audio)
             }
         }

@@ -175,27 +175,33 @@ impl AudioCache {
     /// Adds the recordings into `out` (at the cache's rate), each cut to its duration with a 30 ms fade-out
     /// and played at its ratio (linear interpolation: a ratio only ever moves a voice a few semitones).
     pub(crate) fn mix_into(&self, out: &mut [f32], notes: &[SampleNote]) -> Result<(), SynthError> {
-        let rate = f64::from(self.sample_rate);
-        let fade = (0.03 * rate) as usize;
         for note in notes {
             let audio = self.get(&note.file)?;
-            let ratio = f64::from(note.ratio.max(0.01));
-            let start = (note.start * rate).round() as usize;
-            let natural = (audio.len() as f64 / ratio).floor() as usize;
-            let length = natural.min((note.duration * rate).round() as usize);
-            for i in 0..length {
-                let Some(o) = out.get_mut(start + i) else { break };
-                let position = i as f64 * ratio;
-                let k = position as usize;
-                let frac = (position - k as f64) as f32;
-                let a = audio.get(k).copied().unwrap_or(0.0);
-                let b = audio.get(k + 1).copied().unwrap_or(0.0);
-                let remaining = length - i;
-                let envelope = if remaining < fade { remaining as f32 / fade as f32 } else { 1.0 };
-                *o += (a + (b - a) * frac) * note.gain * envelope;
-            }
+            add_at(out, &audio, self.sample_rate, note);
         }
         Ok(())
+    }
+}
+
+/// Adds `audio` (prepared, at `sample_rate`) into `out` as `note` places it: from its start, cut to its duration
+/// with a 30 ms fade-out, played at its ratio (linear interpolation) and gain.
+pub(crate) fn add_at(out: &mut [f32], audio: &[f32], sample_rate: u32, note: &SampleNote) {
+    let rate = f64::from(sample_rate);
+    let fade = (0.03 * rate) as usize;
+    let ratio = f64::from(note.ratio.max(0.01));
+    let start = (note.start * rate).round() as usize;
+    let natural = (audio.len() as f64 / ratio).floor() as usize;
+    let length = natural.min((note.duration * rate).round() as usize);
+    for i in 0..length {
+        let Some(o) = out.get_mut(start + i) else { break };
+        let position = i as f64 * ratio;
+        let k = position as usize;
+        let frac = (position - k as f64) as f32;
+        let a = audio.get(k).copied().unwrap_or(0.0);
+        let b = audio.get(k + 1).copied().unwrap_or(0.0);
+        let remaining = length - i;
+        let envelope = if remaining < fade { remaining as f32 / fade as f32 } else { 1.0 };
+        *o += (a + (b - a) * frac) * note.gain * envelope;
     }
 }
 
