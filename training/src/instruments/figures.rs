@@ -223,7 +223,7 @@ pub fn content_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> St
         return out + "The content reading needs the tags `music` and `speech`.\n";
     };
     let truth = |target: &Target| match target {
-        Target::Tags { present, annotated } if present[m] => Some(0),
+        Target::Tags { present, .. } if present[m] => Some(0),
         Target::Tags { present, annotated } if annotated[m] && annotated[s] => Some(if present[s] { 1 } else { 2 }),
         _ => None,
     };

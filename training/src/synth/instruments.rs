@@ -288,12 +288,11 @@ pub(crate) fn plan(
                 program: None,
                 recorded: recorded_tags.contains(&gm::HAND_PERCUSSION) && production.random_bool(0.5),
             },
-            _ if favourite(*role).is_some_and(|(tag, p)| !taken.contains(&tag) && production.random_bool(p)) => {
-                let tag = favourite(*role).expect("checked").0;
-                let program = gm::instrument(tag).and_then(|i| i.programs.choose(production).copied());
-                Source { tag, role: *role, program, recorded: false }
-            }
             _ => {
+                let synthesised = |tag: &'static str, production: &mut ChaCha8Rng| {
+                    let program = gm::instrument(tag).and_then(|i| i.programs.choose(production).copied());
+                    Source { tag, role: *role, program, recorded: false }
+                };
                 let recordable: Vec<&'static str> = role
                     .tags()
                     .iter()
@@ -302,7 +301,9 @@ pub(crate) fn plan(
                         matches!(role, Role::Melody | Role::Bass) && recorded_tags.contains(t) && !taken.contains(t)
                     })
                     .collect();
-                if !recordable.is_empty() && production.random_bool(0.65) {
+                if let Some(tag) = favoured(*role, &taken, production) {
+                    synthesised(tag, production)
+                } else if !recordable.is_empty() && production.random_bool(0.65) {
                     let tag = *recordable.choose(production).expect("non-empty");
                     Source { tag, role: *role, program: None, recorded: true }
                 } else {
@@ -310,8 +311,7 @@ pub(crate) fn plan(
                         role.tags().iter().copied().filter(|t| !taken.contains(t) && !gm::recorded_only(t)).collect();
                     // Roles have more synthesisable tags than there are sources, so `free` is never empty.
                     let tag = *free.choose(production).expect("a free tag");
-                    let program = gm::instrument(tag).and_then(|i| i.programs.choose(production).copied());
-                    Source { tag, role: *role, program, recorded: false }
+                    synthesised(tag, production)
                 }
             }
         };
@@ -504,6 +504,11 @@ fn favourite(role: Role) -> Option<(&'static str, f64)> {
         Role::Melody | Role::Chords | Role::Arpeggio => Some(("piano", 0.2)),
         _ => None,
     }
+}
+
+/// The role's favourite tag when it is free and the draw picks it (the draw is made only for a free favourite).
+fn favoured(role: Role, taken: &[&str], production: &mut ChaCha8Rng) -> Option<&'static str> {
+    favourite(role).filter(|(tag, p)| !taken.contains(tag) && production.random_bool(*p)).map(|(tag, _)| tag)
 }
 
 /// Role-specific material from the composition stream.

@@ -179,8 +179,6 @@ pub struct Plan {
     pub variant: u32,
     /// Notes and channel settings (rustysynth part).
     pub score: Score,
-    /// Real recorded notes to mix in.
-    pub sample_notes: Vec<SampleNote>,
     /// Instrument mixtures: the parts, each rendered alone and set to its level (the score is then empty).
     pub parts: Vec<Part>,
     /// Instrument mixtures: room, compression, low-pass and noise after the parts are summed.
@@ -389,8 +387,7 @@ impl Generator {
                 (Score::new(seconds), Vec::new(), effects::Polish::default(), mix, ClipLabels::Noise(labels))
             }
         };
-        let sample_notes = Vec::new();
-        Ok(Plan { kind, seed, index, variant, score, sample_notes, parts, polish, mix, labels })
+        Ok(Plan { kind, seed, index, variant, score, parts, polish, mix, labels })
     }
 
     /// Plans a style clip of a chosen style (instead of the style the seed would draw), e.g. to balance classes
@@ -416,7 +413,6 @@ impl Generator {
             index,
             variant,
             score,
-            sample_notes: Vec::new(),
             parts: Vec::new(),
             polish: effects::Polish::default(),
             mix,
@@ -431,7 +427,6 @@ impl Generator {
             return Ok(Clip { samples, sample_rate: self.sample_rate, labels: plan.labels.clone() });
         }
         let mut samples = render::render_score(&self.soundfont, self.sample_rate, &plan.score, plan.mix.effects)?;
-        self.cache.mix_into(&mut samples, &plan.sample_notes)?;
         for part in &plan.parts {
             let mut audio = self.render_part(part, plan.score.seconds, plan.mix.effects)?;
             audio.resize(samples.len(), 0.0);

@@ -133,10 +133,7 @@ pub(crate) fn finish(samples: &mut [f32], sample_rate: u32, mix: &Mix) {
     }
     let mut gain = match mix.level {
         Level::PeakDb(db) => db_to_gain(db) / peak,
-        Level::RmsDb(db) => {
-            let rms = (samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
-            db_to_gain(db) / rms as f32
-        }
+        Level::RmsDb(db) => db_to_gain(db) / super::effects::rms(samples),
     };
     if peak * gain > MAX_PEAK {
         gain = MAX_PEAK / peak;
