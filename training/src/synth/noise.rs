@@ -222,5 +222,16 @@ mod tests {
             let again = render(&labels, 1.0, 16_000);
             assert_eq!(audio, again, "one seed, one clip");
         }
+        // Sparse loud clicks: the peak, not the RMS, sets the gain, and nothing clips.
+        let sparse = NoiseLabels { layers: vec![Layer::Clicks { rate: 0.5 }], level_db: -18.0, seed: 1 };
+        let audio = render(&sparse, 2.0, 16_000);
+        let peak = audio.iter().fold(0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.0 && peak <= super::super::MAX_PEAK + 1e-6, "peak {peak}");
+        // The calls are tonal and audible at their level.
+        for layer in [Layer::Chirps { rate: 4.0 }, Layer::Moans] {
+            let audio = render(&NoiseLabels { layers: vec![layer], level_db: -30.0, seed: 2 }, 2.0, 16_000);
+            let db = 20.0 * super::super::effects::rms(&audio).log10();
+            assert!((db + 30.0).abs() < 0.1, "{} at {db} dB", layer.name());
+        }
     }
 }
