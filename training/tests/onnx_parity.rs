@@ -506,7 +506,7 @@ fn vocal_two_stream_model_with_fusion_matches_onnx_runtime() {
     use earmark_training::vocal::darts::network::{DerivedNetwork, NasConfig};
     use earmark_training::vocal::frames::{FrameModel, FrameStreamConfig, MelProsody, RecurrentCell};
     use earmark_training::vocal::fusion::Fusion;
-    use earmark_training::vocal::input::{SpectrogramInput, frontend};
+    use earmark_training::vocal::input::{Preparation, SpectrogramInput, frontend};
     use earmark_training::vocal::pipeline::{FrameBranch, TrainedVocal};
     let dir = tempfile::tempdir().unwrap();
     let device = device(99);
@@ -524,13 +524,31 @@ fn vocal_two_stream_model_with_fusion_matches_onnx_runtime() {
     };
     let frames = FrameModel::new(prosody, stream_config.init(&device).unwrap()).unwrap();
     let reference = frames.clone();
-    let model = TrainedVocal { input, net, frames: FrameBranch::Builtin(frames), fusion: Fusion::new(4, &device) };
+    let model = TrainedVocal {
+        preparation: Preparation::LEVEL,
+        input,
+        net,
+        frames: FrameBranch::Builtin(frames),
+        fusion: Fusion::new(4, &device),
+    };
     let mut session = session(&model.to_onnx("parity test").unwrap(), &dir, "vocal");
     for batch in [1, 3] {
         let x = random([batch, 1, input.frames, input.mels], &device).mul_scalar(30.0).sub_scalar(50.0);
-        let y = model
-            .fusion
-            .probabilities(model.net.probabilities(model.input.forward(x.clone())), reference.probabilities(x.clone()));
-        assert_parity(&mut session, &format!("two streams batch {batch}"), &[array(x)], &[array(y)]);
+        // Training prepares each window's level on the CPU (`Preparation::apply`); the graph does it itself.
+        let mut levelled = earmark_training::onnx::emit::values(x.clone());
+        for window in levelled.chunks_mut(input.frames * input.mels) {
+            Preparation { voicing: None, level: true, speaker: None }.apply(window, input.mels);
+        }
+        let levelled = burn::tensor::Tensor::<4>::from_data(
+            burn::tensor::TensorData::new(levelled, [batch, 1, input.frames, input.mels]),
+            &device,
+        );
+        let y = model.fusion.probabilities(
+            model.net.probabilities(model.input.forward(levelled.clone())),
+            reference.probabilities(levelled),
+        );
+        assert_parity(&mut session, &format!("two streams batch {batch}"), &[array(x.clone())], &[array(y.clone())]);
+        // A take recorded 18 dB quieter reads the same.
+        assert_parity(&mut session, &format!("quieter, batch {batch}"), &[array(x.sub_scalar(18.0))], &[array(y)]);
     }
 }

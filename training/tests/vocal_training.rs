@@ -15,7 +15,7 @@ use earmark_training::vocal::darts::ops::Primitive as P;
 use earmark_training::vocal::data::VocalData;
 use earmark_training::vocal::export::write_model;
 use earmark_training::vocal::frames::{FrameTraining, RecurrentCell};
-use earmark_training::vocal::input::{BANDS, SILENCE_DB, segment_frames};
+use earmark_training::vocal::input::{BANDS, Preparation, SILENCE_DB, segment_frames, subtract_speaker_means};
 use earmark_training::vocal::pipeline::{PipelineConfig, run_fold};
 use earmark_training::vocal::train::NetTrainConfig;
 
@@ -67,16 +67,24 @@ fn window(class: usize, speaker: usize, utterance: usize) -> Vec<f32> {
     w
 }
 
+/// The synthetic speakers' windows, prepared as the shipped model's are (voiced frames, speaker band means out).
 fn synthetic_data() -> VocalData {
     let dataset = speakers("synthetic", 6, 8);
-    let windows = dataset
+    let preparation = Preparation::SPEAKER;
+    let mut windows: Vec<Option<Vec<f32>>> = dataset
         .items
         .iter()
         .enumerate()
-        .map(|(i, item)| Some(window(item.target.class().unwrap(), i / 8, i % 8)))
+        .map(|(i, item)| {
+            let mut w = window(item.target.class().unwrap(), i / 8, i % 8);
+            preparation.apply(&mut w, BANDS);
+            Some(w)
+        })
         .collect();
+    let speakers: Vec<&str> = dataset.items.iter().map(|i| i.group.as_str()).collect();
+    subtract_speaker_means(&mut windows, &speakers, BANDS);
     let classes = dataset.items.iter().map(|i| i.target.class().unwrap()).collect();
-    VocalData { dataset, classes, windows, skipped: Vec::new(), frames: segment_frames() }
+    VocalData { dataset, classes, windows, skipped: Vec::new(), frames: segment_frames(), preparation }
 }
 
 fn small_genotype() -> Genotype {
@@ -176,6 +184,8 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
     let manifest = Manifest::load(&models.path().join("vocal-emotion")).unwrap();
     assert_eq!(manifest.task, Task::VocalEmotion);
     assert_eq!((manifest.segment.frames, manifest.frontend.sample_rate), (728, 16_000));
+    assert_eq!(manifest.segment.voicing, Preparation::SPEAKER.voicing, "the engine is told to cut as training did");
+    assert_eq!(manifest.segment.speaker_norm, Preparation::SPEAKER.speaker, "and to keep a running speaker mean");
 
     use earmark_core::engine::view::ViewBuilder;
     use earmark_core::engine::{Engine, EngineSettings, offline::analyze};

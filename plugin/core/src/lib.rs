@@ -10,3 +10,5 @@ pub mod frontend;
 pub mod manifest;
 pub mod model;
 pub mod runtime;
+pub mod speaker;
+pub mod voicing;

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::frontend::FrontendConfig;
+use crate::frontend::{Compression, FrontendConfig};
+use crate::speaker::SpeakerNorm;
+use crate::voicing::Voicing;
 
 /// The manifest format this build reads and writes.
 pub const MANIFEST_FORMAT_VERSION: u32 = 1;
@@ -153,7 +155,7 @@ pub struct GraphSpec {
 }
 
 /// How the engine cuts the frame stream into model inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentSpec {
     /// Frames per segment.
@@ -163,6 +165,14 @@ pub struct SegmentSpec {
     /// Segments a sequence head looks at (two-stage models); `None` for single-stage models.
     #[serde(default)]
     pub sequence_length: Option<usize>,
+    /// Cut each segment to its voiced frames, repeated to fill it ([`Voicing::trim_and_tile`]), before the model
+    /// sees it: models of a voice, trained on segments prepared the same way. `None`: segments as they come.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicing: Option<Voicing>,
+    /// Subtract the voice's long-term band levels ([`crate::speaker`]): a running estimate in the engine, each
+    /// speaker's mean in training. Needs `voicing` (the estimate learns from voiced segments only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_norm: Option<SpeakerNorm>,
 }
 
 /// A coarse family and its fine tags.
@@ -339,6 +349,18 @@ impl Manifest {
         self.frontend.validate().map_err(|e| e.to_string())?;
         if self.segment.frames == 0 || self.segment.hop_frames == 0 {
             return Err("segment.frames and segment.hop_frames must be positive".into());
+        }
+        if let Some(voicing) = &self.segment.voicing {
+            voicing.validate().map_err(|e| format!("segment.{e}"))?;
+            if !matches!(self.frontend.compression, Compression::PowerToDb { .. }) {
+                return Err("segment.voicing reads frame energy in dB: it needs the power_to_db compression".into());
+            }
+        }
+        if let Some(norm) = &self.segment.speaker_norm {
+            norm.validate().map_err(|e| format!("segment.{e}"))?;
+            if self.segment.voicing.is_none() {
+                return Err("segment.speaker_norm learns from voiced segments: it needs segment.voicing".into());
+            }
         }
         let roles: Vec<GraphRole> = self.graphs.iter().map(|g| g.role).collect();
         match roles.as_slice() {

@@ -316,3 +316,72 @@ fn the_models_folder_setting_switches_and_clearing_it_returns_to_the_default() {
     handle.stop();
     assert_eq!(name.as_deref(), Some("band-energy"), "clearing the folder returns to the default models");
 }
+
+/// The band-energy model with its manifest edited, in a temporary models folder.
+fn band_energy_variant(edit: impl FnOnce(&mut Manifest)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(band_energy_dir().join("band-energy/model.onnx"), dir.path().join("model.onnx")).unwrap();
+    let mut manifest = Manifest::load(&band_energy_dir().join("band-energy")).unwrap();
+    edit(&mut manifest);
+    std::fs::write(dir.path().join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    dir
+}
+
+/// Every readout's raw scores for `x`, offline.
+fn raw_readouts(dir: &Path, rate: u32, x: &[f32]) -> Vec<Vec<f32>> {
+    let mut engine = Engine::load(dir, rate, &settings());
+    assert!(engine.status_mut().messages.is_empty(), "{:?}", engine.status_mut().messages);
+    analyze(&mut engine, x, |_| {}).into_iter().map(|u| u.readout.raw).collect()
+}
+
+/// `seconds` of a 3.5 kHz tone at −6 dBFS.
+fn tone(rate: u32, seconds: f32) -> Vec<f32> {
+    let len = (rate as f32 * seconds) as usize;
+    // The phase is reduced exactly (3500 · n mod rate), so the tone stays as clean at 3 s as at 0 s: an f32
+    // phase that grows with n smears it into the low bands over time.
+    (0..len).map(|n| 0.5 * (std::f32::consts::TAU * ((3500 * n) % rate as usize) as f32 / rate as f32).sin()).collect()
+}
+
+/// A model whose manifest declares a voicing cut (vocal emotion) sees a short take with silence around it as if
+/// the take filled its whole segment: the engine cuts and repeats exactly as training did. The band-energy
+/// model averages energy over the segment, so silence left in the segment would pull its output far away
+/// (measured: 0.38 away without the cut, 0.07 with it; the take's onset and release frames are what is left).
+#[test]
+fn a_voiced_model_sees_a_short_take_as_if_it_filled_the_segment() {
+    let rate = 16_000;
+    let voiced = band_energy_variant(|m| {
+        m.segment.voicing = Some(earmark_core::voicing::Voicing { below_peak_db: 40.0, margin_frames: 0 })
+    });
+    let first_raw = |dir: &Path, x: &[f32]| raw_readouts(dir, rate, x)[0].clone();
+    let mut take = vec![0.0; rate as usize / 10];
+    take.extend(tone(rate, 0.15));
+    take.extend(vec![0.0; rate as usize / 5]);
+    let filled = first_raw(&band_energy_dir(), &tone(rate, 0.6));
+    let plain = first_raw(&band_energy_dir(), &take);
+    let cut = first_raw(voiced.path(), &take);
+    let distance = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(distance(&cut, &filled) < 0.1, "voiced {cut:?} vs a segment full of tone {filled:?}");
+    assert!(distance(&plain, &filled) > 0.25, "without the cut the silence shows: {plain:?} vs {filled:?}");
+}
+
+/// A model that declares speaker normalisation reads a voice against the voice's own running average: a steady
+/// tone is its own average, so the band-energy model, which says which region holds the most energy, finds no
+/// region above the others (a third each) where without the normalisation it reads "high" at 0.84; and the
+/// first segment sets the estimate, so this holds from the first readout.
+#[test]
+fn a_speaker_normalised_model_reads_a_voice_against_its_own_average() {
+    let rate = 16_000;
+    let voicing = earmark_core::voicing::Voicing { below_peak_db: 40.0, margin_frames: 0 };
+    let normalised = band_energy_variant(|m| {
+        m.segment.voicing = Some(voicing);
+        m.segment.speaker_norm = Some(earmark_core::speaker::SpeakerNorm { time_constant_seconds: 30.0 });
+    });
+    let steady = tone(rate, 3.0);
+    let readouts = raw_readouts(normalised.path(), rate, &steady);
+    assert!(readouts.len() >= 8, "{} readouts", readouts.len());
+    for raw in &readouts {
+        assert!(raw.iter().all(|p| (p - 1.0 / 3.0).abs() < 0.02), "a steady voice is its own average: {raw:?}");
+    }
+    let plain = raw_readouts(band_energy_variant(|m| m.segment.voicing = Some(voicing)).path(), rate, &steady);
+    assert!(plain[0][2] > 0.8, "without the normalisation the tone reads high: {:?}", plain[0]);
+}

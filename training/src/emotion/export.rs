@@ -46,7 +46,13 @@ pub fn manifest(plan: &SegmentPlan, features: usize, frames: usize, mels: usize,
         task: Task::Emotion,
         description: info.description.clone(),
         frontend: plan.frontend(),
-        segment: SegmentSpec { frames, hop_frames: frames, sequence_length: Some(info.sequence_length) },
+        segment: SegmentSpec {
+            frames,
+            hop_frames: frames,
+            sequence_length: Some(info.sequence_length),
+            voicing: None,
+            speaker_norm: None,
+        },
         graphs: vec![
             GraphSpec {
                 role: GraphRole::Encoder,

@@ -76,7 +76,13 @@ pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportIn
         task: info.task,
         description: info.description.clone(),
         frontend: frontend(),
-        segment: SegmentSpec { frames: config.frames, hop_frames: info.hop_frames, sequence_length: None },
+        segment: SegmentSpec {
+            frames: config.frames,
+            hop_frames: info.hop_frames,
+            sequence_length: None,
+            voicing: None,
+            speaker_norm: None,
+        },
         graphs: vec![GraphSpec {
             role: GraphRole::Main,
             file: MODEL_FILE.to_string(),

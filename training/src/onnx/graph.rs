@@ -272,7 +272,13 @@ impl ExportInfo {
             task,
             description: self.description.clone(),
             frontend,
-            segment: SegmentSpec { frames, hop_frames: self.hop_frames, sequence_length: None },
+            segment: SegmentSpec {
+                frames,
+                hop_frames: self.hop_frames,
+                sequence_length: None,
+                voicing: None,
+                speaker_norm: None,
+            },
             graphs: vec![GraphSpec {
                 role: GraphRole::Main,
                 file: file.to_string(),

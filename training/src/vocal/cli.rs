@@ -13,6 +13,7 @@ use super::darts::search::{SearchConfig, SearchOutcome, search};
 use super::data::{ClassSet, VocalData, load};
 use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
+use super::input::Preparation;
 use super::pipeline::{FoldOutcome, PipelineConfig, fitted_input, input_set, run_fold};
 use super::report::{results_markdown, write_report};
 use super::train::NetTrainConfig;
@@ -41,6 +42,12 @@ pub struct SpeechArgs {
     /// Emotions: the paper's four (neutral, anger, happiness, sadness) or all.
     #[arg(long, value_enum, default_value_t = ClassSet::Four)]
     pub classes: ClassSet,
+    /// How each utterance's 8 s window is prepared (the plugin prepares its windows the same way):
+    /// `speaker` cuts it to its voiced frames, repeated to fill the window, and subtracts the speaker's band
+    /// means (shipped); `level` cuts and subtracts the window's own mean level; `voiced` only cuts; `raw` keeps
+    /// the first 8 s padded with silence (Earmark's first vocal models).
+    #[arg(long, value_enum, default_value_t = PreparationArg::Speaker)]
+    pub preparation: PreparationArg,
     /// Feature cache folder.
     #[arg(long, default_value = "target/feature-cache")]
     pub cache: PathBuf,
@@ -161,6 +168,30 @@ pub struct NasStudyArgs {
     train: TrainArgs,
 }
 
+/// `--preparation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreparationArg {
+    /// Voiced frames, repeated; speaker band means subtracted.
+    Speaker,
+    /// Voiced frames, repeated; the window's mean level subtracted.
+    Level,
+    /// Voiced frames, repeated.
+    Voiced,
+    /// First 8 s, silence-padded.
+    Raw,
+}
+
+impl PreparationArg {
+    fn preparation(self) -> Preparation {
+        match self {
+            Self::Speaker => Preparation::SPEAKER,
+            Self::Level => Preparation::LEVEL,
+            Self::Voiced => Preparation::VOICED,
+            Self::Raw => Preparation::RAW,
+        }
+    }
+}
+
 /// How the folds hold data out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Split {
@@ -176,7 +207,7 @@ fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
         ravdess: args.ravdess.as_deref(),
         savee: args.savee.as_deref(),
     };
-    let data = load(&corpora, args.classes, &args.cache)?;
+    let data = load(&corpora, args.classes, args.preparation.preparation(), &args.cache)?;
     for s in &data.skipped {
         eprintln!("skipped (unreadable): {s}");
     }

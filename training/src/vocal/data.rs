@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::input::{frontend, segment_frames, unify};
+use super::input::{Preparation, frontend, segment_frames, subtract_speaker_means, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
 use crate::data::{Dataset, emodb, ravdess, savee};
 use crate::feature_cache::FeatureCache;
@@ -26,12 +26,14 @@ pub struct VocalData {
     pub dataset: Dataset,
     /// Class of each item.
     pub classes: Vec<usize>,
-    /// Each item's first 8 s of frames, `frames × bands` raw dB, silence-padded (`None`: unreadable).
+    /// Each item's first 8 s of frames, `frames × bands` dB, silence-padded, then prepared (`None`: unreadable).
     pub windows: Vec<Option<Vec<f32>>>,
     /// Unreadable files and why.
     pub skipped: Vec<String>,
     /// Frames per window.
     pub frames: usize,
+    /// How the windows were prepared (the exported model does the same).
+    pub preparation: Preparation,
 }
 
 impl VocalData {
@@ -57,8 +59,14 @@ pub struct Corpora<'a> {
     pub savee: Option<&'a Path>,
 }
 
-/// Loads the corpora given (at least one), keeps `classes`, and computes features through the cache.
-pub fn load(corpora: &Corpora<'_>, classes: ClassSet, cache: &Path) -> Result<VocalData, TrainError> {
+/// Loads the corpora given (at least one), keeps `classes`, computes features through the cache and prepares
+/// each utterance's window with `preparation`.
+pub fn load(
+    corpora: &Corpora<'_>,
+    classes: ClassSet,
+    preparation: Preparation,
+    cache: &Path,
+) -> Result<VocalData, TrainError> {
     let invalid = |e: String| TrainError::Invalid(e);
     let mut parts = Vec::new();
     if let Some(root) = corpora.emodb {
@@ -85,10 +93,23 @@ pub fn load(corpora: &Corpora<'_>, classes: ClassSet, cache: &Path) -> Result<Vo
     let mut cache = FeatureCache::open(cache, &frontend()).map_err(|e| invalid(e.to_string()))?;
     let (features, skipped) = dataset.features_by_item(&mut cache);
     let frames = segment_frames();
-    let windows: Vec<Option<Vec<f32>>> = features.iter().map(|f| f.as_ref().map(|f| unify(f, frames))).collect();
+    let mut windows: Vec<Option<Vec<f32>>> = features
+        .iter()
+        .map(|f| {
+            f.as_ref().map(|f| {
+                let mut window = unify(f, frames);
+                preparation.apply(&mut window, f.ncols());
+                window
+            })
+        })
+        .collect();
+    if preparation.speaker.is_some() {
+        let speakers: Vec<&str> = dataset.items.iter().map(|item| item.group.as_str()).collect();
+        subtract_speaker_means(&mut windows, &speakers, super::input::BANDS);
+    }
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {
         return Err(invalid("fewer than two readable utterances".into()));
     }
-    Ok(VocalData { dataset, classes, windows, skipped, frames })
+    Ok(VocalData { dataset, classes, windows, skipped, frames, preparation })
 }

@@ -16,8 +16,9 @@ use crate::onnx::proto::ModelProto;
 pub const MODEL_FILE: &str = "model.onnx";
 
 impl TrainedVocal {
-    /// The whole model in one graph: `logmel [batch, 1, 728, 140]` → spectrogram stream ∥ frame stream →
-    /// fusion → `probabilities [batch, classes]`.
+    /// The whole model in one graph: `logmel [batch, 1, 728, 140]` (voiced frames when the manifest declares
+    /// the cut) → level normalisation → spectrogram stream ∥ frame stream → fusion → `probabilities [batch,
+    /// classes]`.
     pub fn to_onnx(&self, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("vocal_emotion_emotionnas");
         let x = g.input(
@@ -29,6 +30,7 @@ impl TrainedVocal {
                 Dim::Fixed(self.input.mels as i64),
             ],
         );
+        let x = self.preparation.emit(&mut g, &x);
         let pooled = self.input.emit(&mut g, &x)?;
         let p_spec = self.net.emit(&mut g, &pooled, [self.input.pooled, self.input.mels])?;
         let p_frames = match &self.frames {
@@ -50,7 +52,11 @@ impl TrainedVocal {
 
 /// The manifest of a vocal-emotion model.
 pub fn manifest(model: &TrainedVocal, info: &ExportInfo) -> Manifest {
-    info.classifier_manifest(Task::VocalEmotion, frontend(), (model.input.frames, model.input.mels), MODEL_FILE)
+    let mut manifest =
+        info.classifier_manifest(Task::VocalEmotion, frontend(), (model.input.frames, model.input.mels), MODEL_FILE);
+    manifest.segment.voicing = model.preparation.voicing;
+    manifest.segment.speaker_norm = model.preparation.speaker;
+    manifest
 }
 
 /// Writes the graph and the manifest into `dir` (created if needed); the manifest is validated first.

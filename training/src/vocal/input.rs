@@ -2,11 +2,14 @@
 //! padded with silence), analysed with 25 ms Hamming windows every 11 ms (14 ms overlap) into 140 bands, and the
 //! 728 frames are averaged in non-overlapping runs down to 140, giving 140 × 140.
 //!
-//! The engine feeds the model the raw 728 × 140 frames; standardisation and the time pooling are the first
-//! nodes of the exported graph, so the plugin needs nothing model-specific.
+//! The engine feeds the model 728 × 140 frontend frames, cut to their voiced part when the manifest says so
+//! ([`Preparation`]); level normalisation, standardisation and the time pooling are the first nodes of the
+//! exported graph, so the plugin needs nothing else model-specific.
 
 use burn::tensor::{Device, Tensor, TensorData};
 use earmark_core::frontend::{Compression, FrontendConfig, MelNorm, MelScale, Padding, WindowKind};
+use earmark_core::speaker::SpeakerNorm;
+use earmark_core::voicing::Voicing;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +81,83 @@ pub fn unify(features: &Array2<f32>, frames: usize) -> Vec<f32> {
         out[row * bands..(row + 1) * bands].iter_mut().zip(frame).for_each(|(o, &v)| *o = v);
     }
     out
+}
+
+/// How an utterance's 8 s window is prepared before either stream sees it — the cross-corpus gap in steps:
+///
+/// - **voicing**: cut to its voiced frames and repeated to fill 8 s ([`Voicing::trim_and_tile`]). Corpora differ
+///   in how much silence surrounds a take and how long takes are; the plugin's window is continuous voice. The
+///   engine applies the same function (the manifest's `segment.voicing`), so training and plugin agree.
+/// - **speaker**: each band's mean over the speaker's prepared windows is subtracted ([`earmark_core::speaker`];
+///   the engine keeps a running estimate over the track, `segment.speaker_norm`): speaker, language,
+///   microphone and room shift the long-term spectrum far more than emotion does, while a take's loudness
+///   against the speaker's average — an arousal cue — stays.
+/// - **level** (the alternative to speaker): the window's own mean (every frame and band, dB) is subtracted as
+///   the exported graph's first node; causal from the first second, but it removes the take's loudness too.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Preparation {
+    /// Cut to the voiced frames (declared in the manifest, done by the engine).
+    pub voicing: Option<Voicing>,
+    /// Subtract the window's mean level (done inside the graph).
+    pub level: bool,
+    /// Subtract the speaker's band means (declared in the manifest, a running estimate in the engine).
+    #[serde(default)]
+    pub speaker: Option<SpeakerNorm>,
+}
+
+impl Preparation {
+    /// First 8 s as they are (Earmark's first vocal models).
+    pub const RAW: Self = Self { voicing: None, level: false, speaker: None };
+    /// Voiced frames only.
+    pub const VOICED: Self = Self { voicing: Some(Voicing::SPEECH), level: false, speaker: None };
+    /// Voiced frames at a normalised level.
+    pub const LEVEL: Self = Self { level: true, ..Self::VOICED };
+    /// Voiced frames, speaker band means out.
+    pub const SPEAKER: Self = Self { speaker: Some(SpeakerNorm::DEFAULT), ..Self::VOICED };
+
+    /// Prepares one unified window (`frames × mels`, dB) in place, as engine and graph will (the speaker mean,
+    /// which needs every window of a speaker, is [`subtract_speaker_means`]).
+    pub fn apply(&self, window: &mut [f32], mels: usize) {
+        if let Some(voicing) = &self.voicing {
+            voicing.trim_and_tile(window, mels);
+        }
+        if self.level && !window.is_empty() {
+            let mean = (window.iter().map(|&v| f64::from(v)).sum::<f64>() / window.len() as f64) as f32;
+            window.iter_mut().for_each(|v| *v -= mean);
+        }
+    }
+
+    /// Writes the graph's share (the level) from the raw input `x` (`[batch, 1, frames, mels]`); returns the
+    /// value both streams read.
+    pub fn emit(&self, g: &mut GraphBuilder, x: &str) -> String {
+        if !self.level {
+            return x.to_string();
+        }
+        let level = emit::reduce_mean(g, x, &[1, 2, 3], true);
+        g.node("Sub", &[x, &level], &[])
+    }
+}
+
+/// Subtracts from each prepared window (`frames × mels`) its speaker's band means: the mean over the speaker's
+/// windows of each window's band means, the value the engine's running estimate tends to over a take.
+/// `speakers[i]` names window `i`'s speaker; `None` windows (unreadable files) are skipped.
+pub fn subtract_speaker_means(windows: &mut [Option<Vec<f32>>], speakers: &[&str], mels: usize) {
+    use std::collections::HashMap;
+    let mut sums: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
+    let mut means = vec![0.0f32; mels];
+    for (window, speaker) in windows.iter().zip(speakers) {
+        let Some(window) = window else { continue };
+        earmark_core::speaker::band_means(window, mels, &mut means);
+        let (sum, count) = sums.entry(speaker).or_insert_with(|| (vec![0.0; mels], 0));
+        sum.iter_mut().zip(&means).for_each(|(s, &m)| *s += f64::from(m));
+        *count += 1;
+    }
+    for (window, speaker) in windows.iter_mut().zip(speakers) {
+        let Some(window) = window else { continue };
+        let (sum, count) = &sums[speaker];
+        let mean: Vec<f32> = sum.iter().map(|s| (s / *count as f64) as f32).collect();
+        earmark_core::speaker::subtract(window, &mean);
+    }
 }
 
 /// Standardisation and time pooling in front of the spectrogram stream.
@@ -202,5 +282,54 @@ mod tests {
         assert_eq!(&u[6..], &[SILENCE_DB; 4]);
         let long = Array2::from_shape_fn((9, 2), |(r, _)| r as f32);
         assert_eq!(unify(&long, 4), vec![0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
+    }
+}
+
+#[cfg(test)]
+mod preparation_tests {
+    use super::*;
+
+    /// A `frames × 2` window: `voiced` frames of a speaker's voice (`offset` dB on band 0, the other band 10 dB
+    /// under it, moving a little with time) amid the recording's noise floor 70 dB under the voice.
+    fn take(frames: usize, voiced: std::ops::Range<usize>, offset: f32) -> Vec<f32> {
+        let mut w = vec![offset - 70.0; frames * 2];
+        for t in voiced {
+            w[2 * t] = offset + (t % 3) as f32;
+            w[2 * t + 1] = offset - 10.0 + (t % 2) as f32;
+        }
+        w
+    }
+
+    #[test]
+    fn a_speakers_long_term_spectrum_is_taken_out_and_their_takes_keep_their_differences() {
+        // Speaker b records 20 dB hotter with a brighter microphone (band 1 another 6 dB up).
+        let a = [take(40, 10..20, -40.0), take(40, 12..26, -30.0)];
+        let mut b = [take(40, 10..20, -20.0), take(40, 12..26, -10.0)];
+        b.iter_mut().for_each(|w| w.chunks_exact_mut(2).for_each(|f| f[1] += 6.0));
+        let prepared = |w: &[f32]| {
+            let mut w = w.to_vec();
+            Preparation::SPEAKER.apply(&mut w, 2);
+            Some(w)
+        };
+        let mut windows: Vec<Option<Vec<f32>>> = a.iter().chain(&b).map(|w| prepared(w)).collect();
+        windows.push(None);
+        subtract_speaker_means(&mut windows, &["a", "a", "b", "b", "c"], 2);
+        assert_eq!(windows[0], windows[2], "the same take by either speaker reads the same");
+        assert_eq!(windows[1], windows[3]);
+        let mean = |w: &Option<Vec<f32>>| w.as_ref().unwrap().iter().sum::<f32>() / 80.0;
+        assert!(mean(&windows[1]) - mean(&windows[0]) > 9.0, "the louder take stays louder than the quiet one");
+        assert!(windows[4].is_none());
+    }
+
+    #[test]
+    fn the_level_preparation_makes_a_take_read_the_same_at_any_gain() {
+        let mut quiet = take(40, 10..22, -50.0);
+        let mut loud = take(40, 10..22, -15.0);
+        Preparation::LEVEL.apply(&mut quiet, 2);
+        Preparation::LEVEL.apply(&mut loud, 2);
+        assert!(quiet.iter().zip(&loud).all(|(a, b)| (a - b).abs() < 1e-4));
+        let mut raw = take(40, 10..22, -50.0);
+        Preparation::RAW.apply(&mut raw, 2);
+        assert_eq!(raw, take(40, 10..22, -50.0), "raw leaves the window alone");
     }
 }

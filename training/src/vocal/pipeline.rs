@@ -19,7 +19,7 @@ use super::frames::{
     fit_standardization, load_npy_frames, prosody_frames, stream_probabilities,
 };
 use super::fusion::{Fusion, train_fusion};
-use super::input::{SpectrogramInput, frontend};
+use super::input::{Preparation, SpectrogramInput, frontend};
 use super::train::{NetTrainConfig, NetTraining, predict, score, train_derived};
 use crate::data::Fold;
 use crate::metrics::Confusion;
@@ -82,6 +82,8 @@ pub struct FoldOutcome {
 
 /// The trained models of a fold.
 pub struct TrainedVocal {
+    /// How the input window is prepared (voicing cut in the engine, level in the graph).
+    pub preparation: Preparation,
     /// Standardisation and pooling in front of the spectrogram network.
     pub input: SpectrogramInput,
     /// Spectrogram stream.
@@ -261,5 +263,5 @@ pub fn run_fold(
         sizes: [train.len(), validation.len(), test.len()],
         seconds: started.elapsed().as_secs_f64(),
     };
-    Ok((TrainedVocal { input, net, frames, fusion }, outcome))
+    Ok((TrainedVocal { preparation: data.preparation, input, net, frames, fusion }, outcome))
 }

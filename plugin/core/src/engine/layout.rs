@@ -39,13 +39,23 @@ impl SpectrogramLayout {
     /// Copies the ring's frames (oldest first) into `tensor`, which must come from [`Self::tensor`].
     pub fn fill(&self, ring: &FrameRing, tensor: &mut ArrayD<f32>) {
         let mut index = vec![0usize; self.shape.len()];
-        ring.for_each(|t, frame| {
-            index[self.time] = t;
-            for (m, &value) in frame.iter().enumerate() {
-                index[self.mel] = m;
-                tensor[index.as_slice()] = value;
-            }
-        });
+        ring.for_each(|t, frame| self.put(&mut index, t, frame, tensor));
+    }
+
+    /// Copies a `frames × mels` row-major segment (a prepared one, see [`crate::voicing`]) into `tensor`.
+    pub fn fill_rows(&self, rows: &[f32], tensor: &mut ArrayD<f32>) {
+        let mut index = vec![0usize; self.shape.len()];
+        for (t, frame) in rows.chunks_exact(self.shape[self.mel]).enumerate() {
+            self.put(&mut index, t, frame, tensor);
+        }
+    }
+
+    fn put(&self, index: &mut [usize], t: usize, frame: &[f32], tensor: &mut ArrayD<f32>) {
+        index[self.time] = t;
+        for (m, &value) in frame.iter().enumerate() {
+            index[self.mel] = m;
+            tensor[&*index] = value;
+        }
     }
 }
 

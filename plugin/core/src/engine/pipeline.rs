@@ -13,8 +13,10 @@ use super::readout::{ModelReadout, Smoother};
 use super::resample::StreamResampler;
 use super::{EngineError, EngineSettings};
 use crate::frontend::{Compression, FrameAnalyzer, StreamingFrontend, clip_top_db};
-use crate::manifest::{Axis, GraphRole, GraphSpec, Manifest};
+use crate::manifest::{Axis, GraphRole, GraphSpec, Manifest, SegmentSpec};
 use crate::model::Model;
+use crate::speaker::RunningSpeakerMean;
+use crate::voicing::Voicing;
 
 /// How a model turns segments into scores.
 enum Stages {
@@ -120,6 +122,47 @@ struct SegmentStage {
     silence: Vec<f32>,
     /// Whether inference runs (the engine's signal gate is open); frames are collected either way.
     running: bool,
+    /// The manifest's voice preparation (models of a voice), `None` for every other model.
+    voice: Option<VoicePrep>,
+}
+
+/// What a model of a voice gets done to its segment before inference, exactly as training prepared its
+/// segments: the voicing cut ([`Voicing::trim_and_tile`]) and, when declared, the running speaker mean
+/// ([`RunningSpeakerMean`]).
+struct VoicePrep {
+    voicing: Voicing,
+    speaker: Option<RunningSpeakerMean>,
+    /// The `frames × mels` segment being prepared (allocated once).
+    rows: Vec<f32>,
+    mels: usize,
+}
+
+impl VoicePrep {
+    fn new(segment: &SegmentSpec, mels: usize) -> Option<Self> {
+        let voicing = segment.voicing?;
+        Some(Self {
+            voicing,
+            speaker: segment.speaker_norm.map(|norm| RunningSpeakerMean::new(norm, mels)),
+            rows: vec![0.0; segment.frames * mels],
+            mels,
+        })
+    }
+
+    /// Prepares the ring's segment in `rows`; `seconds` since the previous inference weigh the new segment in
+    /// the speaker estimate.
+    fn prepare(&mut self, ring: &FrameRing, seconds: f64) -> &[f32] {
+        let (rows, mels) = (&mut self.rows, self.mels);
+        ring.for_each(|t, frame| rows[t * mels..(t + 1) * mels].copy_from_slice(frame));
+        let voiced = self.voicing.trim_and_tile(rows, mels).is_some();
+        if let Some(speaker) = &mut self.speaker {
+            if voiced {
+                speaker.update_and_apply(rows, seconds);
+            } else {
+                speaker.apply(rows);
+            }
+        }
+        rows
+    }
 }
 
 impl SegmentStage {
@@ -162,10 +205,11 @@ impl SegmentStage {
     }
 
     fn infer(&mut self) -> Result<Inference, EngineError> {
+        let seconds = self.run_every as f64 * self.hop_seconds;
         let first_row = |a: &ArrayD<f32>| a.index_axis(NdAxis(0), 0).iter().copied().collect::<Vec<f32>>();
         match &mut self.stages {
             Stages::Single { layout, input, class_output, coarse_output, attention_output } => {
-                fill_segment(layout, &self.ring, self.top_db, input);
+                fill_segment(layout, &self.ring, &mut self.voice, seconds, self.top_db, input);
                 let outputs = self.model.run(GraphRole::Main, &[input.view()])?;
                 let optional = |index: &Option<usize>| index.map_or_else(Vec::new, |i| first_row(&outputs[i]));
                 Ok(Inference {
@@ -175,7 +219,7 @@ impl SegmentStage {
                 })
             }
             Stages::TwoStage { layout, input, embedding_output, embeddings, sequence_length, head, class_output } => {
-                fill_segment(layout, &self.ring, self.top_db, input);
+                fill_segment(layout, &self.ring, &mut self.voice, seconds, self.top_db, input);
                 let outputs = self.model.run(GraphRole::Encoder, &[input.view()])?;
                 if embeddings.len() == *sequence_length {
                     embeddings.pop_front();
@@ -207,11 +251,25 @@ impl SegmentStage {
         if let Stages::TwoStage { embeddings, .. } = &mut self.stages {
             embeddings.clear();
         }
+        if let Some(speaker) = self.voice.as_mut().and_then(|v| v.speaker.as_mut()) {
+            speaker.reset();
+        }
     }
 }
 
-fn fill_segment(layout: &SpectrogramLayout, ring: &FrameRing, top_db: Option<f32>, input: &mut ArrayD<f32>) {
-    layout.fill(ring, input);
+/// Puts the ring's segment into the model input: as it is, or prepared as the model of a voice wants it.
+fn fill_segment(
+    layout: &SpectrogramLayout,
+    ring: &FrameRing,
+    voice: &mut Option<VoicePrep>,
+    seconds: f64,
+    top_db: Option<f32>,
+    input: &mut ArrayD<f32>,
+) {
+    match voice {
+        Some(voice) => layout.fill_rows(voice.prepare(ring, seconds), input),
+        None => layout.fill(ring, input),
+    }
     if let Some(top_db) = top_db {
         clip_top_db(input.as_slice_mut().expect("tensors are built contiguous"), top_db);
     }
@@ -273,6 +331,7 @@ impl ModelPipeline {
                 readout,
                 silence,
                 running: false,
+                voice: VoicePrep::new(&manifest.segment, config.n_mels),
             },
         })
     }
