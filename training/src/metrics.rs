@@ -51,14 +51,19 @@ impl Confusion {
         right as f64 / self.total().max(1) as f64
     }
 
-    /// Mean per-class recall over classes that occur ("unweighted accuracy").
-    pub fn unweighted_accuracy(&self) -> f64 {
-        let recalls: Vec<f64> = (0..self.counts.len())
-            .filter_map(|i| {
+    /// Each class's recall (`None` for a class that does not occur).
+    pub fn recall_per_class(&self) -> Vec<Option<f64>> {
+        (0..self.counts.len())
+            .map(|i| {
                 let n: usize = self.counts[i].iter().sum();
                 (n > 0).then(|| self.counts[i][i] as f64 / n as f64)
             })
-            .collect();
+            .collect()
+    }
+
+    /// Mean per-class recall over classes that occur ("unweighted accuracy").
+    pub fn unweighted_accuracy(&self) -> f64 {
+        let recalls: Vec<f64> = self.recall_per_class().into_iter().flatten().collect();
         recalls.iter().sum::<f64>() / recalls.len().max(1) as f64
     }
 

@@ -121,7 +121,7 @@ mod tests {
         assert!(louder[0] > 9.0, "a louder take stays louder than the voice's average: {louder:?}");
         // After many segments at one level the estimate is that level.
         for _ in 0..200 {
-            running.update_and_apply(&mut vec![-10.0, -10.0], 1.0);
+            running.update_and_apply(&mut [-10.0, -10.0], 1.0);
         }
         assert!(running.mean.iter().all(|m| (m + 10.0).abs() < 1e-3), "{:?}", running.mean);
         running.reset();

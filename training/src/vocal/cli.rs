@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use earmark_core::manifest::Provenance;
+use serde::{Deserialize, Serialize};
 
 use super::darts::genotype::Genotype;
 use super::darts::network::NasConfig;
@@ -15,7 +16,7 @@ use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
 use super::input::Preparation;
 use super::pipeline::{FoldOutcome, PipelineConfig, fitted_input, input_set, run_fold};
-use super::report::{results_markdown, write_report};
+use super::report::{ReportInput, results_markdown, write_report};
 use super::train::NetTrainConfig;
 use crate::data::Fold;
 use crate::data::splits::leave_speakers_out_folds;
@@ -37,8 +38,10 @@ pub struct SpeechArgs {
     /// How folds hold speakers out: five leave-speakers-out folds over every corpus, or leave-one-corpus-out
     /// (each corpus tested whole, trained on the others: how the model carries to voices, languages and rooms
     /// it never heard).
-    #[arg(long, value_enum, default_value_t = Split::Speakers)]
-    pub split: Split,
+    /// Several, comma-separated, are run one after the other by `nas train` (each reported; the manifest
+    /// carries each one's figures); `search` and `study` use the first.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Split::Speakers])]
+    pub split: Vec<Split>,
     /// Emotions: the paper's four (neutral, anger, happiness, sadness) or all.
     #[arg(long, value_enum, default_value_t = ClassSet::Four)]
     pub classes: ClassSet,
@@ -151,6 +154,10 @@ pub enum NasCommand {
         /// Write the model folder (ONNX + manifest + REPORT.md) here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Keep the folds a previous run with the same settings finished (`folds-<split>.json` in the run
+        /// folder) and run only the rest.
+        #[arg(long)]
+        resume: bool,
     },
 }
 
@@ -193,12 +200,138 @@ impl PreparationArg {
 }
 
 /// How the folds hold data out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
 pub enum Split {
     /// Five leave-speakers-out folds over the merged corpora.
     Speakers,
     /// Leave one corpus out.
     Corpus,
+}
+
+impl Split {
+    /// File-name and metric-name stem.
+    fn key(self) -> &'static str {
+        match self {
+            Self::Speakers => "cv",
+            Self::Corpus => "loco",
+        }
+    }
+
+    /// Report heading.
+    fn heading(self) -> &'static str {
+        match self {
+            Self::Speakers => {
+                "Leave speakers out (5 folds over every corpus; train / validation / test speakers disjoint)"
+            }
+            Self::Corpus => "Leave one corpus out (trained on the others, tested on the whole held-out corpus)",
+        }
+    }
+}
+
+/// A split's finished folds as saved after each one (`folds-<split>.json`), with what made them, so a resumed
+/// run never mixes folds of different settings.
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedFolds {
+    split: Split,
+    preparation: Preparation,
+    config: PipelineConfig,
+    genotype: Genotype,
+    outcomes: Vec<FoldOutcome>,
+}
+
+/// Runs (or, resuming, completes) one split's folds, saving after each.
+fn run_split(
+    data: &VocalData,
+    split: Split,
+    args: &SpeechArgs,
+    g: &Genotype,
+    config: &PipelineConfig,
+    run_folds: Option<usize>,
+    resume: bool,
+) -> Result<(Vec<Fold>, Vec<FoldOutcome>)> {
+    let folds = folds_of(data, split, args.seed)?;
+    let file = args.run.join(format!("folds-{}.json", split.key()));
+    let mut outcomes = Vec::new();
+    if resume && file.is_file() {
+        let saved: SavedFolds = serde_json::from_str(&fs::read_to_string(&file)?).with_context(|| {
+            format!("{} is not a fold record of `nas train`; remove it or drop --resume", file.display())
+        })?;
+        if saved.split != split
+            || saved.preparation != data.preparation
+            || &saved.config != config
+            || &saved.genotype != g
+        {
+            bail!(
+                "{} was made with other settings (split, preparation, schedule or cells); use another --run folder or \
+                 drop --resume",
+                file.display()
+            );
+        }
+        eprintln!("resuming: {} fold(s) of the {split:?} split already done", saved.outcomes.len());
+        outcomes = saved.outcomes;
+    }
+    let count = run_folds.unwrap_or(folds.len()).min(folds.len());
+    for (k, fold) in folds.iter().enumerate().take(count).skip(outcomes.len()) {
+        eprintln!("{split:?} fold {} of {count}", k + 1);
+        let (_, outcome) = run_fold(data, fold, g, config, !args.quiet)?;
+        eprintln!(
+            "{split:?} fold {}: UA spectrogram {:.3} · frames {:.3} · fusion {:.3}",
+            k + 1,
+            outcome.spectrogram.unweighted_accuracy(),
+            outcome.frames.unweighted_accuracy(),
+            outcome.fusion.unweighted_accuracy()
+        );
+        outcomes.push(outcome);
+        fs::create_dir_all(&args.run)?;
+        let saved =
+            SavedFolds { split, preparation: data.preparation, config: config.clone(), genotype: g.clone(), outcomes };
+        crate::train::write_atomic(&file, serde_json::to_string_pretty(&saved)?.as_bytes())?;
+        outcomes = saved.outcomes;
+    }
+    Ok((folds, outcomes))
+}
+
+/// The manifest figures of one split: fusion UA / WA, each stream's UA, the lowest class recall (all folds'
+/// test predictions pooled) and how many folds ran, named `<cv|loco>_…`.
+fn split_metrics(split: Split, outcomes: &[FoldOutcome]) -> Vec<(String, f64)> {
+    let mean = |f: &dyn Fn(&FoldOutcome) -> f64| outcomes.iter().map(f).sum::<f64>() / outcomes.len().max(1) as f64;
+    let mut pooled = crate::metrics::Confusion::new(outcomes.first().map_or(0, |o| o.fusion.counts.len()));
+    outcomes.iter().for_each(|o| pooled.add(&o.fusion));
+    let lowest = pooled.recall_per_class().into_iter().flatten().fold(f64::INFINITY, f64::min);
+    [
+        ("ua_fusion", mean(&|f| f.fusion.unweighted_accuracy())),
+        ("wa_fusion", mean(&|f| f.fusion.accuracy())),
+        ("ua_spectrogram", mean(&|f| f.spectrogram.unweighted_accuracy())),
+        ("ua_frames", mean(&|f| f.frames.unweighted_accuracy())),
+        ("lowest_recall_fusion", lowest),
+        ("folds_run", outcomes.len() as f64),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("{}_{k}", split.key()), v))
+    .collect()
+}
+
+/// The corpora `args` names, with their citations, and the licence the weights inherit.
+fn corpora_and_licence(args: &SpeechArgs) -> (String, String) {
+    let mut names = Vec::new();
+    if args.emodb.is_some() {
+        names.push("EmoDB (Burkhardt et al. 2005, free for research)");
+    }
+    if args.ravdess.is_some() {
+        names.push("RAVDESS speech (Livingstone & Russo 2018, CC BY-NC-SA 4.0)");
+    }
+    if args.savee.is_some() {
+        names.push("SAVEE (Haq & Jackson 2009, research use, registration and citation asked)");
+    }
+    let licence = if args.ravdess.is_some() {
+        "The weights inherit the strictest terms: **non-commercial use only** (RAVDESS, CC BY-NC-SA 4.0: \
+         attribution, share-alike; EmoDB and SAVEE: research use). The code that trains them is GPL-3.0-or-later."
+    } else {
+        "The weights inherit the corpora's terms: **research use only**. The code that trains them is \
+         GPL-3.0-or-later."
+    };
+    (names.join(" + "), licence.to_string())
 }
 
 fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
@@ -211,22 +344,26 @@ fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
     for s in &data.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
-    let folds = match args.split {
-        Split::Speakers => leave_speakers_out_folds(&data.dataset, args.seed)?,
-        Split::Corpus => crate::data::splits::leave_one_corpus_out_folds(&data.dataset, args.seed)?,
+    eprintln!(
+        "{} utterances, {} speakers, classes {:?}",
+        data.dataset.len(),
+        data.dataset.group_members().len(),
+        data.class_names(),
+    );
+    let split = args.split.first().copied().unwrap_or(Split::Speakers);
+    let folds = folds_of(&data, split, args.seed)?;
+    Ok((data, folds))
+}
+
+fn folds_of(data: &VocalData, split: Split, seed: u64) -> Result<Vec<Fold>> {
+    let folds = match split {
+        Split::Speakers => leave_speakers_out_folds(&data.dataset, seed)?,
+        Split::Corpus => crate::data::splits::leave_one_corpus_out_folds(&data.dataset, seed)?,
     };
     for fold in &folds {
         fold.check_disjoint_groups(&data.dataset)?;
     }
-    eprintln!(
-        "{} utterances, {} speakers, classes {:?}, {} {:?} folds",
-        data.dataset.len(),
-        data.dataset.group_members().len(),
-        data.class_names(),
-        folds.len(),
-        args.split
-    );
-    Ok((data, folds))
+    Ok(folds)
 }
 
 fn run_search(data: &VocalData, folds: &[Fold], args: &SpeechArgs, s: &SearchArgs) -> Result<SearchOutcome> {
@@ -296,7 +433,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
             println!("search took {:.0} s; written to {}", outcome.seconds, args.run.display());
             Ok(())
         }
-        NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out } => {
+        NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out, resume } => {
             if out.is_some() && train.frame_features.is_some() {
                 bail!(
                     "--out cannot export a model whose frame stream reads external embeddings (--frame-features): \
@@ -304,7 +441,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 );
             }
             let g = read_genotype(genotype)?;
-            let (data, folds) = load_data(args)?;
+            let (data, _) = load_data(args)?;
             let classes = data.dataset.classes.len();
             let net = NasConfig {
                 layers: *layers,
@@ -313,29 +450,28 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 ..NasConfig::paper(classes)
             };
             let config = pipeline(net, train, 16, args.seed);
-            let count = train.run_folds.unwrap_or(folds.len()).min(folds.len());
-            let mut outcomes: Vec<FoldOutcome> = Vec::new();
-            for (k, fold) in folds.iter().take(count).enumerate() {
-                eprintln!("fold {} of {count}", k + 1);
-                let (_, outcome) = run_fold(&data, fold, &g, &config, !args.quiet)?;
-                eprintln!(
-                    "fold {}: UA spectrogram {:.3} · frames {:.3} · fusion {:.3}",
-                    k + 1,
-                    outcome.spectrogram.unweighted_accuracy(),
-                    outcome.frames.unweighted_accuracy(),
-                    outcome.fusion.unweighted_accuracy()
-                );
-                outcomes.push(outcome);
-                fs::create_dir_all(&args.run)?;
-                fs::write(args.run.join("folds.json"), serde_json::to_string_pretty(&outcomes)?)?;
-            }
             let names = data.class_names();
-            let results = results_markdown(&outcomes, &names);
-            fs::write(args.run.join("RESULTS.md"), &results)?;
-            println!("{results}");
+            let mut splits: Vec<Split> = Vec::new();
+            args.split.iter().for_each(|s| {
+                if !splits.contains(s) {
+                    splits.push(*s)
+                }
+            });
+            let mut results: Vec<(Split, Vec<Fold>, Vec<FoldOutcome>)> = Vec::new();
+            let mut text = String::new();
+            for &split in &splits {
+                let (folds, outcomes) = run_split(&data, split, args, &g, &config, train.run_folds, *resume)?;
+                text.push_str(&format!("## {}\n\n{}\n", split.heading(), results_markdown(&outcomes, &names)));
+                results.push((split, folds, outcomes));
+            }
+            fs::create_dir_all(&args.run)?;
+            fs::write(args.run.join("RESULTS.md"), &text)?;
+            println!("{text}");
             if let Some(out) = out {
                 // The shipped model trains on every speaker but one validation chunk (which picks the epochs and
-                // trains the fusion); its manifest carries the cross-validated figures.
+                // trains the fusion), taken from the leave-speakers-out folds when they ran (a chunk of every
+                // corpus); its manifest carries the cross-validated figures.
+                let (_, folds, _) = results.iter().find(|(s, _, _)| *s == Split::Speakers).unwrap_or(&results[0]);
                 let final_fold = folds[0].for_final_model();
                 eprintln!(
                     "final model on {} utterances (validation {})",
@@ -343,38 +479,22 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     final_fold.validation.len()
                 );
                 let (model, _) = run_fold(&data, &final_fold, &g, &config, !args.quiet)?;
-                let mean = |f: &dyn Fn(&FoldOutcome) -> f64| {
-                    outcomes.iter().map(f).sum::<f64>() / outcomes.len().max(1) as f64
-                };
-                let metrics = [
-                    ("cv_ua_fusion", mean(&|f| f.fusion.unweighted_accuracy())),
-                    ("cv_wa_fusion", mean(&|f| f.fusion.accuracy())),
-                    ("cv_ua_spectrogram", mean(&|f| f.spectrogram.unweighted_accuracy())),
-                    ("cv_ua_frames", mean(&|f| f.frames.unweighted_accuracy())),
-                    ("folds_run", outcomes.len() as f64),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
+                let metrics = results.iter().flat_map(|(split, _, o)| split_metrics(*split, o)).collect();
+                let (corpora, licence) = corpora_and_licence(args);
                 let info = ExportInfo {
                     name: "vocal-emotion".into(),
                     description: format!(
                         "Emotion of the last 8 s of a voice ({}): EmotionNAS (DARTS-searched spectrogram network + \
-                         recurrent frame stream, fused), trained by Earmark on EmoDB + RAVDESS speech.",
-                        names.join(", ")
+                         recurrent frame stream, fused), trained by Earmark on {}.",
+                        names.join(", "),
+                        corpus_names(args)
                     ),
                     classes: names.clone(),
                     hop_frames: 91,
                     provenance: Provenance {
                         command: command_line(),
-                        data:
-                            "EmoDB (Burkhardt et al. 2005) + RAVDESS speech (Livingstone & Russo 2018, CC BY-NC-SA 4.0)"
-                                .into(),
-                        license: Some(
-                            "non-commercial use only: trained on RAVDESS, licensed CC BY-NC-SA 4.0 (EmoDB: free for \
-                             research); the code that made it is GPL-3.0-or-later"
-                                .into(),
-                        ),
+                        data: corpora.clone(),
+                        license: Some(licence.clone()),
                     },
                     metrics,
                 };
@@ -384,7 +504,19 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     Some(p) => serde_json::from_str(&fs::read_to_string(&p)?).ok(),
                     None => None,
                 };
-                write_report(&out.join("REPORT.md"), &g, search.as_ref(), &outcomes, &names, &config, &command_line())?;
+                let command = command_line();
+                let report = ReportInput {
+                    genotype: &g,
+                    search: search.as_ref(),
+                    sections: results.iter().map(|(s, _, o)| (s.heading().to_string(), o.as_slice())).collect(),
+                    names: &names,
+                    config: &config,
+                    preparation: data.preparation,
+                    data: &corpora,
+                    licence: &licence,
+                    command: &command,
+                };
+                write_report(&out.join("REPORT.md"), &report)?;
                 fs::write(out.join("normal.dot"), g.normal.dot("normal cell"))?;
                 fs::write(out.join("reduce.dot"), g.reduce.dot("reduction cell"))?;
                 println!("model written to {}", out.display());
@@ -392,6 +524,16 @@ pub fn run(command: &NasCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The corpora's short names (for one-line descriptions).
+fn corpus_names(args: &SpeechArgs) -> String {
+    let names: Vec<&str> =
+        [(args.emodb.is_some(), "EmoDB"), (args.ravdess.is_some(), "RAVDESS speech"), (args.savee.is_some(), "SAVEE")]
+            .into_iter()
+            .filter_map(|(given, name)| given.then_some(name))
+            .collect();
+    names.join(" + ")
 }
 
 /// Runs `study nas`: for each `L/C`, a search and a retraining on the first fold(s); a Table 3 in STUDY.md.

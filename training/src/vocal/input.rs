@@ -127,6 +127,25 @@ impl Preparation {
         }
     }
 
+    /// A prepared window as if its take had lasted only its first `keep` frames: under voicing those frames
+    /// repeated (what the engine's cut makes of a short take), otherwise followed by silence.
+    pub fn shortened(&self, window: &[f32], keep: usize, mels: usize) -> Vec<f32> {
+        let frames = window.len() / mels.max(1);
+        let keep = keep.clamp(1, frames.max(1));
+        let mut out = vec![SILENCE_DB; window.len()];
+        for t in 0..frames {
+            let from = if self.voicing.is_some() {
+                t % keep
+            } else if t < keep {
+                t
+            } else {
+                continue;
+            };
+            out[t * mels..(t + 1) * mels].copy_from_slice(&window[from * mels..(from + 1) * mels]);
+        }
+        out
+    }
+
     /// Writes the graph's share (the level) from the raw input `x` (`[batch, 1, frames, mels]`); returns the
     /// value both streams read.
     pub fn emit(&self, g: &mut GraphBuilder, x: &str) -> String {
@@ -328,6 +347,11 @@ mod preparation_tests {
         Preparation::LEVEL.apply(&mut quiet, 2);
         Preparation::LEVEL.apply(&mut loud, 2);
         assert!(quiet.iter().zip(&loud).all(|(a, b)| (a - b).abs() < 1e-4));
+        let short = Preparation::LEVEL.shortened(&loud, 3, 2);
+        assert_eq!(&short[..6], &loud[..6]);
+        assert_eq!(&short[6..12], &loud[..6], "a voiced window's first frames, repeated");
+        let padded = Preparation::RAW.shortened(&loud, 3, 2);
+        assert!(padded[6..].iter().all(|&v| v == SILENCE_DB), "a raw one's, then silence");
         let mut raw = take(40, 10..22, -50.0);
         Preparation::RAW.apply(&mut raw, 2);
         assert_eq!(raw, take(40, 10..22, -50.0), "raw leaves the window alone");

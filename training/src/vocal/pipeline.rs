@@ -22,7 +22,7 @@ use super::fusion::{Fusion, train_fusion};
 use super::input::{Preparation, SpectrogramInput, frontend};
 use super::train::{NetTrainConfig, NetTraining, predict, score, train_derived};
 use crate::data::Fold;
-use crate::metrics::Confusion;
+use crate::metrics::{Confusion, argmax};
 use crate::onnx::emit;
 use crate::train::TrainError;
 
@@ -78,7 +78,18 @@ pub struct FoldOutcome {
     pub sizes: [usize; 3],
     /// Wall time.
     pub seconds: f64,
+    /// The fusion on the test speakers' takes cut to their first [`SHORT_TAKE_SECONDS`] (prepared as the
+    /// plugin would a take that short): whether a short take reads like the whole one.
+    #[serde(default)]
+    pub short: Option<Confusion>,
+    /// Share of test takes whose class is the same on the whole take and on its first seconds.
+    #[serde(default)]
+    pub short_agreement: Option<f64>,
 }
+
+/// The short takes of the length check: 1.5 s, the shortest take the plugin should read (TESS-like 2 s takes
+/// and 8 s phrases must score alike).
+pub const SHORT_TAKE_SECONDS: f64 = 1.5;
 
 /// The trained models of a fold.
 pub struct TrainedVocal {
@@ -244,6 +255,30 @@ pub fn run_fold(
     let fused_test = fused(&fusion, &spec_test, &frames_test);
     let test_truth = truth(&test);
     let val_truth = truth(&validation);
+    // The length check: the same takes, cut to their first seconds.
+    let (short, short_agreement) = match &frames {
+        FrameBranch::Builtin(model) if !test.is_empty() => {
+            let keep = (SHORT_TAKE_SECONDS / frontend().hop_seconds()).round() as usize;
+            let cut: Vec<Vec<f32>> = test
+                .iter()
+                .map(|&i| data.preparation.shortened(data.windows[i].as_ref().expect("readable"), keep, input.mels))
+                .collect();
+            let set = InputSet {
+                rows: input.pooled,
+                cols: input.mels,
+                inputs: cut.iter().map(|w| input.prepare(w)).collect(),
+                classes: test_truth.clone(),
+            };
+            let arrays: Vec<Array2<f32>> = cut
+                .into_iter()
+                .map(|w| Array2::from_shape_vec((data.frames, input.mels), w).expect("frames × bands"))
+                .collect();
+            let fused_short = fused(&fusion, &predict(&net, &set, batch), &frame_probabilities(model, &arrays, 32));
+            let same = fused_short.iter().zip(&fused_test).filter(|(a, b)| argmax(a) == argmax(b)).count();
+            (Some(score(&fused_short, &test_truth, classes).0), Some(same as f64 / test.len() as f64))
+        }
+        _ => (None, None),
+    };
     let outcome = FoldOutcome {
         spectrogram: score(&spec_test, &test_truth, classes).0,
         frames: score(&frames_test, &test_truth, classes).0,
@@ -262,6 +297,8 @@ pub fn run_fold(
         },
         sizes: [train.len(), validation.len(), test.len()],
         seconds: started.elapsed().as_secs_f64(),
+        short,
+        short_agreement,
     };
     Ok((TrainedVocal { preparation: data.preparation, input, net, frames, fusion }, outcome))
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::darts::genotype::Genotype;
 use super::darts::search::SearchOutcome;
+use super::input::Preparation;
 use super::pipeline::{FoldOutcome, PipelineConfig};
 use crate::metrics::{Confusion, mean_std};
 
@@ -53,6 +54,8 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String]) -> String {
         stat(&|o| o.frames.accuracy()),
         stat(&|o| o.fusion.accuracy()),
     );
+    s.push_str(&recall_markdown(outcomes, names));
+    s.push_str(&length_markdown(outcomes));
     for (k, o) in outcomes.iter().enumerate() {
         for (what, c) in [("spectrogram", &o.spectrogram), ("frames", &o.frames), ("fusion", &o.fusion)] {
             let _ = write!(
@@ -69,31 +72,106 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String]) -> String {
     s
 }
 
+/// Each class's recall under the fusion, per fold, with the fold's weakest class: a model that answers
+/// "sadness" to every voice of a new corpus can still post a fair UA on the other classes' behalf.
+pub fn recall_markdown(outcomes: &[FoldOutcome], names: &[String]) -> String {
+    let mut s = format!(
+        "\nRecall per class (fusion, test)\n\n| fold | {} | lowest |\n|---|{}---:|\n",
+        names.join(" | "),
+        "---:|".repeat(names.len())
+    );
+    for (k, o) in outcomes.iter().enumerate() {
+        let recalls = o.fusion.recall_per_class();
+        let cells: Vec<String> = recalls.iter().map(|r| r.map_or_else(|| "–".into(), pct)).collect();
+        let lowest = recalls.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+        let _ = writeln!(s, "| {} | {} | {} |", k + 1, cells.join(" | "), pct(lowest));
+    }
+    s
+}
+
+/// What the shipped model's REPORT.md is written from.
+pub struct ReportInput<'a> {
+    /// The derived cells.
+    pub genotype: &'a Genotype,
+    /// The search that derived them, when its record is next to the genotype.
+    pub search: Option<&'a SearchOutcome>,
+    /// Each evaluation (a heading saying how its folds hold data out, and their outcomes).
+    pub sections: Vec<(String, &'a [FoldOutcome])>,
+    /// Class names.
+    pub names: &'a [String],
+    /// Retraining schedule.
+    pub config: &'a PipelineConfig,
+    /// How windows were prepared.
+    pub preparation: Preparation,
+    /// The corpora, with their citations.
+    pub data: &'a str,
+    /// The weights' licence.
+    pub licence: &'a str,
+    /// The command that made it.
+    pub command: &'a str,
+}
+
+/// How a preparation reads in a report.
+pub fn preparation_text(p: &Preparation) -> String {
+    let mut steps = Vec::new();
+    match p.voicing {
+        Some(v) => steps.push(format!(
+            "cut to its voiced frames (from the first to the last frame within {} dB of the loudest, {} frames of \
+             margin) repeated to fill the 8 s — the engine does the same (`segment.voicing` in the manifest)",
+            v.below_peak_db, v.margin_frames
+        )),
+        None => steps.push("the first 8 s, padded with silence (−100 dB)".into()),
+    }
+    if let Some(norm) = p.speaker {
+        steps.push(format!(
+            "each band's mean over the speaker's windows subtracted (in the plugin a running average over the \
+             track's voiced segments, time constant {} s: `segment.speaker_norm`)",
+            norm.time_constant_seconds
+        ));
+    }
+    if p.level {
+        steps.push("the window's own mean level subtracted (the graph's first node)".into());
+    }
+    steps.join("; ")
+}
+
+/// The length check per fold: the fusion's UA on whole takes and on their first 1.5 s, and how often the two
+/// agree (empty when no fold ran it).
+pub fn length_markdown(outcomes: &[FoldOutcome]) -> String {
+    if outcomes.iter().all(|o| o.short.is_none()) {
+        return String::new();
+    }
+    let mut s = format!(
+        "\nLength (fusion, test): whole takes against their first {} s, prepared as the plugin would a take that \
+         short\n\n| fold | UA whole | UA first {} s | same class |\n|---|---:|---:|---:|\n",
+        super::pipeline::SHORT_TAKE_SECONDS,
+        super::pipeline::SHORT_TAKE_SECONDS
+    );
+    for (k, o) in outcomes.iter().enumerate() {
+        let short = o.short.as_ref().map_or_else(|| "–".into(), |c| pct(c.unweighted_accuracy()));
+        let same = o.short_agreement.map_or_else(|| "–".into(), pct);
+        let _ = writeln!(s, "| {} | {} | {short} | {same} |", k + 1, pct(o.fusion.unweighted_accuracy()));
+    }
+    s
+}
+
 /// Writes the model folder's REPORT.md.
-pub fn write_report(
-    path: &Path,
-    genotype: &Genotype,
-    search: Option<&SearchOutcome>,
-    outcomes: &[FoldOutcome],
-    names: &[String],
-    config: &PipelineConfig,
-    command: &str,
-) -> std::io::Result<()> {
+pub fn write_report(path: &Path, r: &ReportInput<'_>) -> std::io::Result<()> {
     let mut s =
         String::from("# Vocal emotion — EmotionNAS (DARTS spectrogram stream + recurrent frame stream, fused)\n\n");
     let _ = writeln!(
         s,
         "Classes: {}. Input: 8 s of the vocal frontend (16 kHz, 25 ms Hamming windows every 11 ms, 140 mel bands, dB), \
-         averaged in time to 140 × 140 inside the graph. The plugin classifies the last 8 s about once a second.\n",
-        names.join(", ")
+         averaged in time to 140 × 140 inside the graph. The plugin classifies the last 8 s once a second (hop 91 \
+         frames). Each window is prepared before either stream sees it: {}.\n",
+        r.names.join(", "),
+        preparation_text(&r.preparation)
     );
-    s.push_str("## Licence of these weights\n\nTrained on **RAVDESS** (Livingstone & Russo 2018, CC BY-NC-SA 4.0) and \
-                **EmoDB** (Burkhardt et al. 2005, free for research). The weights inherit RAVDESS' terms: **non-commercial \
-                use only**, attribution, share-alike. The code that trains them is GPL-3.0-or-later.\n\n");
+    let _ = writeln!(s, "## Data and licence of these weights\n\nTrained on {}. {}\n", r.data, r.licence);
     s.push_str("## Derived cells\n\n```text\n");
-    s.push_str(&genotype.describe());
+    s.push_str(&r.genotype.describe());
     s.push_str("```\n\nGraphviz sources: `normal.dot`, `reduce.dot` (`dot -Tsvg normal.dot`).\n\n");
-    if let Some(search) = search {
+    if let Some(search) = r.search {
         let c = &search.config;
         let _ = writeln!(
             s,
@@ -114,6 +192,7 @@ pub fn write_report(
             search.history.last().map_or(f64::NAN, |e| e.validation_loss)
         );
     }
+    let config = r.config;
     let _ = writeln!(
         s,
         "Retraining: derived network {} epochs (SGD 0.025 cosine, best validation UA kept); frame stream {} epochs \
@@ -126,9 +205,14 @@ pub fn write_report(
         config.cells.iter().map(|c| c.label()).collect::<Vec<_>>().join(", "),
         config.fusion_epochs
     );
-    s.push_str("## Results (speaker-independent: train / validation / test speakers disjoint)\n\n");
-    s.push_str("The shipped weights are fold 1's (its test speakers were never seen in training or selection).\n\n");
-    s.push_str(&results_markdown(outcomes, names));
-    let _ = write!(s, "\n## Exact command\n\n```sh\n{command}\n```\n");
+    s.push_str(
+        "The shipped weights are a final model trained on every speaker (one validation chunk of speakers held \
+         back to pick the epochs and train the fusion); the figures below are cross-validated: in every fold the \
+         test speakers were never seen in training or selection.\n",
+    );
+    for (heading, outcomes) in &r.sections {
+        let _ = write!(s, "\n## {heading}\n\n{}", results_markdown(outcomes, r.names));
+    }
+    let _ = write!(s, "\n## Exact command\n\n```sh\n{}\n```\n", r.command);
     std::fs::write(path, s)
 }
