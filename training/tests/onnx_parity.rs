@@ -357,7 +357,7 @@ fn instrument_taggers_match_onnx_runtime_for_every_method() {
 /// The frame stream as shipped (728 × 140 raw log-mel → prosody features → recurrent stream → softmax), for
 /// both cells, with a non-trivial feature standardisation baked in: ONNX Runtime equals burn.
 #[test]
-fn vocal_frame_model_matches_onnx_runtime_for_both_cells() {
+fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
     use earmark_training::vocal::frames::{FrameModel, FrameStandardization, FrameStreamConfig, MelProsody};
     use earmark_training::vocal::frames::{PROSODY_FEATURES, RecurrentCell};
     use earmark_training::vocal::input::{BANDS, POOLED_FRAMES, frontend, segment_frames};
@@ -391,7 +391,7 @@ fn vocal_frame_model_matches_onnx_runtime_for_both_cells() {
         let y = prosody.forward(logmel.clone());
         assert_parity(&mut extractor, &format!("prosody batch {batch}"), &[array(logmel)], &[array(y)]);
     }
-    for (i, cell) in RecurrentCell::ALL.into_iter().enumerate() {
+    for (i, cell) in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals].into_iter().enumerate() {
         let config = FrameStreamConfig { hidden: 16, attention: 8, fc: 8, cell, ..FrameStreamConfig::new(features, 4) };
         let stream = config.init(&device(60 + i as u64)).unwrap();
         let model = FrameModel::new(prosody.clone(), stream).unwrap();

@@ -273,7 +273,7 @@ mod tests {
     fn the_frame_model_maps_log_mel_to_class_logits() {
         let device = Device::default();
         let prosody = MelProsody::new(&frontend(), 20, 5).unwrap();
-        for cell in RecurrentCell::ALL {
+        for cell in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals] {
             let config = FrameStreamConfig { cell, ..FrameStreamConfig::new(prosody.features(), 4) };
             let model = FrameModel::new(prosody.clone(), config.init(&device).unwrap()).unwrap();
             let x = Tensor::<4>::random([2, 1, 20, 140], Distribution::Uniform(-90.0, -10.0), &device);

@@ -1,4 +1,7 @@
-//! The trainable frame stream: stacked LSTM or GRU, attention pooling over frames, two fully connected layers.
+//! The trainable frame stream: stacked LSTM or GRU, attention pooling over frames, two fully connected layers —
+//! or, as the cross-corpus alternative, no recurrence at all: each feature's mean and spread over the take
+//! ("functionals", what the statistics-based classifiers that carry best across corpora read) into the same
+//! two layers.
 
 use burn::module::Module;
 use burn::nn::{Gru, GruConfig, Linear, LinearConfig, Lstm, LstmConfig};
@@ -17,10 +20,13 @@ pub enum RecurrentCell {
     Lstm,
     /// Gated recurrent unit (burn's default `reset_after`, ONNX `linear_before_reset = 1`).
     Gru,
+    /// No recurrence: each feature's mean and standard deviation over time (utterance functionals), then the
+    /// fully connected layers. Far fewer weights to fit to one corpus's voices.
+    Functionals,
 }
 
 impl RecurrentCell {
-    /// Both cells, in the order [`choose_cell`] tries them.
+    /// The recurrent cells, in the order [`choose_cell`](super::choose_cell) tries them.
     pub const ALL: [Self; 2] = [Self::Lstm, Self::Gru];
 
     /// The name in reports.
@@ -28,6 +34,7 @@ impl RecurrentCell {
         match self {
             Self::Lstm => "LSTM",
             Self::Gru => "GRU",
+            Self::Functionals => "functionals",
         }
     }
 }
@@ -71,21 +78,24 @@ impl FrameStreamConfig {
     /// A freshly initialised stream.
     pub fn init(&self, device: &Device) -> Result<FrameStream, String> {
         self.validate()?;
-        let layers = (0..self.layers)
+        let functionals = self.cell == RecurrentCell::Functionals;
+        let layers = (0..if functionals { 0 } else { self.layers })
             .map(|i| {
                 let input = if i == 0 { self.input } else { self.hidden };
                 match self.cell {
-                    RecurrentCell::Lstm => RecurrentLayer::Lstm(LstmConfig::new(input, self.hidden, true).init(device)),
                     RecurrentCell::Gru => RecurrentLayer::Gru(GruConfig::new(input, self.hidden, true).init(device)),
+                    _ => RecurrentLayer::Lstm(LstmConfig::new(input, self.hidden, true).init(device)),
                 }
             })
             .collect();
+        let pooled = if functionals { 2 * self.input } else { self.hidden };
         Ok(FrameStream {
             layers,
             attention: LinearConfig::new(self.hidden, self.attention).init(device),
             score: LinearConfig::new(self.attention, 1).with_bias(false).init(device),
-            fc: LinearConfig::new(self.hidden, self.fc).init(device),
+            fc: LinearConfig::new(pooled, self.fc).init(device),
             output: LinearConfig::new(self.fc, self.classes).init(device),
+            functionals,
         })
     }
 }
@@ -132,7 +142,14 @@ pub struct FrameStream {
     pub fc: Linear,
     /// The classifier.
     pub output: Linear,
+    /// Functionals instead of recurrence and attention (the attention's weights are then unused).
+    #[module(skip)]
+    pub functionals: bool,
 }
+
+/// Floor under a feature's variance before its square root (features are standardised: a variance this small
+/// is a constant feature, and the gradient of √ at 0 is infinite).
+const VARIANCE_FLOOR: f32 = 1e-6;
 
 impl FrameStream {
     /// `[batch, time, features]` → the recurrent states `[batch, time, hidden]` and the attention weights
@@ -146,6 +163,13 @@ impl FrameStream {
 
     /// `[batch, time, features]` → logits `[batch, classes]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<2> {
+        if self.functionals {
+            let [batch, _, features] = x.dims();
+            let mean = x.clone().mean_dim(1);
+            let spread = (x - mean.clone()).powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt();
+            let pooled = Tensor::cat(vec![mean, spread], 2).reshape([batch, 2 * features]);
+            return self.output.forward(relu(self.fc.forward(pooled)));
+        }
         let (h, weights) = self.attend(x);
         let [batch, time, hidden] = h.dims();
         let pooled: Tensor<2> = weights.reshape([batch, 1, time]).matmul(h).reshape([batch, hidden]);
@@ -167,12 +191,27 @@ impl FrameStream {
         match self.layers.first() {
             Some(RecurrentLayer::Lstm(l)) => l.input_gate.input_transform.weight.dims()[0],
             Some(RecurrentLayer::Gru(g)) => g.update_gate.input_transform.weight.dims()[0],
+            None if self.functionals => self.fc.weight.dims()[0] / 2,
             None => self.fc.weight.dims()[0],
         }
     }
 
     /// Writes [`Self::forward`] into `g` (weights named `{name}.…`); returns the logits value.
     pub fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str) -> Result<String, ExportError> {
+        if self.functionals {
+            let mean = emit::reduce_mean(g, x, &[1], true);
+            let centred = g.node("Sub", &[x, &mean], &[]);
+            let square = emit::mul(g, &centred, &centred);
+            let variance = emit::reduce_mean(g, &square, &[1], true);
+            let floor = g.initializer(&format!("{name}.variance_floor"), &[], &[VARIANCE_FLOOR])?;
+            let variance = emit::add(g, &variance, &floor);
+            let spread = g.node("Sqrt", &[&variance], &[]);
+            let pooled = emit::concat(g, &[&mean, &spread], 2);
+            let pooled = emit::reshape(g, &pooled, &[0, -1]);
+            let fc = emit::linear(g, &format!("{name}.fc"), &pooled, &self.fc, 2)?;
+            let fc = emit::relu(g, &fc);
+            return emit::linear(g, &format!("{name}.output"), &fc, &self.output, 2);
+        }
         let mut h = x.to_string();
         for (i, layer) in self.layers.iter().enumerate() {
             h = layer.emit(g, &format!("{name}.rnn{i}"), &h)?;
