@@ -46,10 +46,11 @@ pub struct SpeechArgs {
     #[arg(long, value_enum, default_value_t = ClassSet::Four)]
     pub classes: ClassSet,
     /// How each utterance's 8 s window is prepared (the plugin prepares its windows the same way):
-    /// `speaker` cuts it to its voiced frames, repeated to fill the window, and subtracts the speaker's band
-    /// means (shipped); `level` cuts and subtracts the window's own mean level; `voiced` only cuts; `raw` keeps
-    /// the first 8 s padded with silence (Earmark's first vocal models).
-    #[arg(long, value_enum, default_value_t = PreparationArg::Speaker)]
+    /// `speaker-level` cuts it to its voiced frames, repeated to fill the window, subtracts the speaker's band
+    /// means and then the window's own mean level (shipped); `speaker` keeps the level; `level` cuts and
+    /// subtracts only the window's level; `voiced` only cuts; `raw` keeps the first 8 s padded with silence
+    /// (Earmark's first vocal models).
+    #[arg(long, value_enum, default_value_t = PreparationArg::SpeakerLevel)]
     pub preparation: PreparationArg,
     /// Feature cache folder.
     #[arg(long, default_value = "target/feature-cache")]
@@ -178,6 +179,8 @@ pub struct NasStudyArgs {
 /// `--preparation`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PreparationArg {
+    /// Voiced frames, repeated; speaker band means subtracted, then the window's mean level.
+    SpeakerLevel,
     /// Voiced frames, repeated; speaker band means subtracted.
     Speaker,
     /// Voiced frames, repeated; the window's mean level subtracted.
@@ -191,6 +194,7 @@ pub enum PreparationArg {
 impl PreparationArg {
     fn preparation(self) -> Preparation {
         match self {
+            Self::SpeakerLevel => Preparation::SPEAKER_LEVEL,
             Self::Speaker => Preparation::SPEAKER,
             Self::Level => Preparation::LEVEL,
             Self::Voiced => Preparation::VOICED,
@@ -519,6 +523,8 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 write_report(&out.join("REPORT.md"), &report)?;
                 fs::write(out.join("normal.dot"), g.normal.dot("normal cell"))?;
                 fs::write(out.join("reduce.dot"), g.reduce.dot("reduction cell"))?;
+                // The cells travel with the model, so it can be retrained without repeating the search.
+                fs::write(out.join("genotype.json"), serde_json::to_string_pretty(&g)?)?;
                 println!("model written to {}", out.display());
             }
             Ok(())

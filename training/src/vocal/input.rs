@@ -92,8 +92,11 @@ pub fn unify(features: &Array2<f32>, frames: usize) -> Vec<f32> {
 ///   the engine keeps a running estimate over the track, `segment.speaker_norm`): speaker, language,
 ///   microphone and room shift the long-term spectrum far more than emotion does, while a take's loudness
 ///   against the speaker's average — an arousal cue — stays.
-/// - **level** (the alternative to speaker): the window's own mean (every frame and band, dB) is subtracted as
-///   the exported graph's first node; causal from the first second, but it removes the take's loudness too.
+/// - **level**: the window's own mean (every frame and band, dB) is subtracted as the exported graph's first
+///   node. Loudness is not a cue that carries: EmoDB's files were levelled by their makers, so its angry takes
+///   sit 2 dB *under* their speaker's average and its neutral ones 2.5 dB over, where RAVDESS' angry takes sit
+///   9 dB over and its neutral ones 8 dB under — and a producer's vocal is gain-staged and compressed anyway.
+///   Both subtractions are of means, so speaker-then-level (the engine) equals level-then-speaker (training).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Preparation {
     /// Cut to the voiced frames (declared in the manifest, done by the engine).
@@ -114,6 +117,8 @@ impl Preparation {
     pub const LEVEL: Self = Self { level: true, ..Self::VOICED };
     /// Voiced frames, speaker band means out.
     pub const SPEAKER: Self = Self { speaker: Some(SpeakerNorm::DEFAULT), ..Self::VOICED };
+    /// Voiced frames, speaker band means out, then the window's own level out.
+    pub const SPEAKER_LEVEL: Self = Self { level: true, ..Self::SPEAKER };
 
     /// Prepares one unified window (`frames × mels`, dB) in place, as engine and graph will (the speaker mean,
     /// which needs every window of a speaker, is [`subtract_speaker_means`]).
