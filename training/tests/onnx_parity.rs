@@ -507,7 +507,7 @@ fn vocal_two_stream_model_with_fusion_matches_onnx_runtime() {
     use earmark_training::vocal::frames::{FrameModel, FrameStreamConfig, MelProsody, RecurrentCell};
     use earmark_training::vocal::fusion::Fusion;
     use earmark_training::vocal::input::{Preparation, SpectrogramInput, frontend};
-    use earmark_training::vocal::pipeline::{FrameBranch, TrainedVocal};
+    use earmark_training::vocal::pipeline::{FrameBranch, Stream, TrainedVocal};
     let dir = tempfile::tempdir().unwrap();
     let device = device(99);
     let input = SpectrogramInput { mean: -60.0, std: 20.0, ..SpectrogramInput::paper() };
@@ -531,7 +531,10 @@ fn vocal_two_stream_model_with_fusion_matches_onnx_runtime() {
         frames: FrameBranch::Builtin(frames),
         fusion: Fusion::new(4, &device),
     };
-    let mut session = session(&model.to_onnx("parity test").unwrap(), &dir, "vocal");
+    let mut frames_only = session(&model.to_onnx(Stream::Frames, "parity test").unwrap(), &dir, "vocal-frames");
+    let mut spectrogram_only =
+        session(&model.to_onnx(Stream::Spectrogram, "parity test").unwrap(), &dir, "vocal-spectrogram");
+    let mut session = session(&model.to_onnx(Stream::Fusion, "parity test").unwrap(), &dir, "vocal");
     for batch in [1, 3] {
         let x = random([batch, 1, input.frames, input.mels], &device).mul_scalar(30.0).sub_scalar(50.0);
         // Training prepares each window's level on the CPU (`Preparation::apply`); the graph does it itself.
@@ -543,9 +546,20 @@ fn vocal_two_stream_model_with_fusion_matches_onnx_runtime() {
             burn::tensor::TensorData::new(levelled, [batch, 1, input.frames, input.mels]),
             &device,
         );
-        let y = model.fusion.probabilities(
-            model.net.probabilities(model.input.forward(levelled.clone())),
-            reference.probabilities(levelled),
+        let p_spec = model.net.probabilities(model.input.forward(levelled.clone()));
+        let p_frames = reference.probabilities(levelled);
+        let y = model.fusion.probabilities(p_spec.clone(), p_frames.clone());
+        assert_parity(
+            &mut frames_only,
+            &format!("frames alone, batch {batch}"),
+            &[array(x.clone())],
+            &[array(p_frames)],
+        );
+        assert_parity(
+            &mut spectrogram_only,
+            &format!("spectrogram alone, batch {batch}"),
+            &[array(x.clone())],
+            &[array(p_spec)],
         );
         assert_parity(&mut session, &format!("two streams batch {batch}"), &[array(x.clone())], &[array(y.clone())]);
         // A take recorded 18 dB quieter reads the same.

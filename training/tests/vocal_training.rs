@@ -16,7 +16,7 @@ use earmark_training::vocal::data::VocalData;
 use earmark_training::vocal::export::write_model;
 use earmark_training::vocal::frames::{FrameTraining, RecurrentCell};
 use earmark_training::vocal::input::{BANDS, Preparation, SILENCE_DB, segment_frames, subtract_speaker_means};
-use earmark_training::vocal::pipeline::{PipelineConfig, run_fold};
+use earmark_training::vocal::pipeline::{PipelineConfig, Stream, run_fold};
 use earmark_training::vocal::train::NetTrainConfig;
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -136,7 +136,7 @@ fn external_frame_embeddings_feed_the_frame_stream_and_are_not_exported() {
     let config = PipelineConfig { frame_features: Some(dir.path().to_path_buf()), ..small_pipeline() };
     let (model, outcome) = run_fold(&data, &fold, &small_genotype(), &config, false).unwrap();
     assert!(outcome.frames.unweighted_accuracy() >= 0.99, "embeddings name the class: {:?}", outcome.frames);
-    let error = model.to_onnx("test").unwrap_err().to_string();
+    let error = model.to_onnx(Stream::Fusion, "test").unwrap_err().to_string();
     assert!(error.contains("external embeddings"), "{error}");
     // A missing embedding file is named.
     std::fs::remove_file(dir.path().join("05_0.npy")).unwrap();
@@ -166,6 +166,12 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
         outcome.frames.unweighted_accuracy()
     );
     assert_eq!(outcome.test_speakers.len(), 1);
+    let streams: Vec<Stream> = outcome.length.iter().map(|c| c.stream).collect();
+    assert_eq!(streams, Stream::ALL, "every stream's length check ran");
+    for check in &outcome.length {
+        assert_eq!(check.short.counts.iter().flatten().sum::<usize>(), tested);
+        assert!((0.0..=1.0).contains(&check.agreement));
+    }
 
     let models = tempfile::tempdir().unwrap();
     let info = ExportInfo {
@@ -180,7 +186,7 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
         },
         metrics: Default::default(),
     };
-    write_model(&models.path().join("vocal-emotion"), &model, &info).unwrap();
+    write_model(&models.path().join("vocal-emotion"), &model, Stream::Frames, &info).unwrap();
     let manifest = Manifest::load(&models.path().join("vocal-emotion")).unwrap();
     assert_eq!(manifest.task, Task::VocalEmotion);
     assert_eq!((manifest.segment.frames, manifest.frontend.sample_rate), (728, 16_000));

@@ -15,7 +15,7 @@ use super::data::{ClassSet, VocalData, load};
 use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
 use super::input::Preparation;
-use super::pipeline::{FoldOutcome, PipelineConfig, fitted_input, input_set, run_fold};
+use super::pipeline::{FoldOutcome, PipelineConfig, Stream, fitted_input, input_set, run_fold};
 use super::report::{ReportInput, results_markdown, write_report};
 use super::train::NetTrainConfig;
 use crate::data::Fold;
@@ -155,6 +155,10 @@ pub enum NasCommand {
         /// Write the model folder (ONNX + manifest + REPORT.md) here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// What `--out` ships: the frame stream, the spectrogram stream, or both fused (the paper's); every fold
+        /// scores all three either way.
+        #[arg(long, value_enum, default_value_t = Stream::Fusion)]
+        ship: Stream,
         /// Keep the folds a previous run with the same settings finished (`folds-<split>.json` in the run
         /// folder) and run only the rest.
         #[arg(long)]
@@ -296,24 +300,23 @@ fn run_split(
     Ok((folds, outcomes))
 }
 
-/// The manifest figures of one split: fusion UA / WA, each stream's UA, the lowest class recall (all folds'
-/// test predictions pooled) and how many folds ran, named `<cv|loco>_…`.
-fn split_metrics(split: Split, outcomes: &[FoldOutcome]) -> Vec<(String, f64)> {
+/// The manifest figures of one split, named `<cv|loco>_…`: the shipped stream's UA, WA and lowest class recall
+/// (all folds' test predictions pooled), each stream's UA, and how many folds ran.
+fn split_metrics(split: Split, outcomes: &[FoldOutcome], shipped: Stream) -> Vec<(String, f64)> {
     let mean = |f: &dyn Fn(&FoldOutcome) -> f64| outcomes.iter().map(f).sum::<f64>() / outcomes.len().max(1) as f64;
     let mut pooled = crate::metrics::Confusion::new(outcomes.first().map_or(0, |o| o.fusion.counts.len()));
-    outcomes.iter().for_each(|o| pooled.add(&o.fusion));
+    outcomes.iter().for_each(|o| pooled.add(o.test(shipped)));
     let lowest = pooled.recall_per_class().into_iter().flatten().fold(f64::INFINITY, f64::min);
-    [
-        ("ua_fusion", mean(&|f| f.fusion.unweighted_accuracy())),
-        ("wa_fusion", mean(&|f| f.fusion.accuracy())),
-        ("ua_spectrogram", mean(&|f| f.spectrogram.unweighted_accuracy())),
-        ("ua_frames", mean(&|f| f.frames.unweighted_accuracy())),
-        ("lowest_recall_fusion", lowest),
-        ("folds_run", outcomes.len() as f64),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("{}_{k}", split.key()), v))
-    .collect()
+    let mut metrics = vec![
+        ("ua".to_string(), mean(&|f| f.test(shipped).unweighted_accuracy())),
+        ("wa".to_string(), mean(&|f| f.test(shipped).accuracy())),
+        ("lowest_recall".to_string(), lowest),
+        ("folds_run".to_string(), outcomes.len() as f64),
+    ];
+    for stream in Stream::ALL {
+        metrics.push((format!("ua_{}", stream.label()), mean(&|f| f.test(stream).unweighted_accuracy())));
+    }
+    metrics.into_iter().map(|(k, v)| (format!("{}_{k}", split.key()), v)).collect()
 }
 
 /// The corpora `args` names, with their citations, and the licence the weights inherit.
@@ -437,7 +440,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
             println!("search took {:.0} s; written to {}", outcome.seconds, args.run.display());
             Ok(())
         }
-        NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out, resume } => {
+        NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out, ship, resume } => {
             if out.is_some() && train.frame_features.is_some() {
                 bail!(
                     "--out cannot export a model whose frame stream reads external embeddings (--frame-features): \
@@ -465,7 +468,8 @@ pub fn run(command: &NasCommand) -> Result<()> {
             let mut text = String::new();
             for &split in &splits {
                 let (folds, outcomes) = run_split(&data, split, args, &g, &config, train.run_folds, *resume)?;
-                text.push_str(&format!("## {}\n\n{}\n", split.heading(), results_markdown(&outcomes, &names)));
+                let table = results_markdown(&outcomes, &names, *ship);
+                text.push_str(&format!("## {}\n\n{table}\n", split.heading()));
                 results.push((split, folds, outcomes));
             }
             fs::create_dir_all(&args.run)?;
@@ -483,7 +487,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     final_fold.validation.len()
                 );
                 let (model, _) = run_fold(&data, &final_fold, &g, &config, !args.quiet)?;
-                let metrics = results.iter().flat_map(|(split, _, o)| split_metrics(*split, o)).collect();
+                let metrics = results.iter().flat_map(|(split, _, o)| split_metrics(*split, o, *ship)).collect();
                 let (corpora, licence) = corpora_and_licence(args);
                 let info = ExportInfo {
                     name: "vocal-emotion".into(),
@@ -502,7 +506,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     },
                     metrics,
                 };
-                write_model(out, &model, &info)?;
+                write_model(out, &model, *ship, &info)?;
                 let search_text = genotype.parent().map(|d| d.join("search.json")).filter(|p| p.is_file());
                 let search: Option<SearchOutcome> = match search_text {
                     Some(p) => serde_json::from_str(&fs::read_to_string(&p)?).ok(),
@@ -516,6 +520,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     names: &names,
                     config: &config,
                     preparation: data.preparation,
+                    shipped: *ship,
                     data: &corpora,
                     licence: &licence,
                     command: &command,

@@ -7,7 +7,7 @@ use std::path::Path;
 use earmark_core::manifest::{Manifest, Task};
 
 use super::input::frontend;
-use super::pipeline::{FrameBranch, TrainedVocal};
+use super::pipeline::{FrameBranch, Stream, TrainedVocal};
 use crate::onnx::emit;
 use crate::onnx::graph::{Dim, ExportError, ExportInfo, GraphBuilder, write_model_folder};
 use crate::onnx::proto::ModelProto;
@@ -16,10 +16,10 @@ use crate::onnx::proto::ModelProto;
 pub const MODEL_FILE: &str = "model.onnx";
 
 impl TrainedVocal {
-    /// The whole model in one graph: `logmel [batch, 1, 728, 140]` (voiced frames when the manifest declares
-    /// the cut) → level normalisation → spectrogram stream ∥ frame stream → fusion → `probabilities [batch,
-    /// classes]`.
-    pub fn to_onnx(&self, producer: &str) -> Result<ModelProto, ExportError> {
+    /// The model in one graph: `logmel [batch, 1, 728, 140]` (voiced frames when the manifest declares the cut)
+    /// → level normalisation → `stream`: the spectrogram stream, the frame stream, or both and the fusion →
+    /// `probabilities [batch, classes]`.
+    pub fn to_onnx(&self, stream: Stream, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("vocal_emotion_emotionnas");
         let x = g.input(
             "logmel",
@@ -31,11 +31,17 @@ impl TrainedVocal {
             ],
         );
         let x = self.preparation.emit(&mut g, &x);
-        let pooled = self.input.emit(&mut g, &x)?;
-        let p_spec = self.net.emit(&mut g, &pooled, [self.input.pooled, self.input.mels])?;
-        let p_frames = match &self.frames {
-            FrameBranch::Builtin(model) => model.emit(&mut g, &x)?,
-            FrameBranch::Embeddings(_) => {
+        let p_spec = match stream {
+            Stream::Frames => None,
+            _ => {
+                let pooled = self.input.emit(&mut g, &x)?;
+                Some(self.net.emit(&mut g, &pooled, [self.input.pooled, self.input.mels])?)
+            }
+        };
+        let p_frames = match (&self.frames, stream) {
+            (_, Stream::Spectrogram) => None,
+            (FrameBranch::Builtin(model), _) => Some(model.emit(&mut g, &x)?),
+            (FrameBranch::Embeddings(_), _) => {
                 return Err(ExportError::Unsupported(
                     "this model's frame stream reads external embeddings, which the plugin cannot compute; export a \
                      model trained on the built-in frame features (without --frame-features)"
@@ -43,7 +49,11 @@ impl TrainedVocal {
                 ));
             }
         };
-        let p = self.fusion.emit(&mut g, &p_spec, &p_frames)?;
+        let p = match (p_spec, p_frames) {
+            (Some(spec), Some(frames)) => self.fusion.emit(&mut g, &spec, &frames)?,
+            (Some(only), None) | (None, Some(only)) => only,
+            (None, None) => unreachable!("every stream choice keeps one stream"),
+        };
         let y = emit::named(&mut g, &p, "probabilities");
         g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(self.fusion.classes() as i64)]);
         Ok(g.finish(producer))
@@ -59,10 +69,16 @@ pub fn manifest(model: &TrainedVocal, info: &ExportInfo) -> Manifest {
     manifest
 }
 
-/// Writes the graph and the manifest into `dir` (created if needed); the manifest is validated first.
-pub fn write_model(dir: &Path, model: &TrainedVocal, info: &ExportInfo) -> Result<Manifest, ExportError> {
+/// Writes the graph of `stream` and the manifest into `dir` (created if needed); the manifest is validated
+/// first.
+pub fn write_model(
+    dir: &Path,
+    model: &TrainedVocal,
+    stream: Stream,
+    info: &ExportInfo,
+) -> Result<Manifest, ExportError> {
     let manifest = manifest(model, info);
-    let graph = model.to_onnx("earmark-train nas")?;
+    let graph = model.to_onnx(stream, "earmark-train nas")?;
     write_model_folder(dir, &[(&graph, MODEL_FILE)], &manifest)?;
     Ok(manifest)
 }

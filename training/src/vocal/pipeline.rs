@@ -78,13 +78,58 @@ pub struct FoldOutcome {
     pub sizes: [usize; 3],
     /// Wall time.
     pub seconds: f64,
-    /// The fusion on the test speakers' takes cut to their first [`SHORT_TAKE_SECONDS`] (prepared as the
+    /// Each stream on the test speakers' takes cut to their first [`SHORT_TAKE_SECONDS`] (prepared as the
     /// plugin would a take that short): whether a short take reads like the whole one.
     #[serde(default)]
-    pub short: Option<Confusion>,
-    /// Share of test takes whose class is the same on the whole take and on its first seconds.
-    #[serde(default)]
-    pub short_agreement: Option<f64>,
+    pub length: Vec<LengthCheck>,
+}
+
+/// The parts of the model that can be shipped: either stream alone or both fused (the paper's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stream {
+    /// The DARTS spectrogram network.
+    Spectrogram,
+    /// The frame stream.
+    Frames,
+    /// Both, fused.
+    Fusion,
+}
+
+impl Stream {
+    /// All three, in report order.
+    pub const ALL: [Stream; 3] = [Stream::Spectrogram, Stream::Frames, Stream::Fusion];
+
+    /// The name in reports and metric keys.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Spectrogram => "spectrogram",
+            Self::Frames => "frames",
+            Self::Fusion => "fusion",
+        }
+    }
+}
+
+/// One stream's length check on a fold's test takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LengthCheck {
+    /// The stream.
+    pub stream: Stream,
+    /// Its confusion on the first seconds of each take.
+    pub short: Confusion,
+    /// Share of takes whose class is the same on the whole take and on its first seconds.
+    pub agreement: f64,
+}
+
+impl FoldOutcome {
+    /// A stream's confusion on the test speakers.
+    pub fn test(&self, stream: Stream) -> &Confusion {
+        match stream {
+            Stream::Spectrogram => &self.spectrogram,
+            Stream::Frames => &self.frames,
+            Stream::Fusion => &self.fusion,
+        }
+    }
 }
 
 /// The short takes of the length check: 1.5 s, the shortest take the plugin should read (TESS-like 2 s takes
@@ -256,7 +301,7 @@ pub fn run_fold(
     let test_truth = truth(&test);
     let val_truth = truth(&validation);
     // The length check: the same takes, cut to their first seconds.
-    let (short, short_agreement) = match &frames {
+    let length = match &frames {
         FrameBranch::Builtin(model) if !test.is_empty() => {
             let keep = (SHORT_TAKE_SECONDS / frontend().hop_seconds()).round() as usize;
             let cut: Vec<Vec<f32>> = test
@@ -273,11 +318,26 @@ pub fn run_fold(
                 .into_iter()
                 .map(|w| Array2::from_shape_vec((data.frames, input.mels), w).expect("frames × bands"))
                 .collect();
-            let fused_short = fused(&fusion, &predict(&net, &set, batch), &frame_probabilities(model, &arrays, 32));
-            let same = fused_short.iter().zip(&fused_test).filter(|(a, b)| argmax(a) == argmax(b)).count();
-            (Some(score(&fused_short, &test_truth, classes).0), Some(same as f64 / test.len() as f64))
+            let spec_short = predict(&net, &set, batch);
+            let frames_short = frame_probabilities(model, &arrays, 32);
+            let fused_short = fused(&fusion, &spec_short, &frames_short);
+            [
+                (Stream::Spectrogram, spec_short, &spec_test),
+                (Stream::Frames, frames_short, &frames_test),
+                (Stream::Fusion, fused_short, &fused_test),
+            ]
+            .into_iter()
+            .map(|(stream, short, whole)| {
+                let same = short.iter().zip(whole).filter(|(a, b)| argmax(a) == argmax(b)).count();
+                LengthCheck {
+                    stream,
+                    short: score(&short, &test_truth, classes).0,
+                    agreement: same as f64 / test.len() as f64,
+                }
+            })
+            .collect()
         }
-        _ => (None, None),
+        _ => Vec::new(),
     };
     let outcome = FoldOutcome {
         spectrogram: score(&spec_test, &test_truth, classes).0,
@@ -297,8 +357,7 @@ pub fn run_fold(
         },
         sizes: [train.len(), validation.len(), test.len()],
         seconds: started.elapsed().as_secs_f64(),
-        short,
-        short_agreement,
+        length,
     };
     Ok((TrainedVocal { preparation: data.preparation, input, net, frames, fusion }, outcome))
 }

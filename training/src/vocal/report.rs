@@ -6,15 +6,16 @@ use std::path::Path;
 use super::darts::genotype::Genotype;
 use super::darts::search::SearchOutcome;
 use super::input::Preparation;
-use super::pipeline::{FoldOutcome, PipelineConfig};
+use super::pipeline::{FoldOutcome, PipelineConfig, Stream};
 use crate::metrics::{Confusion, mean_std};
 
 fn pct(v: f64) -> String {
     format!("{:.1}", 100.0 * v)
 }
 
-/// Per-fold and mean UA / WA of each stream and the fusion, then each fold's confusion matrices.
-pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String]) -> String {
+/// Per-fold and mean UA / WA of each stream and the fusion, per-class recall and the length check of the
+/// `shipped` stream, then each fold's confusion matrices.
+pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String], shipped: Stream) -> String {
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut s = String::from(
         "| fold | test speakers | utterances (train/val/test) | UA spectrogram | UA frames | UA fusion | WA spectrogram | WA frames | WA fusion | cell (val loss) |\n\
@@ -54,7 +55,7 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String]) -> String {
         stat(&|o| o.frames.accuracy()),
         stat(&|o| o.fusion.accuracy()),
     );
-    s.push_str(&recall_markdown(outcomes, names));
+    s.push_str(&recall_markdown(outcomes, names, shipped));
     s.push_str(&length_markdown(outcomes));
     for (k, o) in outcomes.iter().enumerate() {
         for (what, c) in [("spectrogram", &o.spectrogram), ("frames", &o.frames), ("fusion", &o.fusion)] {
@@ -66,25 +67,60 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String]) -> String {
             );
         }
     }
-    let mut total = Confusion::new(names.len());
-    outcomes.iter().for_each(|o| total.add(&o.fusion));
-    let _ = write!(s, "\nAll folds — fusion (test)\n\n{}", total.markdown(&refs));
+    for stream in [shipped, Stream::Fusion] {
+        let mut total = Confusion::new(names.len());
+        outcomes.iter().for_each(|o| total.add(o.test(stream)));
+        let _ = write!(s, "\nAll folds — {} (test)\n\n{}", stream.label(), total.markdown(&refs));
+        if shipped == Stream::Fusion {
+            break;
+        }
+    }
     s
 }
 
-/// Each class's recall under the fusion, per fold, with the fold's weakest class: a model that answers
-/// "sadness" to every voice of a new corpus can still post a fair UA on the other classes' behalf.
-pub fn recall_markdown(outcomes: &[FoldOutcome], names: &[String]) -> String {
+/// Each class's recall under `stream`, per fold, with the fold's weakest class: a model that answers "sadness"
+/// to every voice of a new corpus can still post a fair UA on the other classes' behalf.
+pub fn recall_markdown(outcomes: &[FoldOutcome], names: &[String], stream: Stream) -> String {
     let mut s = format!(
-        "\nRecall per class (fusion, test)\n\n| fold | {} | lowest |\n|---|{}---:|\n",
+        "\nRecall per class ({}, test)\n\n| fold | {} | lowest |\n|---|{}---:|\n",
+        stream.label(),
         names.join(" | "),
         "---:|".repeat(names.len())
     );
     for (k, o) in outcomes.iter().enumerate() {
-        let recalls = o.fusion.recall_per_class();
+        let recalls = o.test(stream).recall_per_class();
         let cells: Vec<String> = recalls.iter().map(|r| r.map_or_else(|| "–".into(), pct)).collect();
         let lowest = recalls.iter().flatten().copied().fold(f64::INFINITY, f64::min);
         let _ = writeln!(s, "| {} | {} | {} |", k + 1, cells.join(" | "), pct(lowest));
+    }
+    s
+}
+
+/// The length check per fold and stream: UA on whole takes and on their first 1.5 s, and how often the two
+/// agree (empty when no fold ran it).
+pub fn length_markdown(outcomes: &[FoldOutcome]) -> String {
+    if outcomes.iter().all(|o| o.length.is_empty()) {
+        return String::new();
+    }
+    let seconds = super::pipeline::SHORT_TAKE_SECONDS;
+    let mut s = format!(
+        "\nLength (test): UA on whole takes / on their first {seconds} s (prepared as the plugin would a take that \
+         short) / share of takes read as the same class\n\n| fold | spectrogram | frames | fusion |\n|---|---|---|---|\n"
+    );
+    for (k, o) in outcomes.iter().enumerate() {
+        let cells: Vec<String> = Stream::ALL
+            .iter()
+            .map(|&stream| match o.length.iter().find(|c| c.stream == stream) {
+                Some(c) => format!(
+                    "{} / {} / {}",
+                    pct(o.test(stream).unweighted_accuracy()),
+                    pct(c.short.unweighted_accuracy()),
+                    pct(c.agreement)
+                ),
+                None => "–".into(),
+            })
+            .collect();
+        let _ = writeln!(s, "| {} | {} |", k + 1, cells.join(" | "));
     }
     s
 }
@@ -103,6 +139,8 @@ pub struct ReportInput<'a> {
     pub config: &'a PipelineConfig,
     /// How windows were prepared.
     pub preparation: Preparation,
+    /// What ships.
+    pub shipped: Stream,
     /// The corpora, with their citations.
     pub data: &'a str,
     /// The weights' licence.
@@ -133,26 +171,6 @@ pub fn preparation_text(p: &Preparation) -> String {
         steps.push("the window's own mean level subtracted (the graph's first node)".into());
     }
     steps.join("; ")
-}
-
-/// The length check per fold: the fusion's UA on whole takes and on their first 1.5 s, and how often the two
-/// agree (empty when no fold ran it).
-pub fn length_markdown(outcomes: &[FoldOutcome]) -> String {
-    if outcomes.iter().all(|o| o.short.is_none()) {
-        return String::new();
-    }
-    let mut s = format!(
-        "\nLength (fusion, test): whole takes against their first {} s, prepared as the plugin would a take that \
-         short\n\n| fold | UA whole | UA first {} s | same class |\n|---|---:|---:|---:|\n",
-        super::pipeline::SHORT_TAKE_SECONDS,
-        super::pipeline::SHORT_TAKE_SECONDS
-    );
-    for (k, o) in outcomes.iter().enumerate() {
-        let short = o.short.as_ref().map_or_else(|| "–".into(), |c| pct(c.unweighted_accuracy()));
-        let same = o.short_agreement.map_or_else(|| "–".into(), pct);
-        let _ = writeln!(s, "| {} | {} | {short} | {same} |", k + 1, pct(o.fusion.unweighted_accuracy()));
-    }
-    s
 }
 
 /// Writes the model folder's REPORT.md.
@@ -205,13 +223,20 @@ pub fn write_report(path: &Path, r: &ReportInput<'_>) -> std::io::Result<()> {
         config.cells.iter().map(|c| c.label()).collect::<Vec<_>>().join(", "),
         config.fusion_epochs
     );
-    s.push_str(
-        "The shipped weights are a final model trained on every speaker (one validation chunk of speakers held \
-         back to pick the epochs and train the fusion); the figures below are cross-validated: in every fold the \
-         test speakers were never seen in training or selection.\n",
+    let _ = writeln!(
+        s,
+        "What ships: **{}** ({}). The shipped weights are a final model trained on every speaker (one validation \
+         chunk of speakers held back to pick the epochs and train the fusion); the figures below are \
+         cross-validated: in every fold the test speakers were never seen in training or selection.",
+        r.shipped.label(),
+        match r.shipped {
+            Stream::Fusion => "both streams and the paper's fusion",
+            Stream::Frames => "the frame stream alone, which carries across corpora better than the fusion below",
+            Stream::Spectrogram => "the spectrogram stream alone",
+        }
     );
     for (heading, outcomes) in &r.sections {
-        let _ = write!(s, "\n## {heading}\n\n{}", results_markdown(outcomes, r.names));
+        let _ = write!(s, "\n## {heading}\n\n{}", results_markdown(outcomes, r.names, r.shipped));
     }
     let _ = write!(s, "\n## Exact command\n\n```sh\n{}\n```\n", r.command);
     std::fs::write(path, s)
