@@ -218,10 +218,27 @@ pub fn content_reading(p_music: f32, p_speech: f32, thresholds: (f32, f32)) -> u
 /// and pooled, at each fold's validation-tuned thresholds.
 pub fn content_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> String {
     let mut out = tag_table(record, dataset, own, "tag");
-    let index = |name: &str| dataset.classes.iter().position(|c| c == name);
-    let (Some(m), Some(s)) = (index("music"), index("speech")) else {
+    let Some((accuracies, pooled)) = content_readings(record, dataset) else {
         return out + "The content reading needs the tags `music` and `speech`.\n";
     };
+    out += &format!(
+        "Content reading (music if P(music) ≥ its threshold, else speech if P(speech) ≥ its threshold, else silence \
+         or noise; thresholds tuned on each fold's validation clips) on {} test clips: accuracy **{}**, macro F1 \
+         {:.1} %.\n\nConfusion pooled over folds (rows: truth, columns: reading):\n\n{}\n",
+        pooled.total(),
+        pm(&accuracies),
+        100.0 * pooled.macro_f1(),
+        pooled.markdown(&CONTENT_READINGS)
+    );
+    out
+}
+
+/// The three-way content reading of every fold's test clips against the truth: each fold's accuracy and the
+/// confusion pooled over folds (`None` without the tags `music` and `speech`). The report and the manifest's
+/// `cv_content_accuracy` both come from here.
+pub fn content_readings(record: &TagRecord, dataset: &Dataset) -> Option<(Vec<f64>, Confusion)> {
+    let index = |name: &str| dataset.classes.iter().position(|c| c == name);
+    let (m, s) = (index("music")?, index("speech")?);
     let truth = |target: &Target| match target {
         Target::Tags { present, .. } if present[m] => Some(0),
         Target::Tags { present, annotated } if annotated[m] && annotated[s] => Some(if present[s] { 1 } else { 2 }),
@@ -239,16 +256,7 @@ pub fn content_markdown(record: &TagRecord, dataset: &Dataset, own: usize) -> St
         accuracies.push(fold.accuracy());
         pooled.add(&fold);
     }
-    out += &format!(
-        "Content reading (music if P(music) ≥ its threshold, else speech if P(speech) ≥ its threshold, else silence \
-         or noise; thresholds tuned on each fold's validation clips) on {} test clips: accuracy **{}**, macro F1 \
-         {:.1} %.\n\nConfusion pooled over folds (rows: truth, columns: reading):\n\n{}\n",
-        pooled.total(),
-        pm(&accuracies),
-        100.0 * pooled.macro_f1(),
-        pooled.markdown(&CONTENT_READINGS)
-    );
-    out
+    Some((accuracies, pooled))
 }
 
 /// Clips per tag, per-tag ROC-AUC / PR-AUC / F1 (mean ± sd over the folds whose test clips hold the tag, on the
@@ -395,5 +403,7 @@ mod tests {
         let text = content_markdown(&record, &dataset, 4);
         assert!(text.contains("on 3 test clips: accuracy **66.7 ± 0.0**"), "{text}");
         assert!(text.contains("| speech | 0 | 0 | 1 |"), "{text}");
+        let (accuracies, pooled) = content_readings(&record, &dataset).unwrap();
+        assert_eq!((accuracies, pooled.total()), (vec![2.0 / 3.0], 3), "what the manifest's cv_content_accuracy reads");
     }
 }

@@ -212,6 +212,13 @@ pub fn task_metrics(r: &TaskReport<'_>) -> std::collections::BTreeMap<String, f6
         metrics.insert(name.to_string(), mean);
         metrics.insert(format!("{name}_sd"), sd);
     }
+    if r.task == earmark_core::manifest::Task::Content
+        && let Some((accuracies, _)) = super::figures::content_readings(r.record, &r.loaded.dataset)
+    {
+        let (mean, sd) = crate::metrics::mean_std(&accuracies);
+        metrics.insert("cv_content_accuracy".into(), mean);
+        metrics.insert("cv_content_accuracy_sd".into(), sd);
+    }
     metrics.insert("folds_run".into(), r.record.folds.len() as f64);
     metrics
 }
