@@ -84,7 +84,15 @@ fn synthetic_data() -> VocalData {
     let speakers: Vec<&str> = dataset.items.iter().map(|i| i.group.as_str()).collect();
     subtract_speaker_means(&mut windows, &speakers, BANDS);
     let classes = dataset.items.iter().map(|i| i.target.class().unwrap()).collect();
-    VocalData { dataset, classes, windows, skipped: Vec::new(), frames: segment_frames(), preparation }
+    VocalData {
+        dataset,
+        classes,
+        windows,
+        skipped: Vec::new(),
+        frames: segment_frames(),
+        preparation,
+        copies: Vec::new(),
+    }
 }
 
 fn small_genotype() -> Genotype {
@@ -211,4 +219,36 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
     let view = ViewBuilder::new(5.0).update(&engine.snapshot()).vocal.live().cloned().expect("a vocal-emotion view");
     assert_eq!(view.ranked.len(), 2);
     assert!(view.ranked[0].1 >= view.ranked[1].1, "ranked by probability: {:?}", view.ranked);
+}
+
+/// Re-recorded copies of the training takes train; copies of validation and test takes never do. Copies of the
+/// held-out takes are poisoned (NaN): the fold still trains. Poisoning the training takes' copies instead
+/// stops it with a non-finite loss, so copies are really read.
+#[test]
+fn augmented_copies_train_only_from_training_takes() {
+    use earmark_training::vocal::data::TakeCopy;
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let fold = leave_speakers_out_folds(&synthetic_data().dataset, 1).unwrap().remove(0);
+    let held_out: std::collections::HashSet<usize> = fold.validation.iter().chain(&fold.test).copied().collect();
+    let with_copies = |poison_training: bool| {
+        let mut data = synthetic_data();
+        data.copies = (0..data.windows.len())
+            .map(|of| {
+                let poisoned = held_out.contains(&of) != poison_training;
+                let window = data.windows[of].clone().unwrap();
+                TakeCopy { of, window: if poisoned { vec![f32::NAN; window.len()] } else { window } }
+            })
+            .collect();
+        data
+    };
+    let config = PipelineConfig {
+        net_training: NetTrainConfig { epochs: 1, batch_size: 8, ..NetTrainConfig::default() },
+        frame_training: FrameTraining { epochs: 1, batch_size: 8, learning_rate: 1e-2, seed: 1 },
+        ..small_pipeline()
+    };
+    let (_, outcome) = run_fold(&with_copies(false), &fold, &small_genotype(), &config, false).unwrap();
+    assert_eq!(outcome.fusion.total(), fold.test.len());
+    let error =
+        run_fold(&with_copies(true), &fold, &small_genotype(), &config, false).err().expect("NaN copies trained");
+    assert!(error.to_string().contains("non-finite") || error.to_string().contains("NaN"), "{error}");
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::darts::genotype::Genotype;
 use super::darts::network::NasConfig;
 use super::darts::search::{SearchConfig, SearchOutcome, search};
-use super::data::{ClassSet, VocalData, load};
+use super::data::{Augmentation, ClassSet, VocalData, load};
 use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
 use super::input::Preparation;
@@ -52,6 +52,10 @@ pub struct SpeechArgs {
     /// (Earmark's first vocal models).
     #[arg(long, value_enum, default_value_t = PreparationArg::SpeakerLevel)]
     pub preparation: PreparationArg,
+    /// Re-recorded copies of every training take (another room, microphone tilt and noise per speaker and
+    /// copy; see `vocal::augment`); validation and test takes stay as recorded.
+    #[arg(long, default_value_t = 0)]
+    pub augment: usize,
     /// Feature cache folder.
     #[arg(long, default_value = "target/feature-cache")]
     pub cache: PathBuf,
@@ -243,6 +247,8 @@ impl Split {
 struct SavedFolds {
     split: Split,
     preparation: Preparation,
+    #[serde(default)]
+    augment: usize,
     config: PipelineConfig,
     genotype: Genotype,
     outcomes: Vec<FoldOutcome>,
@@ -267,12 +273,13 @@ fn run_split(
         })?;
         if saved.split != split
             || saved.preparation != data.preparation
+            || saved.augment != args.augment
             || &saved.config != config
             || &saved.genotype != g
         {
             bail!(
-                "{} was made with other settings (split, preparation, schedule or cells); use another --run folder or \
-                 drop --resume",
+                "{} was made with other settings (split, preparation, augmentation, schedule or cells); use another \
+                 --run folder or drop --resume",
                 file.display()
             );
         }
@@ -292,8 +299,14 @@ fn run_split(
         );
         outcomes.push(outcome);
         fs::create_dir_all(&args.run)?;
-        let saved =
-            SavedFolds { split, preparation: data.preparation, config: config.clone(), genotype: g.clone(), outcomes };
+        let saved = SavedFolds {
+            split,
+            preparation: data.preparation,
+            augment: args.augment,
+            config: config.clone(),
+            genotype: g.clone(),
+            outcomes,
+        };
         crate::train::write_atomic(&file, serde_json::to_string_pretty(&saved)?.as_bytes())?;
         outcomes = saved.outcomes;
     }
@@ -347,7 +360,8 @@ fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
         ravdess: args.ravdess.as_deref(),
         savee: args.savee.as_deref(),
     };
-    let data = load(&corpora, args.classes, args.preparation.preparation(), &args.cache)?;
+    let augment = Augmentation { copies: args.augment, seed: args.seed };
+    let data = load(&corpora, args.classes, args.preparation.preparation(), augment, &args.cache)?;
     for s in &data.skipped {
         eprintln!("skipped (unreadable): {s}");
     }

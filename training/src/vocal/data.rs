@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::input::{Preparation, frontend, segment_frames, subtract_speaker_means, unify};
+use super::augment::Room;
+use super::input::{BANDS, Preparation, frontend, segment_frames, subtract_speaker_means, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
 use crate::data::{Dataset, emodb, ravdess, savee};
 use crate::feature_cache::FeatureCache;
@@ -34,6 +35,16 @@ pub struct VocalData {
     pub frames: usize,
     /// How the windows were prepared (the exported model does the same).
     pub preparation: Preparation,
+    /// Re-recorded copies of the takes ([`super::augment`]), prepared the same way; only training uses them.
+    pub copies: Vec<TakeCopy>,
+}
+
+/// A take re-recorded through another room.
+pub struct TakeCopy {
+    /// The item it copies.
+    pub of: usize,
+    /// Its prepared window.
+    pub window: Vec<f32>,
 }
 
 impl VocalData {
@@ -46,6 +57,15 @@ impl VocalData {
     pub fn readable(&self, indices: &[usize]) -> Vec<usize> {
         indices.iter().copied().filter(|&i| self.windows[i].is_some()).collect()
     }
+}
+
+/// Re-recorded copies of every take ([`super::augment`]): how many, and the seed of their rooms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Augmentation {
+    /// Copies per take (0: none).
+    pub copies: usize,
+    /// Seed of the rooms.
+    pub seed: u64,
 }
 
 /// The speech corpora to load (any of them, at least one).
@@ -65,6 +85,7 @@ pub fn load(
     corpora: &Corpora<'_>,
     classes: ClassSet,
     preparation: Preparation,
+    augment: Augmentation,
     cache: &Path,
 ) -> Result<VocalData, TrainError> {
     let invalid = |e: String| TrainError::Invalid(e);
@@ -93,23 +114,43 @@ pub fn load(
     let mut cache = FeatureCache::open(cache, &frontend()).map_err(|e| invalid(e.to_string()))?;
     let (features, skipped) = dataset.features_by_item(&mut cache);
     let frames = segment_frames();
-    let mut windows: Vec<Option<Vec<f32>>> = features
-        .iter()
-        .map(|f| {
-            f.as_ref().map(|f| {
-                let mut window = unify(f, frames);
-                preparation.apply(&mut window, f.ncols());
-                window
-            })
-        })
-        .collect();
+    let hop = frontend().hop_seconds() as f32;
+    let mut windows: Vec<Option<Vec<f32>>> = Vec::with_capacity(features.len());
+    let mut copies: Vec<Option<Vec<f32>>> = Vec::new();
+    let mut copy_of: Vec<(usize, String)> = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        let Some(f) = f else {
+            windows.push(None);
+            continue;
+        };
+        let raw = unify(f, frames);
+        for k in 0..augment.copies {
+            let mut copy = raw.clone();
+            let speaker = &dataset.items[i].group;
+            Room::of(speaker, k, augment.seed).apply(&mut copy, BANDS, hop);
+            preparation.apply(&mut copy, BANDS);
+            copies.push(Some(copy));
+            copy_of.push((i, format!("{speaker}#{k}")));
+        }
+        let mut window = raw;
+        preparation.apply(&mut window, BANDS);
+        windows.push(Some(window));
+    }
     if preparation.speaker.is_some() {
         let speakers: Vec<&str> = dataset.items.iter().map(|item| item.group.as_str()).collect();
-        subtract_speaker_means(&mut windows, &speakers, super::input::BANDS);
+        subtract_speaker_means(&mut windows, &speakers, BANDS);
+        // A copy's speaker is the speaker in that room: the running estimate would learn that room too.
+        let rooms: Vec<&str> = copy_of.iter().map(|(_, room)| room.as_str()).collect();
+        subtract_speaker_means(&mut copies, &rooms, BANDS);
     }
+    let copies = copy_of
+        .into_iter()
+        .zip(copies)
+        .filter_map(|((of, _), window)| Some(TakeCopy { of, window: window? }))
+        .collect();
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {
         return Err(invalid("fewer than two readable utterances".into()));
     }
-    Ok(VocalData { dataset, classes, windows, skipped, frames, preparation })
+    Ok(VocalData { dataset, classes, windows, skipped, frames, preparation, copies })
 }

@@ -3,6 +3,7 @@
 //! pooling, and a small perceptron fusing the two streams' class probabilities. Trained on EmoDB and RAVDESS
 //! with speaker-independent folds; exported as one ONNX graph the plugin runs on vocal tracks.
 
+pub mod augment;
 pub mod cli;
 pub mod darts;
 pub mod data;

@@ -241,8 +241,17 @@ pub fn run_fold(
     let truth = |items: &[usize]| items.iter().map(|&i| data.classes[i]).collect::<Vec<_>>();
     // Spectrogram stream.
     let input = fitted_input(data, &train);
-    let (train_set, val_set, test_set) =
+    let (mut train_set, val_set, test_set) =
         (input_set(data, &input, &train), input_set(data, &input, &validation), input_set(data, &input, &test));
+    // Re-recorded copies of the training takes (augmentation) train too; validation and test stay as recorded.
+    let copies: Vec<&super::data::TakeCopy> = {
+        let in_train: std::collections::HashSet<usize> = train.iter().copied().collect();
+        data.copies.iter().filter(|c| in_train.contains(&c.of)).collect()
+    };
+    for copy in &copies {
+        train_set.inputs.push(input.prepare(&copy.window));
+        train_set.classes.push(data.classes[copy.of]);
+    }
     let net_config = NasConfig { classes, ..config.net };
     let (net, net_training) =
         train_derived(genotype, &net_config, &config.net_training, &train_set, &val_set, show_progress)?;
@@ -253,14 +262,22 @@ pub fn run_fold(
     let (frames, frames_val, frames_test, (cell, frames_best_epoch, cell_losses)) = match &config.frame_features {
         None => {
             let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
-            let (train_w, val_w, test_w) = (windows(data, &train), windows(data, &validation), windows(data, &test));
+            let (mut train_w, val_w, test_w) =
+                (windows(data, &train), windows(data, &validation), windows(data, &test));
+            let mut train_truth = truth(&train);
+            for copy in &copies {
+                let frames = copy.window.len() / input.mels;
+                train_w
+                    .push(Array2::from_shape_vec((frames, input.mels), copy.window.clone()).expect("frames × bands"));
+                train_truth.push(data.classes[copy.of]);
+            }
             // The training features are extracted once: standardising them afterwards is what the extractor
             // does with the standardisation baked in.
             let mut raw_train = prosody_frames(&prosody, &train_w, 32)?;
             let standardization = fit_standardization(&raw_train);
             raw_train.iter_mut().for_each(|f| standardization.apply(f));
             let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
-            let train_seq: Vec<(Array2<f32>, usize)> = raw_train.into_iter().zip(truth(&train)).collect();
+            let train_seq: Vec<(Array2<f32>, usize)> = raw_train.into_iter().zip(train_truth).collect();
             let val_seq: Vec<(Array2<f32>, usize)> =
                 prosody_frames(&prosody, &val_w, 32)?.into_iter().zip(truth(&validation)).collect();
             let frame_config = FrameStreamConfig {
