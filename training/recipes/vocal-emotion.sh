@@ -6,7 +6,8 @@
 # model (models/vocal-emotion/genotype.json, from that search on EmoDB + RAVDESS).
 #
 # One command evaluates and ships: leave-one-corpus-out (3 folds) and leave-speakers-out (5 folds over all three
-# corpora), 12 epochs per stream, then the final model on every speaker; about 70 minutes of one core. Each
+# corpora), 12 epochs per stream, then the final model on every speaker, shipping its frame stream (the stream
+# that carries best to the held-out corpora; the report has all three); about 70 minutes of one core. Each
 # finished fold is saved, and --resume picks an interrupted run up where it stopped. Then, for the report's
 # comparison of window preparations, leave-one-corpus-out with the earlier preparations (about 20 minutes
 # each). Every step is seeded.
@@ -26,7 +27,7 @@ if [[ ${SEARCH:-0} == 1 || ! -f $genotype ]]; then
   genotype=runs/nas/genotype.json
 fi
 $train nas train "${corpora[@]}" --split corpus,speakers --preparation speaker-level --run runs/nas-cross \
-  --genotype "$genotype" "${schedule[@]}" --resume --out models/vocal-emotion
+  --genotype "$genotype" "${schedule[@]}" --resume --out models/vocal-emotion --ship frames
 for preparation in raw speaker; do
   $train nas train "${corpora[@]}" --split corpus --preparation "$preparation" --run "runs/nas-loco-$preparation" \
     --genotype "$genotype" "${schedule[@]}" --resume

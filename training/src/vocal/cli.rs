@@ -506,9 +506,9 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 let info = ExportInfo {
                     name: "vocal-emotion".into(),
                     description: format!(
-                        "Emotion of the last 8 s of a voice ({}): EmotionNAS (DARTS-searched spectrogram network + \
-                         recurrent frame stream, fused), trained by Earmark on {}.",
+                        "Emotion of the last 8 s of a voice ({}): {}, trained by Earmark on {}.",
                         names.join(", "),
+                        ship.description(),
                         corpus_names(args)
                     ),
                     classes: names.clone(),
@@ -516,7 +516,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     provenance: Provenance {
                         command: command_line(),
                         data: corpora.clone(),
-                        license: Some(licence.clone()),
+                        license: Some(licence.replace("**", "")),
                     },
                     metrics,
                 };

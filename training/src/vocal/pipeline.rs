@@ -100,6 +100,17 @@ impl Stream {
     /// All three, in report order.
     pub const ALL: [Stream; 3] = [Stream::Spectrogram, Stream::Frames, Stream::Fusion];
 
+    /// What a model shipping this stream is, in one phrase (manifest description, report title).
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Spectrogram => "EmotionNAS' DARTS-searched spectrogram network",
+            Self::Frames => {
+                "EmotionNAS' frame stream (a recurrent network with attention over log-mel, energy, pitch and voicing)"
+            }
+            Self::Fusion => "EmotionNAS (DARTS-searched spectrogram network + recurrent frame stream, fused)",
+        }
+    }
+
     /// The name in reports and metric keys.
     pub fn label(self) -> &'static str {
         match self {

@@ -175,8 +175,7 @@ pub fn preparation_text(p: &Preparation) -> String {
 
 /// Writes the model folder's REPORT.md.
 pub fn write_report(path: &Path, r: &ReportInput<'_>) -> std::io::Result<()> {
-    let mut s =
-        String::from("# Vocal emotion — EmotionNAS (DARTS spectrogram stream + recurrent frame stream, fused)\n\n");
+    let mut s = format!("# Vocal emotion — {}\n\n", r.shipped.description());
     let _ = writeln!(
         s,
         "Classes: {}. Input: 8 s of the vocal frontend (16 kHz, 25 ms Hamming windows every 11 ms, 140 mel bands, dB), \
