@@ -10,7 +10,7 @@
 # that carries best to the held-out corpora; the report has all three); about 70 minutes of one core. Each
 # finished fold is saved, and --resume picks an interrupted run up where it stopped. Then, for the report's
 # comparison of window preparations, leave-one-corpus-out with the earlier preparations (about 20 minutes
-# each). Every step is seeded.
+# each), and the augmentation arm (every training take re-recorded once; about 40 minutes). Every step is seeded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 emodb=${1:-../shared/data/emodb}
@@ -32,3 +32,5 @@ for preparation in raw speaker; do
   $train nas train "${corpora[@]}" --split corpus --preparation "$preparation" --run "runs/nas-loco-$preparation" \
     --genotype "$genotype" "${schedule[@]}" --resume
 done
+$train nas train "${corpora[@]}" --split corpus --preparation speaker-level --augment 1 --run runs/nas-loco-augment \
+  --genotype "$genotype" "${schedule[@]}" --resume
