@@ -81,8 +81,8 @@ fn synthetic_data() -> VocalData {
             Some(w)
         })
         .collect();
-    let speakers: Vec<&str> = dataset.items.iter().map(|i| i.group.as_str()).collect();
-    subtract_speaker_means(&mut windows, &speakers, BANDS);
+    let speakers = dataset.items.iter().map(|i| i.group.as_str());
+    subtract_speaker_means(windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s))), BANDS);
     let classes = dataset.items.iter().map(|i| i.target.class().unwrap()).collect();
     VocalData {
         dataset,

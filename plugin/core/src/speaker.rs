@@ -5,8 +5,9 @@
 //! voice's long-term spectrum. Standardising by speaker is what carries a classifier across corpora (on
 //! per-utterance statistics the team measured leave-one-corpus-out UA on SAVEE going from 27.5 % to 54.8 %;
 //! see `shared/data/README.md`). Only the mean is taken out, in dB (the power divided by the speaker's mean
-//! band power): the spread stays, and so does how loud a take is against the speaker's average, which is
-//! arousal's strongest cue — normalising each take's own level would remove it.
+//! band power): the spread stays, and so does how loud a take is against the speaker's average. (The shipped
+//! vocal model also takes each window's own level out, in its graph: loudness pointed opposite ways on two of
+//! its corpora; see `models/vocal-emotion/REPORT.md`.)
 //!
 //! Training knows every speaker's takes and subtracts the mean of their prepared segments. The plugin cannot
 //! look ahead, so [`RunningSpeakerMean`] keeps the causal equivalent: an exponential average of the voiced
@@ -39,7 +40,7 @@ impl SpeakerNorm {
     }
 }
 
-/// Each band's mean over a `frames × mels` segment (dB), added into `out` (which must hold `mels` values).
+/// Each band's mean over a `frames × mels` segment (dB), written into `out` (which must hold `mels` values).
 pub fn band_means(segment: &[f32], mels: usize, out: &mut [f32]) {
     out.fill(0.0);
     let frames = segment.len() / mels.max(1);

@@ -332,18 +332,26 @@ fn split_metrics(split: Split, outcomes: &[FoldOutcome], shipped: Stream) -> Vec
     metrics.into_iter().map(|(k, v)| (format!("{}_{k}", split.key()), v)).collect()
 }
 
+/// The corpora `args` names: each one's short name and its citation and terms.
+fn corpora_given(args: &SpeechArgs) -> Vec<(&'static str, &'static str)> {
+    [
+        (args.emodb.is_some(), "EmoDB", "Burkhardt et al. 2005, free for research"),
+        (args.ravdess.is_some(), "RAVDESS speech", "Livingstone & Russo 2018, CC BY-NC-SA 4.0"),
+        (args.savee.is_some(), "SAVEE", "Haq & Jackson 2009, research use, registration and citation asked"),
+    ]
+    .into_iter()
+    .filter_map(|(given, name, terms)| given.then_some((name, terms)))
+    .collect()
+}
+
+/// The corpora's short names (for one-line descriptions).
+fn corpus_names(args: &SpeechArgs) -> String {
+    corpora_given(args).iter().map(|(name, _)| *name).collect::<Vec<_>>().join(" + ")
+}
+
 /// The corpora `args` names, with their citations, and the licence the weights inherit.
 fn corpora_and_licence(args: &SpeechArgs) -> (String, String) {
-    let mut names = Vec::new();
-    if args.emodb.is_some() {
-        names.push("EmoDB (Burkhardt et al. 2005, free for research)");
-    }
-    if args.ravdess.is_some() {
-        names.push("RAVDESS speech (Livingstone & Russo 2018, CC BY-NC-SA 4.0)");
-    }
-    if args.savee.is_some() {
-        names.push("SAVEE (Haq & Jackson 2009, research use, registration and citation asked)");
-    }
+    let names: Vec<String> = corpora_given(args).iter().map(|(name, terms)| format!("{name} ({terms})")).collect();
     let licence = if args.ravdess.is_some() {
         "The weights inherit the strictest terms: **non-commercial use only** (RAVDESS, CC BY-NC-SA 4.0: \
          attribution, share-alike; EmoDB and SAVEE: research use). The code that trains them is GPL-3.0-or-later."
@@ -354,7 +362,7 @@ fn corpora_and_licence(args: &SpeechArgs) -> (String, String) {
     (names.join(" + "), licence.to_string())
 }
 
-fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
+fn load_data(args: &SpeechArgs) -> Result<VocalData> {
     let corpora = super::data::Corpora {
         emodb: args.emodb.as_deref(),
         ravdess: args.ravdess.as_deref(),
@@ -371,9 +379,12 @@ fn load_data(args: &SpeechArgs) -> Result<(VocalData, Vec<Fold>)> {
         data.dataset.group_members().len(),
         data.class_names(),
     );
-    let split = args.split.first().copied().unwrap_or(Split::Speakers);
-    let folds = folds_of(&data, split, args.seed)?;
-    Ok((data, folds))
+    Ok(data)
+}
+
+/// The folds of the first `--split` (what `search` and `study` use).
+fn first_split_folds(data: &VocalData, args: &SpeechArgs) -> Result<Vec<Fold>> {
+    folds_of(data, args.split.first().copied().unwrap_or(Split::Speakers), args.seed)
 }
 
 fn folds_of(data: &VocalData, split: Split, seed: u64) -> Result<Vec<Fold>> {
@@ -447,7 +458,8 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
 pub fn run(command: &NasCommand) -> Result<()> {
     match command {
         NasCommand::Search { data: args, search: s } => {
-            let (data, folds) = load_data(args)?;
+            let data = load_data(args)?;
+            let folds = first_split_folds(&data, args)?;
             let outcome = run_search(&data, &folds, args, s)?;
             save_search(&args.run, &outcome)?;
             println!("{}", outcome.genotype.describe());
@@ -462,7 +474,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 );
             }
             let g = read_genotype(genotype)?;
-            let (data, _) = load_data(args)?;
+            let data = load_data(args)?;
             let classes = data.dataset.classes.len();
             let net = NasConfig {
                 layers: *layers,
@@ -551,19 +563,10 @@ pub fn run(command: &NasCommand) -> Result<()> {
     }
 }
 
-/// The corpora's short names (for one-line descriptions).
-fn corpus_names(args: &SpeechArgs) -> String {
-    let names: Vec<&str> =
-        [(args.emodb.is_some(), "EmoDB"), (args.ravdess.is_some(), "RAVDESS speech"), (args.savee.is_some(), "SAVEE")]
-            .into_iter()
-            .filter_map(|(given, name)| given.then_some(name))
-            .collect();
-    names.join(" + ")
-}
-
 /// Runs `study nas`: for each `L/C`, a search and a retraining on the first fold(s); a Table 3 in STUDY.md.
 pub fn study(args: &NasStudyArgs) -> Result<()> {
-    let (data, folds) = load_data(&args.data)?;
+    let data = load_data(&args.data)?;
+    let folds = first_split_folds(&data, &args.data)?;
     let classes = data.dataset.classes.len();
     let mut rows = String::from("| setting | parameters | UA spectrogram (test, mean over folds) |\n|---|---:|---:|\n");
     for setting in &args.grid {

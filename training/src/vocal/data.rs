@@ -116,8 +116,9 @@ pub fn load(
     let frames = segment_frames();
     let hop = frontend().hop_seconds() as f32;
     let mut windows: Vec<Option<Vec<f32>>> = Vec::with_capacity(features.len());
-    let mut copies: Vec<Option<Vec<f32>>> = Vec::new();
-    let mut copy_of: Vec<(usize, String)> = Vec::new();
+    let mut copies: Vec<TakeCopy> = Vec::new();
+    // A copy's speaker is the speaker in that room: the running estimate would learn that room too.
+    let mut rooms: Vec<String> = Vec::new();
     for (i, f) in features.iter().enumerate() {
         let Some(f) = f else {
             windows.push(None);
@@ -129,25 +130,18 @@ pub fn load(
             let speaker = &dataset.items[i].group;
             Room::of(speaker, k, augment.seed).apply(&mut copy, BANDS, hop);
             preparation.apply(&mut copy, BANDS);
-            copies.push(Some(copy));
-            copy_of.push((i, format!("{speaker}#{k}")));
+            copies.push(TakeCopy { of: i, window: copy });
+            rooms.push(format!("{speaker}#{k}"));
         }
         let mut window = raw;
         preparation.apply(&mut window, BANDS);
         windows.push(Some(window));
     }
     if preparation.speaker.is_some() {
-        let speakers: Vec<&str> = dataset.items.iter().map(|item| item.group.as_str()).collect();
-        subtract_speaker_means(&mut windows, &speakers, BANDS);
-        // A copy's speaker is the speaker in that room: the running estimate would learn that room too.
-        let rooms: Vec<&str> = copy_of.iter().map(|(_, room)| room.as_str()).collect();
-        subtract_speaker_means(&mut copies, &rooms, BANDS);
+        let speakers = dataset.items.iter().map(|item| item.group.as_str());
+        subtract_speaker_means(windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s))), BANDS);
+        subtract_speaker_means(copies.iter_mut().map(|c| &mut c.window).zip(rooms.iter().map(String::as_str)), BANDS);
     }
-    let copies = copy_of
-        .into_iter()
-        .zip(copies)
-        .filter_map(|((of, _), window)| Some(TakeCopy { of, window: window? }))
-        .collect();
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {
         return Err(invalid("fewer than two readable utterances".into()));

@@ -90,8 +90,8 @@ pub fn unify(features: &Array2<f32>, frames: usize) -> Vec<f32> {
 ///   engine applies the same function (the manifest's `segment.voicing`), so training and plugin agree.
 /// - **speaker**: each band's mean over the speaker's prepared windows is subtracted ([`earmark_core::speaker`];
 ///   the engine keeps a running estimate over the track, `segment.speaker_norm`): speaker, language,
-///   microphone and room shift the long-term spectrum far more than emotion does, while a take's loudness
-///   against the speaker's average — an arousal cue — stays.
+///   microphone and room shift the long-term spectrum far more than emotion does. On its own it keeps a take's
+///   loudness against the speaker's average; the level step below takes that out too.
 /// - **level**: the window's own mean (every frame and band, dB) is subtracted as the exported graph's first
 ///   node. Loudness is not a cue that carries: EmoDB's files were levelled by their makers, so its angry takes
 ///   sit 2 dB *under* their speaker's average and its neutral ones 2.5 dB over, where RAVDESS' angry takes sit
@@ -164,23 +164,24 @@ impl Preparation {
 
 /// Subtracts from each prepared window (`frames × mels`) its speaker's band means: the mean over the speaker's
 /// windows of each window's band means, the value the engine's running estimate tends to over a take.
-/// `speakers[i]` names window `i`'s speaker; `None` windows (unreadable files) are skipped.
-pub fn subtract_speaker_means(windows: &mut [Option<Vec<f32>>], speakers: &[&str], mels: usize) {
+/// `windows` pairs each window with its speaker's name.
+pub fn subtract_speaker_means<'a>(windows: impl IntoIterator<Item = (&'a mut Vec<f32>, &'a str)>, mels: usize) {
     use std::collections::HashMap;
+    let windows: Vec<(&mut Vec<f32>, &str)> = windows.into_iter().collect();
     let mut sums: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
     let mut means = vec![0.0f32; mels];
-    for (window, speaker) in windows.iter().zip(speakers) {
-        let Some(window) = window else { continue };
+    for (window, speaker) in &windows {
         earmark_core::speaker::band_means(window, mels, &mut means);
         let (sum, count) = sums.entry(speaker).or_insert_with(|| (vec![0.0; mels], 0));
         sum.iter_mut().zip(&means).for_each(|(s, &m)| *s += f64::from(m));
         *count += 1;
     }
-    for (window, speaker) in windows.iter_mut().zip(speakers) {
-        let Some(window) = window else { continue };
-        let (sum, count) = &sums[speaker];
-        let mean: Vec<f32> = sum.iter().map(|s| (s / *count as f64) as f32).collect();
-        earmark_core::speaker::subtract(window, &mean);
+    let means: HashMap<&str, Vec<f32>> = sums
+        .into_iter()
+        .map(|(speaker, (sum, count))| (speaker, sum.iter().map(|s| (s / count as f64) as f32).collect()))
+        .collect();
+    for (window, speaker) in windows {
+        earmark_core::speaker::subtract(window, &means[speaker]);
     }
 }
 
@@ -337,7 +338,8 @@ mod preparation_tests {
         };
         let mut windows: Vec<Option<Vec<f32>>> = a.iter().chain(&b).map(|w| prepared(w)).collect();
         windows.push(None);
-        subtract_speaker_means(&mut windows, &["a", "a", "b", "b", "c"], 2);
+        let speakers = ["a", "a", "b", "b", "c"];
+        subtract_speaker_means(windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s))), 2);
         assert_eq!(windows[0], windows[2], "the same take by either speaker reads the same");
         assert_eq!(windows[1], windows[3]);
         let mean = |w: &Option<Vec<f32>>| w.as_ref().unwrap().iter().sum::<f32>() / 80.0;

@@ -277,9 +277,9 @@ pub fn run_fold(
                 (windows(data, &train), windows(data, &validation), windows(data, &test));
             let mut train_truth = truth(&train);
             for copy in &copies {
-                let frames = copy.window.len() / input.mels;
-                train_w
-                    .push(Array2::from_shape_vec((frames, input.mels), copy.window.clone()).expect("frames × bands"));
+                train_w.push(
+                    Array2::from_shape_vec((data.frames, input.mels), copy.window.clone()).expect("frames × bands"),
+                );
                 train_truth.push(data.classes[copy.of]);
             }
             // The training features are extracted once: standardising them afterwards is what the extractor
