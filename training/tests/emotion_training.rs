@@ -167,7 +167,7 @@ fn cross_validation_and_export_write_a_model_the_engine_loads_and_onnx_matches_b
 
     // The engine's loader checks the manifest against the graphs; then the graphs against burn.
     let runtime = Runtime::global().unwrap_or_else(|e| panic!("{e}"));
-    let mut model = Model::load(&out, runtime, SessionOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let model = Model::load(&out, runtime, SessionOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(model.manifest().segment.sequence_length, Some(2), "6.5 s clips hold two 3 s segments");
     let (encoder, _) = load_encoder(&run).unwrap();
     let device = Device::default();

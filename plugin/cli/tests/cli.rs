@@ -271,3 +271,108 @@ fn analyze_keeps_the_good_files_when_one_is_corrupt() {
     assert_eq!(reports.as_array().unwrap().len(), 1);
     assert!(reports[0]["file"].as_str().unwrap().ends_with("a.wav"));
 }
+
+/// A small catalogue of the band-energy test model's kind of audio: different rates, channel counts and lengths.
+fn catalogue(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for (i, (rate, channels, seconds)) in
+        [(48_000, 1, 2.0), (22_050, 2, 0.7), (16_000, 1, 3.1), (44_100, 2, 1.3), (48_000, 2, 2.6)]
+            .into_iter()
+            .enumerate()
+    {
+        let mono = test_signal(rate, seconds);
+        let samples: Vec<f32> = mono.iter().flat_map(|&s| std::iter::repeat_n(s, channels)).collect();
+        let path = dir.join(format!("track-{i}.wav"));
+        write_wav_f32(&path, rate, channels as u16, &samples);
+        files.push(path);
+    }
+    files
+}
+
+fn analyze_catalogue(dir: &Path, extra: &[&str]) -> Output {
+    earmark().args(["analyze", "--models"]).arg(test_models()).arg(dir).args(extra).output().unwrap()
+}
+
+/// JSON-lines objects keyed by file.
+fn lines_by_file(path: &Path) -> std::collections::BTreeMap<String, serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|object| (object["file"].as_str().unwrap().to_string(), object))
+        .collect()
+}
+
+/// Several jobs write exactly what one job writes: the same document in the same order, and as JSON lines the
+/// same objects (in the order they finished).
+#[test]
+fn analyze_in_parallel_writes_what_one_job_writes() {
+    let audio = tempfile::tempdir().unwrap();
+    let files = catalogue(audio.path());
+    let out = tempfile::tempdir().unwrap();
+    let one = out.path().join("one.json");
+    let three = out.path().join("three.json");
+    for (jobs, path) in [("1", &one), ("3", &three)] {
+        let output = analyze_catalogue(audio.path(), &["--jobs", jobs, "--out", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let one_text = std::fs::read_to_string(&one).unwrap();
+    assert_eq!(one_text, std::fs::read_to_string(&three).unwrap());
+    let document: Vec<serde_json::Value> = serde_json::from_str(&one_text).unwrap();
+    let order: Vec<&str> = document.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    let expected: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    assert_eq!(order, expected, "the document lists files as found, whichever job finished first");
+    let lines = out.path().join("three.jsonl");
+    let output = analyze_catalogue(audio.path(), &["-j", "3", "--format", "jsonl", "--out", lines.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let by_file = lines_by_file(&lines);
+    assert_eq!(by_file.len(), files.len());
+    for report in &document {
+        assert_eq!(&by_file[report["file"].as_str().unwrap()], report);
+    }
+    assert!(stderr(&output).contains("5 analysed, 0 failed"), "{}", stderr(&output));
+}
+
+/// An interrupted JSON-lines run (its last line cut mid-write) is continued by `--resume`: the files written are
+/// skipped, the cut one is analysed again, and the output ends as an uninterrupted run's. Without `--resume` an
+/// existing output is refused and left as it was.
+#[test]
+fn analyze_resume_continues_an_interrupted_run() {
+    let audio = tempfile::tempdir().unwrap();
+    catalogue(audio.path());
+    let out = tempfile::tempdir().unwrap();
+    let whole = out.path().join("whole.jsonl");
+    let output = analyze_catalogue(audio.path(), &["--format", "jsonl", "-j", "1", "--out", whole.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&whole).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Two files written, the third cut halfway through its line.
+    let cut = out.path().join("cut.jsonl");
+    let partial = format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..lines[2].len() / 2]);
+    std::fs::write(&cut, &partial).unwrap();
+    let refused = analyze_catalogue(audio.path(), &["--format", "jsonl", "--out", cut.to_str().unwrap()]);
+    assert!(!refused.status.success() && stderr(&refused).contains("--resume"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(&cut).unwrap(), partial, "a refused run leaves the output untouched");
+    let resumed = analyze_catalogue(audio.path(), &["--format", "jsonl", "--resume", "--out", cut.to_str().unwrap()]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(stderr(&resumed).contains("3 analysed, 0 failed, 2 already done"), "{}", stderr(&resumed));
+    assert_eq!(lines_by_file(&cut), lines_by_file(&whole));
+    let wrong = analyze_catalogue(audio.path(), &["--resume", "--out", cut.to_str().unwrap()]);
+    assert!(!wrong.status.success() && stderr(&wrong).contains("--format jsonl"), "{}", stderr(&wrong));
+}
+
+/// A corrupt file in a JSON-lines run is reported and left out, the others are written, and `--resume` tries only
+/// the failed file again.
+#[test]
+fn analyze_jsonl_reports_a_bad_file_and_resume_retries_only_it() {
+    let audio = tempfile::tempdir().unwrap();
+    catalogue(audio.path());
+    std::fs::write(audio.path().join("track-9.flac"), b"fLaC but nothing after").unwrap();
+    let out = tempfile::tempdir().unwrap().keep().join("run.jsonl");
+    let first = analyze_catalogue(audio.path(), &["--format", "jsonl", "--out", out.to_str().unwrap()]);
+    assert!(!first.status.success());
+    assert!(stderr(&first).contains("track-9.flac") && stderr(&first).contains("5 analysed, 1 failed"));
+    assert_eq!(lines_by_file(&out).len(), 5);
+    let again = analyze_catalogue(audio.path(), &["--format", "jsonl", "--resume", "--out", out.to_str().unwrap()]);
+    assert!(stderr(&again).contains("0 analysed, 1 failed, 5 already done"), "{}", stderr(&again));
+}

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
@@ -92,11 +92,9 @@ impl DecodedAudio {
 
     /// Mean of the channels: the plugin analyses a mono downmix too.
     pub fn to_mono(&self) -> Vec<f32> {
-        if self.channels == 1 {
-            return self.samples.clone();
-        }
-        let scale = 1.0 / self.channels as f32;
-        self.samples.chunks_exact(self.channels).map(|frame| frame.iter().sum::<f32>() * scale).collect()
+        let mut mono = Vec::with_capacity(self.frames());
+        downmix_into(&self.samples, self.channels, &mut mono);
+        mono
     }
 }
 
@@ -136,81 +134,186 @@ pub fn find_audio_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AudioError> 
     Ok(files)
 }
 
-/// Decodes the first audio track of `path`.
-pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
-    let file = File::open(path).map_err(|source| AudioError::Open { path: path.to_path_buf(), source })?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let unsupported = |e: SymphoniaError| AudioError::Unsupported { path: path.to_path_buf(), reason: e.to_string() };
-    let mut format = symphonia::default::get_probe()
-        .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
-        .map_err(unsupported)?;
-    let track = format.default_track(TrackType::Audio).ok_or(AudioError::NoAudioTrack { path: path.to_path_buf() })?;
-    let track_id = track.id;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .ok_or(AudioError::NoAudioTrack { path: path.to_path_buf() })?
-        .clone();
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| AudioError::Unsupported { path: path.to_path_buf(), reason: e.to_string() })?;
+/// A file decoded block by block, so that memory stays flat however long the file is (`earmark analyze` over a
+/// catalogue). [`decode_file`] is this stream collected.
+pub struct AudioStream {
+    path: PathBuf,
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    sample_rate: u32,
+    channels: usize,
+    skipped_packets: usize,
+    /// The block most recently decoded (interleaved); `pending` when `open` decoded it to learn the format.
+    block: Vec<f32>,
+    pending: bool,
+    frames: u64,
+    ended: bool,
+}
 
-    let mut samples: Vec<f32> = Vec::new();
-    let mut block: Vec<f32> = Vec::new();
-    let mut sample_rate = params.sample_rate.unwrap_or(0);
-    let mut channels = params.channels.as_ref().map_or(0, |c| c.count());
-    let mut skipped_packets = 0;
-    loop {
-        let packet = match format.next_packet() {
-            Ok(Some(packet)) => packet,
-            Ok(None) => break,
-            // A truncated file ends like this; keep what was decoded.
-            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                break;
-            }
-            Err(e) if samples.is_empty() => {
-                return Err(AudioError::Corrupt { path: path.to_path_buf(), reason: e.to_string() });
-            }
-            Err(_) => {
-                skipped_packets += 1;
-                break;
-            }
+impl std::fmt::Debug for AudioStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioStream").field("path", &self.path).field("sample_rate", &self.sample_rate).finish()
+    }
+}
+
+impl AudioStream {
+    /// Opens the first audio track of `path` and decodes its first block (the rate and channel count a container
+    /// leaves out are known only then).
+    pub fn open(path: &Path) -> Result<Self, AudioError> {
+        let file = File::open(path).map_err(|source| AudioError::Open { path: path.to_path_buf(), source })?;
+        let stream = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(ext);
+        }
+        let unsupported =
+            |e: SymphoniaError| AudioError::Unsupported { path: path.to_path_buf(), reason: e.to_string() };
+        let format = symphonia::default::get_probe()
+            .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
+            .map_err(unsupported)?;
+        let track =
+            format.default_track(TrackType::Audio).ok_or(AudioError::NoAudioTrack { path: path.to_path_buf() })?;
+        let track_id = track.id;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or(AudioError::NoAudioTrack { path: path.to_path_buf() })?
+            .clone();
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(unsupported)?;
+        let mut stream = Self {
+            path: path.to_path_buf(),
+            format,
+            decoder,
+            track_id,
+            sample_rate: params.sample_rate.unwrap_or(0),
+            channels: params.channels.as_ref().map_or(0, |c| c.count()),
+            skipped_packets: 0,
+            block: Vec::new(),
+            pending: false,
+            frames: 0,
+            ended: false,
         };
-        if packet.track_id != track_id {
-            continue;
+        stream.pending = stream.decode_next()?;
+        if stream.sample_rate == 0 || stream.channels == 0 {
+            return Err(stream.corrupt("no decodable audio (unknown sample rate or channel count)".into()));
         }
-        match decoder.decode(&packet) {
-            Ok(buffer) => {
-                sample_rate = buffer.spec().rate();
-                channels = buffer.spec().channels().count();
-                block.resize(buffer.samples_interleaved(), 0.0);
-                buffer.copy_to_slice_interleaved(&mut block);
-                samples.extend_from_slice(&block);
+        if !stream.pending && stream.skipped_packets > 0 {
+            return Err(stream.corrupt(format!("all {} packets failed to decode", stream.skipped_packets)));
+        }
+        Ok(stream)
+    }
+
+    fn corrupt(&self, reason: String) -> AudioError {
+        AudioError::Corrupt { path: self.path.clone(), reason }
+    }
+
+    /// Sample rate in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Channel count (≥ 1).
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Packets that failed to decode and were skipped so far (see [`DecodedAudio::skipped_packets`]).
+    pub fn skipped_packets(&self) -> usize {
+        self.skipped_packets
+    }
+
+    /// Frames (samples per channel) handed out so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The next block of interleaved samples, `None` at the end. A damaged packet is skipped and counted; a
+    /// truncated file ends where its data ends.
+    pub fn next_block(&mut self) -> Result<Option<&[f32]>, AudioError> {
+        let has_block = if self.pending {
+            self.pending = false;
+            true
+        } else {
+            self.decode_next()?
+        };
+        if !has_block {
+            return Ok(None);
+        }
+        self.frames += (self.block.len() / self.channels) as u64;
+        Ok(Some(&self.block))
+    }
+
+    /// Decodes packets into `block` until one decodes; false at the end of the track.
+    fn decode_next(&mut self) -> Result<bool, AudioError> {
+        while !self.ended {
+            let packet = match self.format.next_packet() {
+                Ok(Some(packet)) => packet,
+                Ok(None) => break,
+                // A truncated file ends like this; keep what was decoded.
+                Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) if self.frames == 0 && !self.pending => return Err(self.corrupt(e.to_string())),
+                Err(_) => {
+                    self.skipped_packets += 1;
+                    break;
+                }
+            };
+            if packet.track_id != self.track_id {
+                continue;
             }
-            Err(SymphoniaError::DecodeError(_)) => skipped_packets += 1,
-            Err(e) => {
-                return Err(AudioError::Corrupt { path: path.to_path_buf(), reason: e.to_string() });
+            match self.decoder.decode(&packet) {
+                Ok(buffer) => {
+                    let (rate, channels) = (buffer.spec().rate(), buffer.spec().channels().count());
+                    if self.frames > 0 && (rate != self.sample_rate || channels != self.channels) {
+                        return Err(self.corrupt(format!(
+                            "the stream changes from {} Hz × {} channels to {rate} Hz × {channels} mid-file",
+                            self.sample_rate, self.channels
+                        )));
+                    }
+                    (self.sample_rate, self.channels) = (rate, channels);
+                    self.block.resize(buffer.samples_interleaved(), 0.0);
+                    buffer.copy_to_slice_interleaved(&mut self.block);
+                    if !self.block.is_empty() {
+                        return Ok(true);
+                    }
+                }
+                Err(SymphoniaError::DecodeError(_)) => self.skipped_packets += 1,
+                Err(e) => return Err(self.corrupt(e.to_string())),
             }
         }
+        self.ended = true;
+        Ok(false)
     }
-    if sample_rate == 0 || channels == 0 {
-        return Err(AudioError::Corrupt {
-            path: path.to_path_buf(),
-            reason: "no decodable audio (unknown sample rate or channel count)".into(),
-        });
+}
+
+/// Decodes the first audio track of `path` whole.
+pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
+    let mut stream = AudioStream::open(path)?;
+    let mut samples = Vec::new();
+    while let Some(block) = stream.next_block()? {
+        samples.extend_from_slice(block);
     }
-    if samples.is_empty() && skipped_packets > 0 {
-        return Err(AudioError::Corrupt {
-            path: path.to_path_buf(),
-            reason: format!("all {skipped_packets} packets failed to decode"),
-        });
+    Ok(DecodedAudio {
+        sample_rate: stream.sample_rate,
+        channels: stream.channels,
+        samples,
+        skipped_packets: stream.skipped_packets,
+    })
+}
+
+/// Mixes interleaved `samples` of `channels` channels down to mono into `out` (cleared first): the plugin
+/// analyses a mono downmix too.
+pub fn downmix_into(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
+    out.clear();
+    if channels == 1 {
+        out.extend_from_slice(samples);
+        return;
     }
-    Ok(DecodedAudio { sample_rate, channels, samples, skipped_packets })
+    let scale = 1.0 / channels as f32;
+    out.extend(samples.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));
 }
 
 /// Resamples a mono signal from `from` Hz to `to` Hz with rubato's FFT resampler (no-op when equal).
@@ -271,5 +374,52 @@ mod tests {
         assert_eq!(files, expected, "folder members by extension, named files as given, sorted");
         let err = find_audio_files(&[dir.path().join("nowhere.wav")]).unwrap_err();
         assert!(err.to_string().contains("nowhere.wav: does not exist"), "{err}");
+    }
+
+    /// A stereo 16-bit WAV of `frames` frames: left a ramp, right its negation.
+    fn write_stereo(path: &Path, frames: usize) {
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 22_050,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(path, spec).unwrap();
+        for n in 0..frames {
+            let v = ((n % 2000) as i32 - 1000) as i16 * 16;
+            writer.write_sample(v).unwrap();
+            writer.write_sample(-v / 2).unwrap();
+        }
+        writer.finalize().unwrap();
+    }
+
+    #[test]
+    fn a_stream_hands_out_the_whole_file_block_by_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ramp.wav");
+        write_stereo(&path, 50_000);
+        let whole = decode_file(&path).unwrap();
+        assert_eq!((whole.sample_rate, whole.channels, whole.frames()), (22_050, 2, 50_000));
+        let mut stream = AudioStream::open(&path).unwrap();
+        let (mut blocks, mut joined, mut mono) = (0, Vec::new(), Vec::new());
+        let mut mono_joined = Vec::new();
+        while let Some(block) = stream.next_block().unwrap() {
+            blocks += 1;
+            joined.extend_from_slice(block);
+            downmix_into(block, 2, &mut mono);
+            mono_joined.extend_from_slice(&mono);
+        }
+        assert!(blocks > 3, "decoded in {blocks} blocks: not streamed");
+        assert_eq!(joined, whole.samples);
+        assert_eq!(stream.frames(), 50_000);
+        assert_eq!(mono_joined, whole.to_mono());
+        assert!((whole.to_mono()[1] - (whole.samples[2] + whole.samples[3]) / 2.0).abs() < 1e-7);
+        // Cut mid-file (an interrupted copy): what is there is decoded, without an error.
+        let bytes = std::fs::read(&path).unwrap();
+        let cut = dir.path().join("cut.wav");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let mut stream = AudioStream::open(&cut).unwrap();
+        while stream.next_block().unwrap().is_some() {}
+        assert!((20_000..30_000).contains(&stream.frames()), "{} frames of the cut file", stream.frames());
     }
 }

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod frontend;
 pub mod manifest;
 pub mod model;
+pub mod model_cache;
 pub mod runtime;
 pub mod speaker;
 pub mod voicing;

@@ -1,6 +1,7 @@
 //! A model folder made runnable: its manifest, checked against the ONNX sessions it describes.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use ndarray::{ArrayD, ArrayViewD};
 
@@ -35,11 +36,16 @@ pub enum ModelError {
 }
 
 /// A validated model: manifest plus one session per graph.
+///
+/// Runs take `&self`, so one loaded model serves every engine in the process (see [`crate::model_cache`]): each
+/// session sits behind its own lock, because ONNX Runtime's Rust binding runs a session through `&mut`.
 #[derive(Debug)]
 pub struct Model {
     dir: PathBuf,
     manifest: Manifest,
-    sessions: Vec<OnnxSession>,
+    sessions: Vec<Mutex<OnnxSession>>,
+    provider: Provider,
+    fallback_reason: Option<String>,
 }
 
 impl Model {
@@ -57,7 +63,15 @@ impl Model {
             check_graph(graph, &session).map_err(|reason| ModelError::Mismatch { file: file.clone(), reason })?;
             sessions.push(session);
         }
-        Ok(Self { dir: dir.to_path_buf(), manifest, sessions })
+        let provider = sessions.first().map_or(Provider::Cpu, OnnxSession::provider);
+        let fallback_reason = sessions.first().and_then(|s| s.fallback_reason().map(str::to_string));
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            manifest,
+            sessions: sessions.into_iter().map(Mutex::new).collect(),
+            provider,
+            fallback_reason,
+        })
     }
 
     /// The folder it was loaded from.
@@ -72,26 +86,24 @@ impl Model {
 
     /// The provider its sessions run on (all graphs of a model share the same options).
     pub fn provider(&self) -> Provider {
-        self.sessions.first().map_or(Provider::Cpu, OnnxSession::provider)
+        self.provider
     }
 
     /// Why CUDA was asked for and not used, if so.
     pub fn fallback_reason(&self) -> Option<&str> {
-        self.sessions.first().and_then(OnnxSession::fallback_reason)
+        self.fallback_reason.as_deref()
     }
 
-    /// The session for `role`.
-    pub fn session_mut(&mut self, role: GraphRole) -> Option<&mut OnnxSession> {
-        let index = self.manifest.graphs.iter().position(|g| g.role == role)?;
-        self.sessions.get_mut(index)
-    }
-
-    /// Runs the graph with `role` on float32 inputs; returns its outputs in graph order.
-    pub fn run(&mut self, role: GraphRole, inputs: &[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, ModelError> {
-        let dir = self.dir.clone();
-        let session = self
-            .session_mut(role)
-            .ok_or_else(|| ModelError::Mismatch { file: dir, reason: format!("the model has no {role:?} graph") })?;
+    /// Runs the graph with `role` on float32 inputs; returns its outputs in graph order. Callers on other threads
+    /// wait for the graph's session while it runs.
+    pub fn run(&self, role: GraphRole, inputs: &[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, ModelError> {
+        let index = self.manifest.graphs.iter().position(|g| g.role == role).ok_or_else(|| ModelError::Mismatch {
+            file: self.dir.clone(),
+            reason: format!("the model has no {role:?} graph"),
+        })?;
+        // A run that panicked leaves the session as ONNX Runtime left it (runs hold no state between calls), so a
+        // poisoned lock is still a usable session.
+        let mut session = self.sessions[index].lock().unwrap_or_else(PoisonError::into_inner);
         Ok(session.run(inputs)?)
     }
 }

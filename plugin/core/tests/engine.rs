@@ -385,3 +385,55 @@ fn a_speaker_normalised_model_reads_a_voice_against_its_own_average() {
     let plain = raw_readouts(band_energy_variant(|m| m.segment.voicing = Some(voicing)).path(), rate, &steady);
     assert!(plain[0][2] > 0.8, "without the normalisation the tone reads high: {:?}", plain[0]);
 }
+
+/// A models folder holding `count` copies of the band-energy model (distinct folders, the same frontend).
+fn band_energy_copies(count: usize) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    for i in 0..count {
+        let dir = root.path().join(format!("copy-{i}"));
+        std::fs::create_dir(&dir).unwrap();
+        for file in ["manifest.json", "model.onnx"] {
+            std::fs::copy(band_energy_dir().join("band-energy").join(file), dir.join(file)).unwrap();
+        }
+    }
+    root
+}
+
+/// Engines loading the same folder share its model (sessions included): two engines, at two host rates, hold one
+/// model between them, and it is released when the last of them goes, in either order.
+#[test]
+fn engines_share_each_model_and_the_last_one_releases_it() {
+    use earmark_core::model_cache::ModelCache;
+    let root = band_energy_copies(1);
+    let model_dir = root.path().join("copy-0");
+    let cache = ModelCache::global();
+    for first_goes_first in [true, false] {
+        assert_eq!(cache.holders(&model_dir), 0, "nothing loaded yet");
+        let a = Engine::load(root.path(), 48_000, &settings());
+        assert_eq!(cache.holders(&model_dir), 1);
+        let b = Engine::load(root.path(), 22_050, &settings());
+        assert_eq!(cache.holders(&model_dir), 2, "the second engine got the first one's model, not a new load");
+        let (first, second) = if first_goes_first { (a, b) } else { (b, a) };
+        drop(first);
+        assert_eq!(cache.holders(&model_dir), 1);
+        drop(second);
+        assert_eq!(cache.holders(&model_dir), 0, "the last engine released it");
+    }
+}
+
+/// Models trained with the same frontend get their frames from one frontend, and read exactly what a model alone
+/// in its engine reads.
+#[test]
+fn models_with_one_frontend_share_it_and_read_what_they_read_alone() {
+    let x = signal(44_100, 3.0);
+    let alone = raw_readouts(&band_energy_dir(), 44_100, &x);
+    let root = band_energy_copies(3);
+    let mut engine = Engine::load(root.path(), 44_100, &settings());
+    assert_eq!(engine.snapshot().models.len(), 3);
+    assert_eq!(engine.frontend_count(), 1, "three models, one frontend configuration, one frontend");
+    let timeline = analyze(&mut engine, &x, |_| {});
+    for model in 0..3 {
+        let raw: Vec<Vec<f32>> = timeline.iter().filter(|u| u.model == model).map(|u| u.readout.raw.clone()).collect();
+        assert_eq!(raw, alone, "model {model} read something else than the model alone");
+    }
+}

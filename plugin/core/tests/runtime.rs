@@ -30,7 +30,7 @@ fn test_model_matches_its_reference_outputs_at_batch_3_and_1() {
     let probabilities: Array2<f32> = read_npy(fixtures.join("probabilities.npy")).unwrap();
     let band_means: Array2<f32> = read_npy(fixtures.join("band_means.npy")).unwrap();
 
-    let mut model = Model::load(
+    let model = Model::load(
         &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
         runtime(),
         SessionOptions::default(),
@@ -57,7 +57,7 @@ fn test_model_matches_its_reference_outputs_at_batch_3_and_1() {
 
 #[test]
 fn wrong_input_shapes_are_errors_not_crashes() {
-    let mut model = Model::load(
+    let model = Model::load(
         &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
         runtime(),
         SessionOptions::default(),

@@ -34,6 +34,9 @@ enum Command {
         save_wav: Option<PathBuf>,
     },
     /// Analyse audio files with every model (the plugin's engine, offline) and write a timeline of readouts.
+    ///
+    /// For a catalogue: `--format jsonl --out results.jsonl` writes each file's object as it finishes, and the same
+    /// command with `--resume` after an interruption skips the files already written.
     Analyze {
         /// Audio files or folders (searched recursively for wav, flac, mp3, ogg).
         #[arg(required = true)]
@@ -44,6 +47,12 @@ enum Command {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Files analysed at once (default: one per core). Every model is loaded once, whatever the number.
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// Continue an interrupted `--format jsonl --out FILE` run: files already in FILE are skipped.
+        #[arg(long)]
+        resume: bool,
         /// Folder of models. Default: the models shipped with Earmark.
         #[arg(long)]
         models: Option<PathBuf>,
@@ -74,16 +83,19 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo { models, json, save_wav } => demo::run(models, json, save_wav),
-        Command::Analyze { inputs, format, out, models, update_interval, smoothing } => {
+        Command::Analyze { inputs, format, out, jobs, resume, models, update_interval, smoothing } => {
             if !(update_interval > 0.0 && smoothing >= 0.0) {
                 anyhow::bail!("--update-interval must be positive and --smoothing non-negative");
+            }
+            if jobs == Some(0) {
+                anyhow::bail!("--jobs must be at least 1");
             }
             let models = match models {
                 Some(dir) => dir,
                 None => models::default_models_dir()?,
             };
             let settings = EngineSettings { update_interval, smoothing, ..EngineSettings::default() };
-            analyze::run(analyze::Options { inputs, format, out, models, settings })
+            analyze::run(analyze::Options { inputs, format, out, models, settings, jobs, resume })
         }
         Command::Features { file, config, model, out } => features::run(&file, config, model, &out),
     }

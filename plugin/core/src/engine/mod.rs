@@ -3,7 +3,8 @@
 //! - [`input::AudioInput`] is the only piece the audio thread touches: downmix, sanitise, push into a
 //!   preallocated lock-free ring. No allocation, lock, syscall or log.
 //! - [`Engine`] is the synchronous analysis: one [`pipeline::ModelPipeline`] per model found, fed mono host-rate
-//!   audio. The worker thread ([`worker::spawn`]) runs it live; [`offline::analyze`] runs it over a file.
+//!   audio through one [`shared_frontend::SharedFrontend`] per distinct frontend configuration. Models come from
+//!   the process's [`crate::model_cache::ModelCache`], so engines loading the same folder share sessions. The worker thread ([`worker::spawn`]) runs it live; [`offline::analyze`] runs it over a file.
 //! - Results leave the worker through a triple buffer ([`readout::Snapshot`]), so readers never wait.
 
 pub mod frames;
@@ -16,6 +17,7 @@ pub mod pipeline;
 pub mod readout;
 pub mod resample;
 pub mod roles;
+pub mod shared_frontend;
 pub mod view;
 pub mod worker;
 
@@ -26,12 +28,14 @@ use serde::{Deserialize, Serialize};
 use crate::audio::AudioError;
 use crate::frontend::FrontendError;
 use crate::manifest::MANIFEST_FILE;
-use crate::model::{Model, ModelError};
+use crate::model::ModelError;
+use crate::model_cache::ModelCache;
 use crate::runtime::{Device, Runtime, RuntimeError, SessionOptions};
 use gate::SignalGate;
 use pipeline::ModelPipeline;
 use readout::{EngineStatus, ModelReadout, Snapshot};
 use roles::Roles;
+use shared_frontend::SharedFrontend;
 
 /// User settings of the engine (persisted with the plugin state).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +151,7 @@ pub fn find_model_dirs(root: &Path) -> Vec<PathBuf> {
 /// message, and audio keeps flowing through the plugin regardless.
 pub struct Engine {
     pipelines: Vec<ModelPipeline>,
+    frontends: Vec<SharedFrontend>,
     status: EngineStatus,
     roles: Roles,
     gate: SignalGate,
@@ -158,6 +163,7 @@ impl Engine {
     pub fn load(models_dir: &Path, host_rate: u32, settings: &EngineSettings) -> Self {
         let mut engine = Self {
             pipelines: Vec::new(),
+            frontends: Vec::new(),
             status: EngineStatus::default(),
             roles: Roles::default(),
             gate: SignalGate::new(host_rate, settings.update_interval),
@@ -177,16 +183,19 @@ impl Engine {
         }
         let options = SessionOptions { device: settings.device, ..SessionOptions::default() };
         for dir in dirs {
-            let loaded = Model::load(&dir, runtime, options)
+            let loaded = ModelCache::global()
+                .load(&dir, runtime, options)
                 .map_err(EngineError::from)
-                .and_then(|model| ModelPipeline::new(model, host_rate, settings));
+                .and_then(|model| ModelPipeline::new(model, settings))
+                .and_then(|pipeline| engine.frontend_for(&pipeline).map(|frontend| (pipeline, frontend)));
             match loaded {
-                Ok(mut pipeline) => {
+                Ok((mut pipeline, frontend)) => {
                     if let Some(reason) = &pipeline.readout().fallback_reason {
                         let name = &pipeline.readout().name;
                         engine.status.messages.push(format!("{name}: CUDA unavailable, running on CPU ({reason})"));
                     }
                     pipeline.warm_up();
+                    engine.frontends[frontend].add_member(engine.pipelines.len());
                     engine.pipelines.push(pipeline);
                 }
                 Err(error) => engine.status.messages.push(format!("{}: {error}", dir.display())),
@@ -195,6 +204,21 @@ impl Engine {
         let readouts: Vec<ModelReadout> = engine.pipelines.iter().map(|p| p.readout().clone()).collect();
         engine.roles = Roles::of(&readouts);
         engine
+    }
+
+    /// The index of the shared frontend `pipeline` takes its frames from, made now if no model before it had
+    /// the same frontend configuration.
+    fn frontend_for(&mut self, pipeline: &ModelPipeline) -> Result<usize, EngineError> {
+        if let Some(index) = self.frontends.iter().position(|f| f.config() == pipeline.frontend()) {
+            return Ok(index);
+        }
+        self.frontends.push(SharedFrontend::new(pipeline.frontend(), self.host_rate)?);
+        Ok(self.frontends.len() - 1)
+    }
+
+    /// How many frontends the engine computes (one per distinct frontend configuration among its models).
+    pub fn frontend_count(&self) -> usize {
+        self.frontends.len()
     }
 
     /// The host sample rate the pipelines expect.
@@ -209,8 +233,8 @@ impl Engine {
         let mut rest = samples;
         while !rest.is_empty() {
             let (part, tail) = rest.split_at(self.gate.until_boundary().min(rest.len()));
-            for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
-                pipeline.feed(part, |r| on_update(i, r));
+            for frontend in &mut self.frontends {
+                frontend.feed(part, &mut self.pipelines, &mut on_update);
             }
             if let Some(open) = self.gate.measure(part) {
                 self.pipelines.iter_mut().for_each(|p| p.set_running(open));
@@ -224,8 +248,8 @@ impl Engine {
 
     /// Ends a finite stream (see [`ModelPipeline::finish`]).
     pub fn finish(&mut self, mut on_update: impl FnMut(usize, &ModelReadout)) {
-        for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
-            pipeline.finish(|r| on_update(i, r));
+        for frontend in &mut self.frontends {
+            frontend.finish(&mut self.pipelines, &mut on_update);
         }
     }
 
@@ -239,6 +263,7 @@ impl Engine {
     /// Clears every model's history (transport restart); the gate waits for signal again.
     pub fn reset(&mut self) {
         self.pipelines.iter_mut().for_each(ModelPipeline::reset);
+        self.frontends.iter_mut().for_each(SharedFrontend::reset);
         self.gate.reset();
         self.pipelines.iter_mut().for_each(|p| p.set_running(false));
         self.status.stream_seconds = 0.0;

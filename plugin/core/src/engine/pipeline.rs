@@ -1,8 +1,10 @@
-//! One model's path from host audio to scores: resample → streaming log-mel → segments → ONNX → smoothing.
+//! One model's path from log-mel frames to scores: segments → ONNX → smoothing. The frames come from the
+//! engine's [shared frontend](super::shared_frontend), one per distinct frontend configuration.
 //!
 //! Used unchanged by the plugin's worker thread and by `earmark analyze`, so both give the same readouts.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 use ndarray::{ArrayD, Axis as NdAxis};
@@ -10,9 +12,8 @@ use ndarray::{ArrayD, Axis as NdAxis};
 use super::frames::FrameRing;
 use super::layout::{SequenceLayout, SpectrogramLayout};
 use super::readout::{ModelReadout, Smoother};
-use super::resample::StreamResampler;
 use super::{EngineError, EngineSettings};
-use crate::frontend::{Compression, FrameAnalyzer, StreamingFrontend, clip_top_db};
+use crate::frontend::{Compression, FrameAnalyzer, FrontendConfig, clip_top_db};
 use crate::manifest::{Axis, GraphRole, GraphSpec, Manifest, SegmentSpec};
 use crate::model::Model;
 use crate::speaker::RunningSpeakerMean;
@@ -107,7 +108,7 @@ impl Stages {
 
 /// The model-side half of a pipeline: everything after the frontend.
 struct SegmentStage {
-    model: Model,
+    model: Arc<Model>,
     stages: Stages,
     ring: FrameRing,
     top_db: Option<f32>,
@@ -275,25 +276,19 @@ fn fill_segment(
     }
 }
 
-/// One model, from host-rate mono audio to readouts.
+/// One model, from log-mel frames to readouts.
 pub struct ModelPipeline {
-    resampler: Option<StreamResampler>,
-    frontend: StreamingFrontend,
+    frontend: FrontendConfig,
     stage: SegmentStage,
 }
 
 impl ModelPipeline {
-    /// Builds the pipeline for a loaded model receiving audio at `host_rate`.
-    pub fn new(model: Model, host_rate: u32, settings: &EngineSettings) -> Result<Self, EngineError> {
+    /// Builds the pipeline for a loaded model (which other engines may share).
+    pub fn new(model: Arc<Model>, settings: &EngineSettings) -> Result<Self, EngineError> {
         let manifest = model.manifest().clone();
         let unsupported = |reason: String| EngineError::Unsupported { model: manifest.name.clone(), reason };
         let stages = Stages::new(&manifest).map_err(unsupported)?;
         let config = &manifest.frontend;
-        let resampler = if host_rate == config.sample_rate {
-            None
-        } else {
-            Some(StreamResampler::new(host_rate, config.sample_rate)?)
-        };
         let hop_seconds = config.hop_seconds();
         let run_every = match stages {
             Stages::Single { .. } => ((settings.update_interval / hop_seconds).round() as usize).max(1),
@@ -316,8 +311,7 @@ impl ModelPipeline {
             ..ModelReadout::new(&manifest.name, manifest.task, labels.classes.clone())
         };
         Ok(Self {
-            resampler,
-            frontend: StreamingFrontend::new(config)?,
+            frontend: config.clone(),
             stage: SegmentStage {
                 ring: FrameRing::new(manifest.segment.frames, config.n_mels),
                 model,
@@ -336,30 +330,34 @@ impl ModelPipeline {
         })
     }
 
+    /// The frontend the model was trained with: pipelines with equal ones share one frontend in the engine.
+    pub fn frontend(&self) -> &FrontendConfig {
+        &self.frontend
+    }
+
     /// The current readout.
     pub fn readout(&self) -> &ModelReadout {
         &self.stage.readout
     }
 
-    /// Feeds host-rate mono samples; `on_update` sees the readout after every inference.
-    pub fn feed(&mut self, samples: &[f32], mut on_update: impl FnMut(&ModelReadout)) {
-        let Self { resampler, frontend, stage } = self;
-        let mut to_frames = |block: &[f32]| frontend.push(block, |frame| stage.on_frame(frame, &mut on_update));
-        match resampler {
-            Some(resampler) => resampler.push(samples, &mut to_frames),
-            None => to_frames(samples),
-        }
+    /// Takes one log-mel frame; `on_update` sees the readout after every inference.
+    pub fn on_frame(&mut self, frame: &[f32], mut on_update: impl FnMut(&ModelReadout)) {
+        self.stage.on_frame(frame, &mut on_update);
     }
 
-    /// Ends a finite stream (offline analysis). A stream that never filled one segment is analysed once, padded
-    /// with silence, so every file with a signal gets a readout (a silent one gets none, as in the plugin); otherwise nothing more happens: the plugin never sees a
-    /// stream's end either, and `earmark analyze` must give exactly the plugin's readouts.
+    /// Whether the end of a finite stream still matters to this model: only one that never gave a readout
+    /// takes the frontend's padded last frames (see [`Self::finish`]).
+    pub fn awaits_end(&self) -> bool {
+        self.stage.readout.updates == 0
+    }
+
+    /// Ends a finite stream (offline analysis), after the frontend's last frames went through [`Self::on_frame`]
+    /// (only when [`Self::awaits_end`]). A stream that never filled one segment is analysed once, padded with
+    /// silence, so every file with a signal gets a readout (a silent one gets none, as in the plugin); otherwise
+    /// nothing more happens: the plugin never sees a stream's end either, and `earmark analyze` must give exactly
+    /// the plugin's readouts.
     pub fn finish(&mut self, mut on_update: impl FnMut(&ModelReadout)) {
-        let Self { frontend, stage, .. } = self;
-        if stage.readout.updates > 0 {
-            return;
-        }
-        frontend.finish(|frame| stage.on_frame(frame, &mut on_update));
+        let stage = &mut self.stage;
         if stage.running && stage.readout.updates == 0 && !stage.ring.is_empty() {
             stage.fill_with_silence();
             stage.run();
@@ -396,12 +394,8 @@ impl ModelPipeline {
         self.stage.smoother = Smoother::new(settings.smoothing);
     }
 
-    /// Forgets the stream (transport restart): frames, embeddings, smoothing, resampler state.
+    /// Forgets the stream (transport restart): frames, embeddings, smoothing.
     pub fn reset(&mut self) {
-        if let Some(resampler) = &mut self.resampler {
-            resampler.reset();
-        }
-        self.frontend.reset();
         self.stage.reset();
     }
 }

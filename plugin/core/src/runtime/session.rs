@@ -9,7 +9,7 @@ use ort::value::{TensorElementType, TensorRef, ValueType};
 use super::{Runtime, RuntimeError};
 
 /// Where a session should run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Device {
     /// ONNX Runtime's CPU provider.
