@@ -83,11 +83,11 @@ impl Earmark {
 fn send_ccs(
     snapshot: &Snapshot,
     params: &EarmarkParams,
+    numbers: &midi_out::CcNumbers,
     last: &mut [i16; midi_out::SLOTS],
     context: &mut impl ProcessContext<Earmark>,
 ) {
     let channel = (params.cc_channel.value() - 1).clamp(0, 15) as u8;
-    let numbers = params.cc_numbers();
     for (slot, value) in midi_out::slot_values(snapshot).into_iter().enumerate() {
         let (Some(value), Some(cc)) = (value, numbers.cc(slot)) else { continue };
         let seven = midi_out::to_7bit(value);
@@ -219,7 +219,10 @@ impl Plugin for Earmark {
         }
         self.was_playing = playing;
         active.input.push(buffer.as_slice_immutable());
-        send_ccs(active.snapshots.read(), &self.params, &mut self.last_cc, context);
+        let numbers = self.params.cc_numbers();
+        // Readouts with no CC on slow down while the editor is closed (an atomic store: real-time safe).
+        self.live.watch.set_by_ccs(midi_out::watched_by(&numbers));
+        send_ccs(active.snapshots.read(), &self.params, &numbers, &mut self.last_cc, context);
         // Keep the worker fed through silence: its gate then says "no signal" (and lets the age count) instead of
         // the readout freezing with no explanation.
         ProcessStatus::KeepAlive

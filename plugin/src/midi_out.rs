@@ -8,6 +8,7 @@
 
 use earmark_core::engine::readout::Snapshot;
 use earmark_core::engine::roles::Roles;
+use earmark_core::engine::watch::{Readout, Watched};
 
 /// Instrument families with a CC each: the first `MAX_FAMILIES` families of the instrument model's hierarchy, on
 /// consecutive CCs from the "instrument families" parameter (so that parameter goes up to `127 - 15`).
@@ -80,6 +81,20 @@ impl CcNumbers {
         };
         u8::try_from(number).ok().filter(|&cc| cc <= 127)
     }
+}
+
+/// The readouts with at least one CC switched on: they stay watched with the editor closed.
+pub fn watched_by(numbers: &CcNumbers) -> Watched {
+    (0..SLOTS).filter(|&i| numbers.cc(i).is_some()).fold(Watched::NONE, |watched, i| {
+        watched.with(match slot(i) {
+            Slot::Valence | Slot::Arousal => Readout::Emotion,
+            Slot::GenreConfidence | Slot::GenreClass => Readout::Genre,
+            Slot::VocalClass | Slot::VocalConfidence => Readout::Vocal,
+            Slot::StyleConfidence | Slot::StyleClass => Readout::Style,
+            Slot::Music | Slot::Speech => Readout::Content,
+            Slot::Family(_) => Readout::Instruments,
+        })
+    })
 }
 
 /// Values in [0, 1] per slot, `None` where no model provides one (yet). Class indices are sent as
@@ -165,6 +180,19 @@ pub fn cc_map(snapshot: &Snapshot, numbers: &CcNumbers) -> Vec<(u8, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_readout_is_watched_by_any_of_its_ccs() {
+        let off = CcNumbers { fixed: [-1; FIXED.len()], families: -1 };
+        assert_eq!(watched_by(&off), Watched::NONE);
+        let mut numbers = off;
+        numbers.fixed[5] = 25; // vocal emotion confidence only
+        assert_eq!(watched_by(&numbers), Watched::NONE.with(Readout::Vocal));
+        numbers.families = 32;
+        numbers.fixed[1] = 21; // arousal
+        let expected = Watched::NONE.with(Readout::Vocal).with(Readout::Instruments).with(Readout::Emotion);
+        assert_eq!(watched_by(&numbers), expected);
+    }
+
     use earmark_core::engine::readout::{EngineStatus, ModelReadout};
     use earmark_core::manifest::{LabelGroup, Task};
 

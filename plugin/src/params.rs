@@ -87,6 +87,9 @@ pub struct EarmarkParams {
     /// The editor window's size (logical points), remembered with the project.
     #[persist = "editor-size"]
     pub editor_size: RwLock<(u32, u32)>,
+    /// The worker's live settings (not a parameter): the editor tells it when it draws, so readouts nobody sees
+    /// can slow down (see `earmark_core::engine::watch`).
+    pub live: Arc<LiveSettings>,
 }
 
 impl EarmarkParams {
@@ -124,7 +127,7 @@ impl EarmarkParams {
     pub fn new(live: Arc<LiveSettings>) -> Self {
         let defaults = earmark_core::engine::EngineSettings::default();
         let on_update = live.clone();
-        let on_smoothing = live;
+        let on_smoothing = live.clone();
         Self {
             stored: RwLock::new(StoredSettings::default()),
             update_interval: FloatParam::new(
@@ -157,6 +160,7 @@ impl EarmarkParams {
             // The last family's CC must still be a controller number.
             cc_instruments: cc_param("CC instrument families (first of 16)", 32, 128 - MAX_FAMILIES as i32),
             editor_size: RwLock::new(DEFAULT_EDITOR_SIZE),
+            live,
         }
     }
 }

@@ -1,8 +1,12 @@
 //! Plugin cost, measured in a real CLAP host: `cargo build --release -p earmark && cargo bench -p earmark-e2e`.
 //!
 //! Prints (asserts nothing): audio-thread time per block as a fraction of the block's duration at 64 and 512
-//! samples (goal ≤ 1 %), and whole-plugin CPU time (audio thread + worker + ONNX Runtime) per second of audio
-//! at default settings with every model in `models/` (goal ≤ 3 % of one core).
+//! samples (goal ≤ 1 %); whole-plugin CPU time (audio thread + worker pool + ONNX Runtime) per second of audio
+//! at default settings with every model in `models/`, for 1, 8 and 32 instances in one host process, each on
+//! its own audio, paced at real time (goal: 32 instances ≤ 1 core in all), with each instance's CC count (every
+//! readout live) and whether its audio came back bit-exact; and per model, the inference cost per second of
+//! audio (the engine alone, offline, at the default update interval). `EARMARK_BENCH_INSTANCES` (e.g. `1,8,32`)
+//! and `EARMARK_BENCH_SECONDS` (default 20) change the multi-instance runs.
 
 use std::time::Instant;
 
@@ -11,14 +15,21 @@ use earmark_e2e::PluginHost;
 const RATE: u32 = 48_000;
 
 fn music_like(seconds: f32) -> Vec<f32> {
-    let mut state = 0x2468_ace1u32;
+    music_like_in(seconds, 0)
+}
+
+/// Music-like audio of its own for instance `k`: another seed, another key and tempo.
+fn music_like_in(seconds: f32, k: usize) -> Vec<f32> {
+    let mut state = 0x2468_ace1u32 ^ (k as u32).wrapping_mul(0x9e37_79b9);
+    let key = 2f32.powf((k % 12) as f32 / 12.0);
+    let rate = 1.5 + (k % 5) as f32 * 0.5;
     (0..(RATE as f32 * seconds) as usize)
         .map(|n| {
             state ^= state << 13;
             state ^= state >> 17;
             state ^= state << 5;
             let t = n as f32 / RATE as f32;
-            let note = [220.0, 277.2, 329.6, 440.0][(t * 2.0) as usize % 4];
+            let note = key * [220.0, 277.2, 329.6, 440.0][(t * rate) as usize % 4];
             0.3 * (std::f32::consts::TAU * note * t).sin() + 0.05 * (state as f32 / u32::MAX as f32 - 0.5)
         })
         .collect()
@@ -79,4 +90,130 @@ fn main() {
         wall.elapsed().as_secs_f64()
     );
     println!("CC messages received: {}", host.ccs.len());
+
+    let counts: Vec<usize> = std::env::var("EARMARK_BENCH_INSTANCES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 8, 32]);
+    let seconds: f32 = std::env::var("EARMARK_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20.0);
+    println!();
+    println!("many instances in one host process, paced at real time, {seconds} s of audio each, block 512:");
+    println!(
+        "| instances | CPU (s) | % of one core in all | % per instance | CCs per instance (min) | audio bit-exact |"
+    );
+    println!("|---:|---:|---:|---:|---:|---|");
+    for &count in &counts {
+        many_instances(count, seconds);
+    }
+    println!();
+    println!("the worker pool alone (earmark-core, same engine), paced at real time, {seconds} s of audio each:");
+    println!("| instances | pool threads | lag, mean of instances' worst (ms) | worst lag (ms) | dropped samples |");
+    println!("|---:|---:|---:|---:|---:|");
+    for &count in &counts {
+        pool_latency(count, seconds);
+    }
+    println!();
+    inference_per_model();
+}
+
+/// How far each instance's analysis trails its audio (the status line's "lag"), for `count` instances fed at
+/// real-time pace through the worker pool.
+fn pool_latency(count: usize, seconds: f32) {
+    use earmark_core::engine::worker::{Spawned, pool_size, spawn};
+    use earmark_core::engine::{EngineSettings, LiveSettings};
+    const BLOCK: usize = 512;
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let settings = EngineSettings::default();
+    let mut instances: Vec<_> = (0..count)
+        .map(|_| {
+            let live = std::sync::Arc::new(LiveSettings::new(&settings));
+            let Spawned { input, handle, mut readers } =
+                spawn(models.clone(), RATE, settings.clone(), live, 4.0, 1).expect("a worker");
+            (input, handle, readers.pop().expect("one reader"))
+        })
+        .collect();
+    let audio: Vec<Vec<f32>> = (0..count).map(|k| music_like_in(seconds + 1.0, k)).collect();
+    let mut worst = vec![0.0f64; count];
+    let started = Instant::now();
+    for (b, start) in (0..audio[0].len()).step_by(BLOCK).enumerate() {
+        for (k, (input, _, reader)) in instances.iter_mut().enumerate() {
+            let x = &audio[k][start..(start + BLOCK).min(audio[k].len())];
+            input.push(&[x, x]);
+            // The first second loads the models: not counted.
+            if start > RATE as usize {
+                worst[k] = worst[k].max(reader.read().status.lag_seconds);
+            }
+        }
+        let due = std::time::Duration::from_secs_f64((b + 1) as f64 * BLOCK as f64 / f64::from(RATE));
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let dropped: u64 = instances.iter_mut().map(|(_, _, reader)| reader.read().status.dropped_samples).sum();
+    let mean = worst.iter().sum::<f64>() / count as f64;
+    let max = worst.iter().copied().fold(0.0, f64::max);
+    println!("| {count} | {} | {:.0} | {:.0} | {dropped} |", pool_size(), 1000.0 * mean, 1000.0 * max);
+    instances.clear();
+}
+
+/// `count` instances, each on its own audio, processed block by block in turn at real-time pace.
+fn many_instances(count: usize, seconds: f32) {
+    const BLOCK: usize = 512;
+    let mut hosts: Vec<PluginHost> = (0..count).map(|_| PluginHost::new(f64::from(RATE), BLOCK, 2)).collect();
+    let audio: Vec<Vec<f32>> = (0..count).map(|k| music_like_in(seconds + 1.0, k)).collect();
+    // A second each to load the models and warm up, not measured.
+    for (host, x) in hosts.iter_mut().zip(&audio) {
+        host.process(&[x[..RATE as usize].to_vec(), x[..RATE as usize].to_vec()], BLOCK);
+    }
+    for host in &mut hosts {
+        host.drain_readouts(5, 300);
+    }
+    let ccs_before: Vec<usize> = hosts.iter().map(|h| h.ccs.len()).collect();
+    let mut exact = true;
+    let cpu_before = process_cpu_seconds();
+    let started = Instant::now();
+    let len = audio[0].len();
+    for (b, start) in (RATE as usize..len).step_by(BLOCK).enumerate() {
+        let end = (start + BLOCK).min(len);
+        for (host, x) in hosts.iter_mut().zip(&audio) {
+            let block = x[start..end].to_vec();
+            let out = host.process(&[block.clone(), block.clone()], BLOCK);
+            exact &= out[0].iter().zip(&block).all(|(a, b)| a.to_bits() == b.to_bits());
+        }
+        let due = std::time::Duration::from_secs_f64((b + 1) as f64 * BLOCK as f64 / f64::from(RATE));
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let cpu = process_cpu_seconds() - cpu_before;
+    let audio_seconds = (len - RATE as usize) as f64 / f64::from(RATE);
+    let ccs = hosts.iter().zip(&ccs_before).map(|(h, before)| h.ccs.len() - before).min().unwrap_or(0);
+    println!(
+        "| {count} | {cpu:.2} | {:.1} | {:.2} | {ccs} | {} |",
+        100.0 * cpu / audio_seconds,
+        100.0 * cpu / audio_seconds / count as f64,
+        if exact { "yes" } else { "NO" }
+    );
+}
+
+/// Per model in `models/`: the engine alone over 20 s of audio at the default update interval, as CPU time per
+/// second of audio.
+fn inference_per_model() {
+    use earmark_core::engine::offline::analyze;
+    use earmark_core::engine::{Engine, EngineSettings, find_model_dirs};
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let x = music_like(20.0);
+    println!("per model, the engine alone at 48 kHz, default settings (ms of one core per second of audio):");
+    println!("| model | ms per s of audio | updates |");
+    println!("|---|---:|---:|");
+    for dir in find_model_dirs(&models) {
+        let alone = tempfile::tempdir().expect("temp folder");
+        let link = alone.path().join(dir.file_name().expect("a folder name"));
+        std::os::unix::fs::symlink(&dir, &link).expect("symlink");
+        let mut engine = Engine::load(alone.path(), RATE, &EngineSettings::default());
+        let started = process_cpu_seconds();
+        let updates = analyze(&mut engine, &x, |_| {}).len();
+        let cpu = process_cpu_seconds() - started;
+        println!("| {} | {:.2} | {updates} |", dir.file_name().unwrap().to_string_lossy(), 1000.0 * cpu / 20.0);
+    }
 }

@@ -437,3 +437,81 @@ fn models_with_one_frontend_share_it_and_read_what_they_read_alone() {
         assert_eq!(raw, alone, "model {model} read something else than the model alone");
     }
 }
+
+/// The band-energy model as `task` with `classes` (its three outputs: low, mid, high band energy), in `root/name`.
+fn band_energy_as(root: &Path, name: &str, task: earmark_core::manifest::Task, classes: [&str; 3]) {
+    let dir = root.join(name);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(band_energy_dir().join("band-energy/model.onnx"), dir.join("model.onnx")).unwrap();
+    let mut manifest = Manifest::load(&band_energy_dir().join("band-energy")).unwrap();
+    manifest.name = name.into();
+    manifest.task = task;
+    manifest.labels.classes = classes.iter().map(|c| c.to_string()).collect();
+    std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+}
+
+/// Vocal emotion runs only while a voice is heard. A content model reads "speech" on the low tone and "music" on
+/// the high one (band energies standing in for the real model's outputs); the vocal-emotion model updates
+/// through the low two seconds and stops once the content model hears music (measured: last update at 2.83 s). Without the content model nothing can
+/// tell a voice, and it runs throughout.
+#[test]
+fn vocal_emotion_runs_only_while_a_voice_is_heard() {
+    use earmark_core::manifest::Task;
+    let rate = 16_000;
+    let x = signal(rate, 4.0); // low for 2 s, then high
+    let vocal_updates = |with_content: bool| {
+        let root = tempfile::tempdir().unwrap();
+        band_energy_as(root.path(), "voice", Task::VocalEmotion, ["neutral", "anger", "sadness"]);
+        if with_content {
+            band_energy_as(root.path(), "content", Task::Content, ["speech", "mid", "music"]);
+        }
+        let mut engine = Engine::load(root.path(), rate, &settings());
+        let vocal = engine.snapshot().roles.vocal.expect("a vocal-emotion model");
+        let ends: Vec<f64> = analyze(&mut engine, &x, |_| {})
+            .into_iter()
+            .filter(|u| u.model == vocal)
+            .map(|u| u.readout.stream_seconds)
+            .collect();
+        // The content readout (smoothed over 1 s) reads music about 0.9 s after the tone changes.
+        (ends.iter().filter(|&&t| t <= 2.0).count(), ends.iter().filter(|&&t| t > 3.0).count())
+    };
+    let (low, high) = vocal_updates(false);
+    assert!(low >= 4 && high >= 4, "without a content model: {low} updates on the low tone, {high} on the high");
+    let (low, high) = vocal_updates(true);
+    assert!(low >= 2, "a voice (speech) is heard on the low tone: {low} updates");
+    assert_eq!(high, 0, "music, no voice: the vocal-emotion model does not run");
+}
+
+/// A readout nobody can see updates every `UNWATCHED_SECONDS` instead of every update interval, and one that
+/// gates a watched readout (content gating genre) keeps its full rate.
+#[test]
+fn unwatched_readouts_update_slowly_and_gates_follow_what_they_gate() {
+    use earmark_core::engine::watch::{Readout, UNWATCHED_SECONDS, Watched};
+    use earmark_core::manifest::Task;
+    let rate = 16_000;
+    let seconds = 12.0;
+    let x: Vec<f32> = tone(rate, seconds);
+    let root = tempfile::tempdir().unwrap();
+    band_energy_as(root.path(), "genre", Task::Genre, ["low", "mid", "high"]);
+    band_energy_as(root.path(), "content", Task::Content, ["speech", "mid", "music"]);
+    band_energy_as(root.path(), "style", Task::Style, ["slow", "mid", "fast"]);
+    let updates = |watched: Watched| {
+        let mut engine = Engine::load(root.path(), rate, &settings());
+        engine.set_watched(watched);
+        let snapshot = engine.snapshot();
+        let timeline = analyze(&mut engine, &x, |_| {});
+        let count = |name: &str| {
+            let index = snapshot.models.iter().position(|m| m.name == name).unwrap();
+            timeline.iter().filter(|u| u.model == index).count()
+        };
+        (count("genre"), count("content"), count("style"))
+    };
+    let watched = updates(Watched::ALL);
+    let full = (f64::from(seconds) / settings().update_interval) as usize;
+    // Less the first segment's filling (about 0.7 s).
+    assert!(watched.0 + 4 >= full && watched.1 + 4 >= full && watched.2 + 4 >= full, "{watched:?} of {full}");
+    let (genre, content, style) = updates(Watched::NONE.with(Readout::Genre));
+    assert_eq!((genre, content), (watched.0, watched.1), "genre is watched, and content gates it");
+    let slow = (f64::from(seconds) / UNWATCHED_SECONDS) as usize;
+    assert!((slow - 1..=slow).contains(&style), "unwatched style: {style} updates in {seconds} s");
+}

@@ -174,6 +174,8 @@ impl NiceEguiApp for EarmarkApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        // Only an open editor draws: while it does, every readout is watched.
+        self.params.live.watch.editor_drawn();
         self.draw(ui);
     }
 

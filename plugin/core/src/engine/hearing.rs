@@ -34,7 +34,12 @@ impl Content {
     /// The content model's reading: music if P(music) ≥ its threshold; else speech if P(speech) ≥ its threshold;
     /// else silence or noise. `None` before its first readout.
     pub fn read(role: &ContentRole, models: &[ModelReadout]) -> Option<Self> {
-        let model = models.get(role.model).filter(|m| m.is_ready())?;
+        Self::read_from(role, |i| models.get(i))
+    }
+
+    /// [`Self::read`] over readouts found by index (the engine's pipelines hold theirs).
+    pub fn read_from<'a>(role: &ContentRole, model: impl Fn(usize) -> Option<&'a ModelReadout>) -> Option<Self> {
+        let model = model(role.model).filter(|m| m.is_ready())?;
         Some(if model.over_threshold(role.music) {
             Content::Music
         } else if model.over_threshold(role.speech) {
@@ -66,12 +71,18 @@ pub struct Gates {
 impl Gates {
     /// The gates of the current readouts of `models`, playing `roles`.
     pub fn of(models: &[ModelReadout], roles: &Roles) -> Self {
-        let content = roles.content.as_ref().and_then(|role| Content::read(role, models));
+        Self::of_readouts(roles, |i| models.get(i))
+    }
+
+    /// [`Self::of`] over readouts found by index: the engine works the vocal gate out from its pipelines' own
+    /// readouts, without collecting them.
+    pub fn of_readouts<'a>(roles: &Roles, model: impl Fn(usize) -> Option<&'a ModelReadout>) -> Self {
+        let content = roles.content.as_ref().and_then(|role| Content::read_from(role, &model));
         // The instrument model's voice tag, where it has one: Some(over its threshold).
         let voice_tag = roles
             .instruments
             .as_ref()
-            .and_then(|role| Some((role.voice?, models.get(role.model)?)))
+            .and_then(|role| Some((role.voice?, model(role.model)?)))
             .map(|(tag, model)| model.over_threshold(tag));
         let voice = match (voice_tag, roles.content.is_some()) {
             (None, false) => None,

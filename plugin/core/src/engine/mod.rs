@@ -19,6 +19,7 @@ pub mod resample;
 pub mod roles;
 pub mod shared_frontend;
 pub mod view;
+pub mod watch;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use crate::model::ModelError;
 use crate::model_cache::ModelCache;
 use crate::runtime::{Device, Runtime, RuntimeError, SessionOptions};
 use gate::SignalGate;
+use hearing::Gates;
 use pipeline::ModelPipeline;
 use readout::{EngineStatus, ModelReadout, Snapshot};
 use roles::Roles;
@@ -62,6 +64,8 @@ impl Default for EngineSettings {
 pub struct LiveSettings {
     update_interval: atomic_float::AtomicF64,
     smoothing: atomic_float::AtomicF64,
+    /// Which readouts someone can see (the editor, the CCs switched on).
+    pub watch: watch::WatchState,
 }
 
 impl LiveSettings {
@@ -70,6 +74,7 @@ impl LiveSettings {
         Self {
             update_interval: atomic_float::AtomicF64::new(settings.update_interval),
             smoothing: atomic_float::AtomicF64::new(settings.smoothing),
+            watch: watch::WatchState::default(),
         }
     }
 
@@ -156,6 +161,7 @@ pub struct Engine {
     roles: Roles,
     gate: SignalGate,
     host_rate: u32,
+    watched: watch::Watched,
 }
 
 impl Engine {
@@ -168,6 +174,7 @@ impl Engine {
             roles: Roles::default(),
             gate: SignalGate::new(host_rate, settings.update_interval),
             host_rate,
+            watched: watch::Watched::ALL,
         };
         let runtime = match Runtime::global() {
             Ok(runtime) => runtime,
@@ -236,14 +243,30 @@ impl Engine {
             for frontend in &mut self.frontends {
                 frontend.feed(part, &mut self.pipelines, &mut on_update);
             }
-            if let Some(open) = self.gate.measure(part) {
-                self.pipelines.iter_mut().for_each(|p| p.set_running(open));
-            }
+            self.gate.measure(part);
+            self.apply_running();
             rest = tail;
         }
         self.status.stream_seconds += samples.len() as f64 / f64::from(self.host_rate);
         self.status.signal = self.gate.is_open();
         self.status.silent_seconds = self.gate.silent_seconds();
+    }
+
+    /// Starts or stops each model: every model runs while the [signal gate](gate) is open, except the
+    /// vocal-emotion model, which runs only while a voice is heard (the [gate](hearing::Gates::vocal_open) that
+    /// shows its readout). Why: a vocal-emotion readout over a string quartet is hidden anyway, so computing it
+    /// is waste; and the model's running speaker average must learn from voices only, as in training.
+    fn apply_running(&mut self) {
+        let signal = self.gate.is_open();
+        let voice = match self.roles.vocal {
+            Some(_) => {
+                Gates::of_readouts(&self.roles, |i| self.pipelines.get(i).map(ModelPipeline::readout)).vocal_open()
+            }
+            None => true,
+        };
+        for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
+            pipeline.set_running(signal && (voice || self.roles.vocal != Some(i)));
+        }
     }
 
     /// Ends a finite stream (see [`ModelPipeline::finish`]).
@@ -258,6 +281,17 @@ impl Engine {
     pub fn set_timing(&mut self, settings: &EngineSettings) {
         self.pipelines.iter_mut().for_each(|p| p.set_timing(settings));
         self.gate.set_hold(settings.update_interval);
+    }
+
+    /// Which readouts someone can see: the others update every [`watch::UNWATCHED_SECONDS`] at most.
+    pub fn set_watched(&mut self, watched: watch::Watched) {
+        if watched == self.watched {
+            return;
+        }
+        self.watched = watched;
+        for (i, pipeline) in self.pipelines.iter_mut().enumerate() {
+            pipeline.set_watched(watched.runs_at_full_rate(&self.roles, i));
+        }
     }
 
     /// Clears every model's history (transport restart); the gate waits for signal again.

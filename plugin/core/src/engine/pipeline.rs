@@ -12,6 +12,7 @@ use ndarray::{ArrayD, Axis as NdAxis};
 use super::frames::FrameRing;
 use super::layout::{SequenceLayout, SpectrogramLayout};
 use super::readout::{ModelReadout, Smoother};
+use super::watch::UNWATCHED_SECONDS;
 use super::{EngineError, EngineSettings};
 use crate::frontend::{Compression, FrameAnalyzer, FrontendConfig, clip_top_db};
 use crate::manifest::{Axis, GraphRole, GraphSpec, Manifest, SegmentSpec};
@@ -115,6 +116,10 @@ struct SegmentStage {
     /// Frames since the last inference, and how many to wait between inferences.
     since_run: usize,
     run_every: usize,
+    /// The update interval (s) single-stage models run at while watched.
+    interval: f64,
+    /// Whether someone can see this readout: if not, it updates every [`UNWATCHED_SECONDS`] at most.
+    watched: bool,
     frames_seen: u64,
     hop_seconds: f64,
     smoother: Smoother,
@@ -167,6 +172,15 @@ impl VoicePrep {
 }
 
 impl SegmentStage {
+    /// Frames between inferences: a single-stage model's update interval (or [`UNWATCHED_SECONDS`] when nobody
+    /// can see it), a two-stage model's segment hop (its encoder runs once per new segment).
+    fn pace(&mut self) {
+        if let Stages::Single { .. } = self.stages {
+            let interval = if self.watched { self.interval } else { self.interval.max(UNWATCHED_SECONDS) };
+            self.run_every = ((interval / self.hop_seconds).round() as usize).max(1);
+        }
+    }
+
     fn on_frame(&mut self, frame: &[f32], on_update: &mut impl FnMut(&ModelReadout)) {
         self.ring.push(frame);
         self.frames_seen += 1;
@@ -290,10 +304,6 @@ impl ModelPipeline {
         let stages = Stages::new(&manifest).map_err(unsupported)?;
         let config = &manifest.frontend;
         let hop_seconds = config.hop_seconds();
-        let run_every = match stages {
-            Stages::Single { .. } => ((settings.update_interval / hop_seconds).round() as usize).max(1),
-            Stages::TwoStage { .. } => manifest.segment.hop_frames,
-        };
         let top_db = match config.compression {
             Compression::PowerToDb { top_db, .. } => top_db,
             _ => None,
@@ -310,15 +320,17 @@ impl ModelPipeline {
             fallback_reason: model.fallback_reason().map(str::to_string),
             ..ModelReadout::new(&manifest.name, manifest.task, labels.classes.clone())
         };
-        Ok(Self {
+        let mut pipeline = Self {
             frontend: config.clone(),
             stage: SegmentStage {
                 ring: FrameRing::new(manifest.segment.frames, config.n_mels),
                 model,
+                run_every: manifest.segment.hop_frames,
                 stages,
                 top_db,
                 since_run: 0,
-                run_every,
+                interval: settings.update_interval,
+                watched: true,
                 frames_seen: 0,
                 hop_seconds,
                 smoother: Smoother::new(settings.smoothing),
@@ -327,7 +339,9 @@ impl ModelPipeline {
                 running: false,
                 voice: VoicePrep::new(&manifest.segment, config.n_mels),
             },
-        })
+        };
+        pipeline.stage.pace();
+        Ok(pipeline)
     }
 
     /// The frontend the model was trained with: pipelines with equal ones share one frontend in the engine.
@@ -388,10 +402,16 @@ impl ModelPipeline {
 
     /// Applies new timing settings (update interval, smoothing) without reloading the model or losing history.
     pub fn set_timing(&mut self, settings: &EngineSettings) {
-        if let Stages::Single { .. } = self.stage.stages {
-            self.stage.run_every = ((settings.update_interval / self.stage.hop_seconds).round() as usize).max(1);
-        }
+        self.stage.interval = settings.update_interval;
+        self.stage.pace();
         self.stage.smoother = Smoother::new(settings.smoothing);
+    }
+
+    /// Whether someone can see this readout (see [`super::watch`]); an unwatched one updates every
+    /// [`UNWATCHED_SECONDS`] at most, keeping its history.
+    pub fn set_watched(&mut self, watched: bool) {
+        self.stage.watched = watched;
+        self.stage.pace();
     }
 
     /// Forgets the stream (transport restart): frames, embeddings, smoothing.

@@ -120,8 +120,11 @@ pub struct EngineStatus {
     pub messages: Vec<String>,
     /// Samples the audio thread could not queue because the worker fell behind.
     pub dropped_samples: u64,
-    /// Fraction of wall time the worker spent working (0–1).
+    /// Fraction of wall time the worker pool spent on this instance (0–1).
     pub worker_load: f32,
+    /// How far the analysis trails the audio: the most audio (seconds) found waiting in the queue at one of
+    /// the worker's steps since the previous snapshot.
+    pub lag_seconds: f64,
     /// Seconds of host audio analysed since the last reset.
     pub stream_seconds: f64,
     /// Whether the input carries a signal: false after the input stayed below [`super::gate::SILENCE_DBFS`] for

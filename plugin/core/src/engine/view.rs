@@ -346,10 +346,11 @@ fn status_line(snapshot: &Snapshot) -> String {
     };
     let inference = snapshot.models.iter().map(|m| m.inference_ms).fold(0.0, f32::max);
     let mut line = format!(
-        "{} · {} · last inference {inference:.1} ms · worker load {:.1} %",
+        "{} · {} · last inference {inference:.1} ms · worker load {:.1} % · lag {:.0} ms",
         names.join(", "),
         providers.join("/"),
-        100.0 * status.worker_load
+        100.0 * status.worker_load,
+        1000.0 * status.lag_seconds
     );
     if status.dropped_samples > 0 {
         line.push_str(&format!(" · {} samples dropped (worker too slow)", status.dropped_samples));
