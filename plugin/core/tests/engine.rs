@@ -1,6 +1,9 @@
 //! The engine: the same readouts offline and on the worker thread, for any block size, across resets, for
 //! single- and two-stage models. Uses the committed test models (needs ONNX Runtime: `cargo xtask ort`).
 
+mod common;
+
+use common::{timeless, wait_for};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -33,11 +36,6 @@ fn signal(rate: u32, seconds: f32) -> Vec<f32> {
             0.5 * (std::f32::consts::TAU * f * t).sin() + 0.01 * (state as f32 / u32::MAX as f32 - 0.5)
         })
         .collect()
-}
-
-/// Readouts with the (timing-dependent) inference time zeroed, for exact comparison.
-fn timeless(readouts: &[ModelReadout]) -> Vec<ModelReadout> {
-    readouts.iter().map(|r| ModelReadout { inference_ms: 0.0, ..r.clone() }).collect()
 }
 
 fn feed_all(engine: &mut Engine, samples: &[f32], block: usize) -> Vec<(usize, ModelReadout)> {
@@ -91,17 +89,6 @@ fn start(
     let Spawned { input, handle, mut readers } =
         spawn(band_energy_dir(), rate, settings(), live, queue_seconds, 1).unwrap();
     (input, handle, readers.pop().unwrap())
-}
-
-fn wait_for(reader: &mut triple_buffer::Output<Snapshot>, seconds: f64) -> Snapshot {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let snapshot = reader.read().clone();
-        if (snapshot.status.stream_seconds - seconds).abs() < 1e-6 || Instant::now() > deadline {
-            return snapshot;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 #[test]

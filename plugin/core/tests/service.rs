@@ -3,13 +3,16 @@
 //! instance to go releasing everything. One test in its own binary: the pool and the model cache are
 //! process-wide, so nothing else may start instances beside it.
 
+mod common;
+
+use common::{timeless, wait_for};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use earmark_core::engine::input::AudioInput;
 use earmark_core::engine::offline::analyze;
-use earmark_core::engine::readout::{ModelReadout, Snapshot};
+use earmark_core::engine::readout::Snapshot;
 use earmark_core::engine::worker::{self, Spawned, WorkerHandle, spawn};
 use earmark_core::engine::{Engine, EngineSettings, LiveSettings};
 use earmark_core::model_cache::ModelCache;
@@ -49,22 +52,6 @@ fn start(rate: u32, hz: f32, models_dir: Option<PathBuf>) -> Running {
     let live = Arc::new(LiveSettings::new(&settings));
     let Spawned { input, handle, mut readers } = spawn(models(), rate, settings, live, 10.0, 1).unwrap();
     Running { input, handle, reader: readers.pop().unwrap(), audio: tone(rate, hz, 2.0), rate }
-}
-
-/// The snapshot once `seconds` of audio are analysed (or after a minute, to fail with what there is).
-fn wait_for(reader: &mut triple_buffer::Output<Snapshot>, seconds: f64) -> Snapshot {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let snapshot = reader.read().clone();
-        if (snapshot.status.stream_seconds - seconds).abs() < 1e-6 || Instant::now() > deadline {
-            return snapshot;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn timeless(readouts: &[ModelReadout]) -> Vec<ModelReadout> {
-    readouts.iter().map(|r| ModelReadout { inference_ms: 0.0, ..r.clone() }).collect()
 }
 
 #[test]
