@@ -1,6 +1,7 @@
 //! A model folder made runnable: its manifest, checked against the ONNX sessions it describes.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use ndarray::{ArrayD, ArrayViewD};
@@ -35,25 +36,49 @@ pub enum ModelError {
     },
 }
 
-/// A validated model: manifest plus one session per graph.
+/// A validated model: manifest plus sessions for each graph.
 ///
-/// Runs take `&self`, so one loaded model serves every engine in the process (see [`crate::model_cache`]): each
-/// session sits behind its own lock, because ONNX Runtime's Rust binding runs a session through `&mut`.
+/// Runs take `&self`, so one loaded model serves every engine in the process (see [`crate::model_cache`]). ONNX
+/// Runtime's Rust binding runs a session through `&mut`, so a run takes an idle session of its graph and puts it
+/// back after; when every session of the graph is busy (two `analyze` jobs, two pool threads at the same model)
+/// another one is made from the same file, so parallel work never waits for a session. A graph thus has as many
+/// sessions as runs ever overlapped on it: one in a plugin pool of one thread, at most one per job in `analyze`.
 #[derive(Debug)]
 pub struct Model {
     dir: PathBuf,
     manifest: Manifest,
-    sessions: Vec<Mutex<OnnxSession>>,
+    graphs: Vec<GraphSessions>,
+    runtime: &'static Runtime,
+    options: SessionOptions,
     provider: Provider,
     fallback_reason: Option<String>,
 }
 
+/// One graph's sessions: the one loaded and checked with the model, then any made for overlapping runs.
+#[derive(Debug)]
+struct GraphSessions {
+    file: PathBuf,
+    idle: Mutex<Vec<OnnxSession>>,
+    made: AtomicUsize,
+}
+
+impl GraphSessions {
+    fn take(&self) -> Option<OnnxSession> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+    }
+
+    fn put_back(&self, session: OnnxSession) {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(session);
+    }
+}
+
 impl Model {
     /// Loads `dir/manifest.json` and every graph it names, and checks each graph's real tensors against it.
-    pub fn load(dir: &Path, runtime: &Runtime, options: SessionOptions) -> Result<Self, ModelError> {
+    pub fn load(dir: &Path, runtime: &'static Runtime, options: SessionOptions) -> Result<Self, ModelError> {
         let manifest = Manifest::load(dir)?;
         let manifest_path = dir.join(crate::manifest::MANIFEST_FILE);
         let mut sessions = Vec::with_capacity(manifest.graphs.len());
+        let mut files = Vec::with_capacity(manifest.graphs.len());
         for graph in &manifest.graphs {
             let file = dir.join(&graph.file);
             if !file.is_file() {
@@ -62,16 +87,16 @@ impl Model {
             let session = OnnxSession::load(runtime, &file, options)?;
             check_graph(graph, &session).map_err(|reason| ModelError::Mismatch { file: file.clone(), reason })?;
             sessions.push(session);
+            files.push(file);
         }
         let provider = sessions.first().map_or(Provider::Cpu, OnnxSession::provider);
         let fallback_reason = sessions.first().and_then(|s| s.fallback_reason().map(str::to_string));
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            manifest,
-            sessions: sessions.into_iter().map(Mutex::new).collect(),
-            provider,
-            fallback_reason,
-        })
+        let graphs = sessions
+            .into_iter()
+            .zip(files)
+            .map(|(session, file)| GraphSessions { file, idle: Mutex::new(vec![session]), made: AtomicUsize::new(1) })
+            .collect();
+        Ok(Self { dir: dir.to_path_buf(), manifest, graphs, runtime, options, provider, fallback_reason })
     }
 
     /// The folder it was loaded from.
@@ -94,17 +119,35 @@ impl Model {
         self.fallback_reason.as_deref()
     }
 
-    /// Runs the graph with `role` on float32 inputs; returns its outputs in graph order. Callers on other threads
-    /// wait for the graph's session while it runs.
+    /// Runs the graph with `role` on float32 inputs; returns its outputs in graph order. Runs on other threads
+    /// at the same time use other sessions of the graph (made on demand, see the type's docs).
     pub fn run(&self, role: GraphRole, inputs: &[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, ModelError> {
+        let graph = self.graph(role)?;
+        let mut session = match graph.take() {
+            Some(session) => session,
+            None => {
+                let session = OnnxSession::load(self.runtime, &graph.file, self.options)?;
+                graph.made.fetch_add(1, Ordering::Relaxed);
+                session
+            }
+        };
+        // A run that panics drops its session (the next run makes another); one that fails keeps it.
+        let outputs = session.run(inputs);
+        graph.put_back(session);
+        Ok(outputs?)
+    }
+
+    /// Sessions made for the graph with `role` so far: one, plus one for each run that overlapped all the others.
+    pub fn sessions(&self, role: GraphRole) -> usize {
+        self.graph(role).map_or(0, |g| g.made.load(Ordering::Relaxed))
+    }
+
+    fn graph(&self, role: GraphRole) -> Result<&GraphSessions, ModelError> {
         let index = self.manifest.graphs.iter().position(|g| g.role == role).ok_or_else(|| ModelError::Mismatch {
             file: self.dir.clone(),
             reason: format!("the model has no {role:?} graph"),
         })?;
-        // A run that panicked leaves the session as ONNX Runtime left it (runs hold no state between calls), so a
-        // poisoned lock is still a usable session.
-        let mut session = self.sessions[index].lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(session.run(inputs)?)
+        Ok(&self.graphs[index])
     }
 }
 

@@ -56,7 +56,12 @@ impl ModelCache {
     /// The model in `dir` with `options`: the one already loaded if any engine still holds it, else loaded now.
     /// Loads are serialised, so two engines asking at once load it once. Failures are not remembered: the next
     /// call tries again (the user may have fixed the folder).
-    pub fn load(&self, dir: &Path, runtime: &Runtime, options: SessionOptions) -> Result<Arc<Model>, ModelError> {
+    pub fn load(
+        &self,
+        dir: &Path,
+        runtime: &'static Runtime,
+        options: SessionOptions,
+    ) -> Result<Arc<Model>, ModelError> {
         let key = Key::of(dir, options);
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.retain(|_, model| model.strong_count() > 0);

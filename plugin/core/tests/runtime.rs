@@ -102,3 +102,35 @@ fn xtask_provisions_the_version_the_wrapper_expects() {
     let xtask = std::fs::read_to_string(workspace().join("xtask/src/ort.rs")).unwrap();
     assert!(xtask.contains(&format!("pub const VERSION: &str = \"{ORT_VERSION}\";")));
 }
+
+/// Threads running one model at once each get a session of their own (made on demand, never more than the runs
+/// that overlapped) and exactly the answer a lone run gives.
+#[test]
+fn overlapping_runs_of_one_model_get_sessions_of_their_own() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/band_energy");
+    let input: Array4<f32> = read_npy(fixtures.join("input.npy")).unwrap();
+    let model = Model::load(
+        &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
+        runtime(),
+        SessionOptions::default(),
+    )
+    .unwrap();
+    let alone = model.run(GraphRole::Main, &[input.view().into_dyn()]).unwrap();
+    assert_eq!(model.sessions(GraphRole::Main), 1);
+    const THREADS: usize = 4;
+    let barrier = std::sync::Barrier::new(THREADS);
+    std::thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                barrier.wait();
+                for _ in 0..200 {
+                    let outputs = model.run(GraphRole::Main, &[input.view().into_dyn()]).unwrap();
+                    assert_eq!(outputs, alone);
+                }
+            });
+        }
+    });
+    let sessions = model.sessions(GraphRole::Main);
+    assert!((1..=THREADS).contains(&sessions), "{sessions} sessions for {THREADS} threads");
+    eprintln!("{sessions} sessions for {THREADS} threads");
+}

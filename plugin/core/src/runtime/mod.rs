@@ -69,6 +69,12 @@ pub struct Runtime {
     version: String,
 }
 
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("library", &self.library).field("version", &self.version).finish()
+    }
+}
+
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 static INIT: Mutex<()> = Mutex::new(());
 
