@@ -80,6 +80,7 @@ fn a_temporal_net_learns_two_rhythms_apart_and_its_export_runs_in_onnx_runtime()
         description: "test".into(),
         classes: vec!["fast".into(), "slow".into()],
         hop_frames: 125,
+        thresholds: None,
         provenance: earmark_core::manifest::Provenance {
             command: "test".into(),
             data: "synthetic".into(),

@@ -9,10 +9,11 @@ use earmark_core::manifest::{LabelGroup, Manifest, Task};
 use earmark_core::runtime::{OnnxSession, Runtime, SessionOptions};
 use earmark_training::data::{Dataset, Fold, Item, Target, TargetKind};
 use earmark_training::genre::windows::WindowSet;
-use earmark_training::instruments::export::{MODEL_FILE, TagExportInfo, write_model};
+use earmark_training::instruments::export::{MODEL_FILE, write_model};
 use earmark_training::instruments::model::{Method, TaggerConfig};
 use earmark_training::instruments::study::{TagRunner, TagSets, table};
 use earmark_training::instruments::train::{Hierarchy, TagClips, TagTrainConfig, train_fold};
+use earmark_training::onnx::graph::ExportInfo;
 use earmark_training::train::FoldId;
 use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
@@ -105,11 +106,12 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
     assert_eq!(outcome.coarse_thresholds.len(), 2);
 
     let dir = tempfile::tempdir().unwrap();
-    let info = TagExportInfo {
-        task: earmark_core::manifest::Task::Instruments,
+    let info = ExportInfo {
+        name: "instruments".into(),
         description: "test".into(),
+        classes: hierarchy.fine.clone(),
         hop_frames: 32,
-        thresholds: outcome.fine_thresholds.clone(),
+        thresholds: Some(outcome.fine_thresholds.clone()),
         provenance: earmark_core::manifest::Provenance {
             command: "test".into(),
             data: "synthetic".into(),
@@ -117,7 +119,12 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
         },
         metrics: Default::default(),
     };
-    write_model(dir.path(), &model, &config, &hierarchy, outcome.standardization, &info).unwrap();
+    write_model(dir.path(), &model, &config, &hierarchy, outcome.standardization, Task::Instruments, &info).unwrap();
+    // Classes that are not the tagger's fine tags are refused, not written into a manifest that lies.
+    let wrong = ExportInfo { classes: hierarchy.fine.iter().rev().cloned().collect(), ..info.clone() };
+    let refused =
+        write_model(dir.path(), &model, &config, &hierarchy, outcome.standardization, Task::Instruments, &wrong);
+    assert!(refused.unwrap_err().to_string().contains("fine tags"));
     let manifest = Manifest::load(dir.path()).unwrap();
     assert_eq!(manifest.task, Task::Instruments);
     assert!(manifest.labels.multi_label);
@@ -152,8 +159,16 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
     use earmark_core::engine::view::ViewBuilder;
     use earmark_core::engine::{Engine, EngineSettings, offline::analyze};
     let models = tempfile::tempdir().unwrap();
-    write_model(&models.path().join("instruments"), &model, &config, &hierarchy, outcome.standardization, &info)
-        .unwrap();
+    write_model(
+        &models.path().join("instruments"),
+        &model,
+        &config,
+        &hierarchy,
+        outcome.standardization,
+        Task::Instruments,
+        &info,
+    )
+    .unwrap();
     let settings = EngineSettings { update_interval: 0.25, smoothing: 0.0, ..EngineSettings::default() };
     let mut engine = Engine::load(models.path(), 48_000, &settings);
     assert!(engine.status_mut().messages.is_empty(), "{:?}", engine.status_mut().messages);

@@ -187,6 +187,7 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
         description: "test".into(),
         classes: vec!["neutral".into(), "anger".into()],
         hop_frames: 91,
+        thresholds: None,
         provenance: earmark_core::manifest::Provenance {
             command: "test".into(),
             data: "synthetic".into(),

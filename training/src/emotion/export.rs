@@ -2,16 +2,15 @@
 //! `head.onnx` (a sequence of embeddings → P(high valence), P(high arousal)) and `manifest.json`, so the engine
 //! runs the encoder once per new segment and the head over the embeddings it has kept.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use earmark_core::manifest::{
-    Axis, Dim, GraphRole, GraphSpec, Labels, MANIFEST_FORMAT_VERSION, Manifest, Provenance, SegmentSpec, Task,
-    TensorSpec,
+    Axis, Dim, GraphRole, GraphSpec, Labels, MANIFEST_FORMAT_VERSION, Manifest, SegmentSpec, Task, TensorSpec,
 };
 
 use super::model::{ConvEncoder, EmotionHead};
 use super::segments::SegmentPlan;
+pub use crate::onnx::graph::ExportInfo;
 use crate::onnx::graph::{ExportError, write_model_folder};
 
 /// File name of the encoder graph.
@@ -23,23 +22,14 @@ fn dynamic(name: &str) -> Dim {
     Dim::Dynamic(name.to_string())
 }
 
-/// What the manifest says about the model besides its graphs.
-#[derive(Debug, Clone)]
-pub struct ExportInfo {
-    /// Short name shown in the UI.
-    pub name: String,
-    /// One sentence for people.
-    pub description: String,
-    /// Segments the head looks at.
-    pub sequence_length: usize,
-    /// How it was made.
-    pub provenance: Provenance,
-    /// Evaluation figures.
-    pub metrics: BTreeMap<String, f64>,
-}
-
-/// The manifest for an encoder with `features`-long embeddings.
-pub fn manifest(plan: &SegmentPlan, features: usize, frames: usize, mels: usize, info: &ExportInfo) -> Manifest {
+/// The manifest for an encoder with `features`-long embeddings and a head over the last `sequence_length` of
+/// them. `info`'s hop is the encoder's (once per new segment), its classes `valence` and `arousal`.
+pub fn manifest(
+    plan: &SegmentPlan,
+    (features, frames, mels): (usize, usize, usize),
+    sequence_length: usize,
+    info: &ExportInfo,
+) -> Manifest {
     Manifest {
         format_version: MANIFEST_FORMAT_VERSION,
         name: info.name.clone(),
@@ -48,8 +38,8 @@ pub fn manifest(plan: &SegmentPlan, features: usize, frames: usize, mels: usize,
         frontend: plan.frontend(),
         segment: SegmentSpec {
             frames,
-            hop_frames: frames,
-            sequence_length: Some(info.sequence_length),
+            hop_frames: info.hop_frames,
+            sequence_length: Some(sequence_length),
             voicing: None,
             speaker_norm: None,
         },
@@ -80,9 +70,9 @@ pub fn manifest(plan: &SegmentPlan, features: usize, frames: usize, mels: usize,
             },
         ],
         labels: Labels {
-            classes: vec!["valence".to_string(), "arousal".to_string()],
+            classes: info.classes.clone(),
             multi_label: false,
-            thresholds: None,
+            thresholds: info.thresholds.clone(),
             hierarchy: None,
         },
         provenance: info.provenance.clone(),
@@ -96,11 +86,12 @@ pub fn write_model(
     plan: &SegmentPlan,
     encoder: &ConvEncoder,
     head: &EmotionHead,
+    sequence_length: usize,
     info: &ExportInfo,
 ) -> Result<Manifest, ExportError> {
     let producer = "earmark-train emotion";
     let features = encoder.embedding_len();
-    let manifest = manifest(plan, features, encoder.frames, encoder.mels, info);
+    let manifest = manifest(plan, (features, encoder.frames, encoder.mels), sequence_length, info);
     let (encoder_graph, head_graph) = (encoder.to_onnx(producer)?, head.to_onnx(features, producer)?);
     write_model_folder(dir, &[(&encoder_graph, ENCODER_FILE), (&head_graph, HEAD_FILE)], &manifest)?;
     Ok(manifest)

@@ -353,7 +353,9 @@ pub fn export_step(
             "Valence/arousal (P(high)) of the last {} × {} s of music: masked CNN autoencoder embeddings + BiLSTM, after the segment-emotion paper.",
             config.sequence_length, summary.plan.seconds
         ),
-        sequence_length: config.sequence_length,
+        classes: vec!["valence".into(), "arousal".into()],
+        hop_frames: encoder.frames,
+        thresholds: None,
         provenance: Provenance {
             command: command.to_string(),
             data: data_description.to_string(),
@@ -361,7 +363,7 @@ pub fn export_step(
         },
         metrics,
     };
-    write_model(out, &summary.plan, &encoder, &model, &info)?;
+    write_model(out, &summary.plan, &encoder, &model, config.sequence_length, &info)?;
     let report = super::report::render(&super::report::ReportInput {
         summary: &summary,
         cv: cv.as_ref(),

@@ -337,6 +337,7 @@ fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: 
         ),
         classes: classes.clone(),
         hop_frames: train.eval_hop,
+        thresholds: None,
         provenance: Provenance {
             command: command.clone(),
             data: data_text.clone(),

@@ -7,13 +7,14 @@ use clap::{Args, Subcommand};
 use earmark_core::manifest::{Provenance, Task};
 
 use super::data::{LoadedTags, load};
-use super::export::{TagExportInfo, write_model};
+use super::export::write_model;
 use super::figures;
 use super::model::{Method, TaggerConfig};
 use super::study::{LAMBDAS, TagRecord, TagRunner, TagSets, table};
 use super::train::{TagClips, TagTrainConfig, train_fold};
 use crate::data::Fold;
 use crate::data::splits::rotating_group_folds;
+use crate::onnx::graph::ExportInfo;
 use crate::train::FoldId;
 
 /// Data, splits and run folder.
@@ -360,15 +361,17 @@ fn export(
         if let Some((_, _, cross_metrics)) = &cross {
             metrics.extend(cross_metrics.clone());
         }
-        let info = TagExportInfo {
-            task: data.task.task(),
+        let task = data.task.task();
+        let info = ExportInfo {
+            name: task.name().replace('_', "-"),
             description: super::report::task_description(&input),
+            classes: loaded.hierarchy.fine.clone(),
             hop_frames: train.eval_hop,
-            thresholds: outcome.fine_thresholds.clone(),
+            thresholds: Some(outcome.fine_thresholds.clone()),
             provenance: Provenance { command: command.clone(), data: data_text.clone(), license },
             metrics,
         };
-        write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, &info)?;
+        write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, task, &info)?;
         let report = super::report::task_markdown(&input);
         std::fs::write(out.join("REPORT.md"), report)
             .with_context(|| format!("writing {}/REPORT.md", out.display()))?;
@@ -421,8 +424,9 @@ fn export(
             metrics.insert(key.to_string(), value);
         }
     }
-    let info = TagExportInfo {
-        task: data.task.task(),
+    let task = data.task.task();
+    let info = ExportInfo {
+        name: task.name().replace('_', "-"),
         description: format!(
             "Instruments of the last {:.2} s: {} tags in {} families, the families by {}, after the hierarchical tagging paper; trained by Earmark.",
             net.frames as f64 * super::frontend().hop_seconds(),
@@ -430,12 +434,13 @@ fn export(
             loaded.hierarchy.coarse.len(),
             net.method.label()
         ),
+        classes: loaded.hierarchy.fine.clone(),
         hop_frames: train.eval_hop,
-        thresholds: outcome.fine_thresholds.clone(),
+        thresholds: Some(outcome.fine_thresholds.clone()),
         provenance: Provenance { command: command.clone(), data: data_text.clone(), license },
         metrics,
     };
-    write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, &info)?;
+    write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, task, &info)?;
     let mut report = super::report::markdown(
         &net,
         &train,

@@ -2,47 +2,31 @@
 //! probabilities, family probabilities and, for ResAtt, the attention map that says which tags lit a family)
 //! and `manifest.json` (task `instruments`, tags, families, per-tag thresholds).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use earmark_core::manifest::{
-    Axis, Dim, GraphRole, GraphSpec, LabelGroup, Labels, MANIFEST_FORMAT_VERSION, Manifest, Provenance, SegmentSpec,
-    Task, TensorSpec,
+    Axis, Dim, GraphRole, GraphSpec, LabelGroup, Labels, MANIFEST_FORMAT_VERSION, Manifest, SegmentSpec, Task,
+    TensorSpec,
 };
 
 use super::frontend;
 use super::model::{Method, Tagger, TaggerConfig};
 use super::train::Hierarchy;
 use crate::genre::models::Standardization;
-use crate::onnx::graph::{ExportError, write_model_folder};
+use crate::onnx::graph::{ExportError, ExportInfo, write_model_folder};
 
 /// File name of the graph.
 pub const MODEL_FILE: &str = "model.onnx";
 
-/// What the manifest says besides the graph.
-#[derive(Debug, Clone)]
-pub struct TagExportInfo {
-    /// The task the tags serve: `instruments` (tags under families, with the family output), or a flat tagger
-    /// for another task (`emotion`: the tags `valence` and `arousal`, P(high); `genre`: genre tags), whose graph
-    /// has the `fine` output alone and whose manifest has no hierarchy.
-    pub task: Task,
-    /// One sentence for people.
-    pub description: String,
-    /// Frames between the windows the engine tags.
-    pub hop_frames: usize,
-    /// Per fine tag decision thresholds (validation-tuned).
-    pub thresholds: Vec<f32>,
-    /// How it was made.
-    pub provenance: Provenance,
-    /// Evaluation figures (coarse thresholds go here as `coarse_threshold.<family>`).
-    pub metrics: BTreeMap<String, f64>,
-}
-
-/// The manifest of a tagger.
-pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportInfo) -> Manifest {
+/// The manifest of a tagger serving `task`: `instruments` (tags under families, with the family output), or a
+/// flat tagger for another task (`emotion`: the tags `valence` and `arousal`, P(high); `genre`: genre tags;
+/// `content`), whose graph has the `fine` output alone and whose manifest has no hierarchy. The classes are the
+/// hierarchy's fine tags; `info`'s thresholds are theirs (coarse thresholds go in the metrics as
+/// `coarse_threshold.<family>`).
+pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, task: Task, info: &ExportInfo) -> Manifest {
     let batch = || Dim::Dynamic("batch".to_string());
     let (fine, coarse) = (hierarchy.fine.len() as u64, hierarchy.coarse.len() as u64);
-    let families = info.task == Task::Instruments;
+    let families = task == Task::Instruments;
     let mut outputs =
         vec![TensorSpec::float32("fine", vec![batch(), Dim::Fixed(fine)], vec![Axis::Batch, Axis::Class])];
     if families {
@@ -72,8 +56,8 @@ pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportIn
         .collect();
     Manifest {
         format_version: MANIFEST_FORMAT_VERSION,
-        name: info.task.name().replace('_', "-"),
-        task: info.task,
+        name: info.name.clone(),
+        task,
         description: info.description.clone(),
         frontend: frontend(),
         segment: SegmentSpec {
@@ -92,7 +76,7 @@ pub fn manifest(config: &TaggerConfig, hierarchy: &Hierarchy, info: &TagExportIn
         labels: Labels {
             classes: hierarchy.fine.clone(),
             multi_label: true,
-            thresholds: Some(info.thresholds.clone()),
+            thresholds: info.thresholds.clone(),
             hierarchy: families.then_some(groups),
         },
         provenance: info.provenance.clone(),
@@ -107,14 +91,21 @@ pub fn write_model(
     config: &TaggerConfig,
     hierarchy: &Hierarchy,
     standardization: Standardization,
-    info: &TagExportInfo,
+    task: Task,
+    info: &ExportInfo,
 ) -> Result<Manifest, ExportError> {
-    let manifest = manifest(config, hierarchy, info);
-    let fine_only = info.task != Task::Instruments;
+    if info.classes != hierarchy.fine {
+        return Err(ExportError::Unsupported(format!(
+            "a tagger's classes are its fine tags {:?}, not {:?}",
+            hierarchy.fine, info.classes
+        )));
+    }
+    let manifest = manifest(config, hierarchy, task, info);
+    let fine_only = task != Task::Instruments;
     if fine_only && config.method != Method::Flat {
         return Err(ExportError::Unsupported(format!(
             "a `{}` model is a flat tagger: export it with --method flat (not {:?})",
-            info.task.name(),
+            task.name(),
             config.method
         )));
     }

@@ -235,18 +235,21 @@ pub fn write_model_folder(
     Ok(())
 }
 
-/// What a single-label classifier's manifest says besides its graph (genre, vocal emotion): shared so every
-/// exporter fills the manifest the same way.
+/// What every exported model's manifest says besides its graphs: one type for every family (genre, style,
+/// instruments, content, emotion, vocal emotion), so every exporter fills a manifest the same way. What only one
+/// family has (an instrument model's task, an emotion head's sequence length) is an argument of its exporter.
 #[derive(Debug, Clone)]
 pub struct ExportInfo {
     /// Short name shown in the UI.
     pub name: String,
     /// One sentence for people.
     pub description: String,
-    /// Class names in output order.
+    /// Class (or tag) names in output order.
     pub classes: Vec<String>,
-    /// Frames between the windows the engine classifies (the vote's hop in training).
+    /// Frames between the windows the engine reads (the vote's hop in training; a two-stage model's segment).
     pub hop_frames: usize,
+    /// Per-class decision thresholds of a multi-label model (validation-tuned); `None` for a single-label one.
+    pub thresholds: Option<Vec<f32>>,
     /// How it was made.
     pub provenance: earmark_core::manifest::Provenance,
     /// Evaluation figures.
@@ -289,7 +292,12 @@ impl ExportInfo {
                     vec![Axis::Batch, Axis::Class],
                 )],
             }],
-            labels: Labels { classes: self.classes.clone(), multi_label: false, thresholds: None, hierarchy: None },
+            labels: Labels {
+                classes: self.classes.clone(),
+                multi_label: false,
+                thresholds: self.thresholds.clone(),
+                hierarchy: None,
+            },
             provenance: self.provenance.clone(),
             metrics: self.metrics.clone(),
         }

@@ -525,6 +525,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     ),
                     classes: names.clone(),
                     hop_frames: 91,
+                    thresholds: None,
                     provenance: Provenance {
                         command: command_line(),
                         data: corpora.clone(),
