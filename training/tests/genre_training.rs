@@ -88,6 +88,12 @@ fn a_temporal_net_learns_two_rhythms_apart_and_its_export_runs_in_onnx_runtime()
         },
         metrics: Default::default(),
     };
+    // A manifest naming three classes for a two-class graph fails the export, and writes nothing.
+    let three = ExportInfo { classes: vec!["fast".into(), "slow".into(), "still".into()], ..info.clone() };
+    let refused = dir.path().join("refused");
+    let error = write_model(&refused, Task::Genre, &net, &net_config, outcome.standardization, &three).unwrap_err();
+    assert!(error.to_string().contains("model.onnx does not match its manifest"), "{error}");
+    assert!(!refused.exists());
     write_model(dir.path(), Task::Genre, &net, &net_config, outcome.standardization, &info).unwrap();
     let manifest = Manifest::load(dir.path()).unwrap();
     assert_eq!(manifest.task, Task::Genre);

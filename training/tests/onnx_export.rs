@@ -33,14 +33,14 @@ fn gemm_softmax_matches_a_reference_at_batch_1_and_3() {
     let w = values(inputs * outputs, 1);
     let b = values(outputs, 2);
     let mut graph = GraphBuilder::new("dense_softmax");
-    let x = graph.input("x", &[Dim::Dynamic("batch"), Dim::Fixed(inputs as i64)]);
+    let x = graph.input("x", &[Dim::Dynamic("batch".into()), Dim::Fixed(inputs as u64)]);
     let w_name = graph.initializer("w", &[inputs as i64, outputs as i64], &w).unwrap();
     let b_name = graph.initializer("b", &[outputs as i64], &b).unwrap();
     // burn's Linear weight is [in, out]: Gemm with transB = 0.
     let logits = graph.node("Gemm", &[&x, &w_name, &b_name], &[("transB", Attr::Int(0))]);
     graph.node("Softmax", &[&logits], &[("axis", Attr::Int(1))]);
     let y = graph.rename_last_output("y");
-    graph.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(outputs as i64)]);
+    graph.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(outputs as u64)]);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dense_softmax.onnx");
     save(&graph.finish("earmark-training test"), &path).unwrap();

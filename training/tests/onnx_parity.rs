@@ -90,7 +90,7 @@ fn decoder_upsampling_matches_onnx_runtime() {
     let config = AutoencoderConfig { frames: 8, mels: 8, filters: vec![3, 2] };
     let ae = config.init(&device);
     let mut g = GraphBuilder::new("decoder");
-    let x = g.input("code", &[Dim::Dynamic("batch"), Dim::Fixed(2), Dim::Fixed(2), Dim::Fixed(2)]);
+    let x = g.input("code", &[Dim::Dynamic("batch".into()), Dim::Fixed(2), Dim::Fixed(2), Dim::Fixed(2)]);
     let mut x = x;
     let mut hw = [2, 2];
     for (i, conv) in ae.decoder.convs.iter().enumerate() {
@@ -100,7 +100,7 @@ fn decoder_upsampling_matches_onnx_runtime() {
         hw = [out[0] * 2, out[1] * 2];
     }
     let (y, _) = emit::conv2d(&mut g, "out", &x, &ae.decoder.output, hw).unwrap();
-    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(8), Dim::Fixed(8)]);
+    g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(1), Dim::Fixed(8), Dim::Fixed(8)]);
     let dir = tempfile::tempdir().unwrap();
     let mut session = session(&g.finish("parity test"), &dir, "decoder");
     for batch in [1, 3] {
@@ -139,7 +139,7 @@ fn conv1d_batchnorm_pools_reductions_and_gemm_match_onnx_runtime() {
 
     let len = 21;
     let mut g = GraphBuilder::new("zoo1d");
-    let x = g.input("x", &[Dim::Dynamic("batch"), Dim::Fixed(3), Dim::Fixed(len as i64)]);
+    let x = g.input("x", &[Dim::Dynamic("batch".into()), Dim::Fixed(3), Dim::Fixed(len as u64)]);
     let (h, l) = emit::conv1d(&mut g, "conv", &x, &conv, len).unwrap();
     let h = emit::batch_norm(&mut g, "bn", &h, &bn).unwrap();
     let h = emit::relu(&mut g, &h);
@@ -151,7 +151,7 @@ fn conv1d_batchnorm_pools_reductions_and_gemm_match_onnx_runtime() {
     let pooled = emit::concat(&mut g, &[&peak, &mean], 1);
     let logits = emit::linear(&mut g, "dense", &pooled, &dense, 2).unwrap();
     let y = emit::sigmoid(&mut g, &logits);
-    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(3)]);
+    g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(3)]);
     let dir = tempfile::tempdir().unwrap();
     let mut session = session(&g.finish("parity test"), &dir, "zoo1d");
     for batch in [1, 3] {
@@ -193,7 +193,8 @@ fn strided_dilated_grouped_conv2d_and_pools_match_onnx_runtime() {
     };
 
     let mut g = GraphBuilder::new("zoo2d");
-    let x = g.input("x", &[Dim::Dynamic("batch"), Dim::Fixed(2), Dim::Fixed(hw[0] as i64), Dim::Fixed(hw[1] as i64)]);
+    let x = g
+        .input("x", &[Dim::Dynamic("batch".into()), Dim::Fixed(2), Dim::Fixed(hw[0] as u64), Dim::Fixed(hw[1] as u64)]);
     let (h, s) = emit::conv2d(&mut g, "a", &x, &a, hw).unwrap();
     let (h, s) = emit::conv2d(&mut g, "b", &h, &b, s).unwrap();
     let (h, s) = emit::conv2d(&mut g, "c", &h, &c, s).unwrap();
@@ -205,7 +206,7 @@ fn strided_dilated_grouped_conv2d_and_pools_match_onnx_runtime() {
     let t = emit::transpose(&mut g, &u, &[0, 3, 2, 1]);
     let y = emit::reshape(&mut g, &t, &[0, -1]);
     let features = (2 * s[0]) * (2 * s[1]) * 6;
-    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(features as i64)]);
+    g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(features as u64)]);
     let dir = tempfile::tempdir().unwrap();
     let mut session = session(&g.finish("parity test"), &dir, "zoo2d");
     for batch in [1, 3] {
@@ -228,7 +229,7 @@ fn lstm_and_gru_in_every_direction_match_onnx_runtime() {
     let bigru = BiGruConfig::new(features, hidden, true).init(&device);
 
     let mut g = GraphBuilder::new("recurrent");
-    let x = g.input("x", &[Dim::Dynamic("batch"), Dim::Dynamic("sequence"), Dim::Fixed(features as i64)]);
+    let x = g.input("x", &[Dim::Dynamic("batch".into()), Dim::Dynamic("sequence".into()), Dim::Fixed(features as u64)]);
     let outs = [
         emit::lstm(&mut g, "lstm", &x, &forward_lstm).unwrap(),
         emit::lstm(&mut g, "lstm_rev", &x, &reverse_lstm).unwrap(),
@@ -240,9 +241,9 @@ fn lstm_and_gru_in_every_direction_match_onnx_runtime() {
     let widths = [hidden, hidden, 2 * hidden, hidden, hidden, 2 * hidden];
     for (i, (out, width)) in outs.iter().zip(widths).enumerate() {
         let seq = emit::named(&mut g, &out.sequence, &format!("seq{i}"));
-        g.output(&seq, &[Dim::Dynamic("batch"), Dim::Dynamic("sequence"), Dim::Fixed(width as i64)]);
+        g.output(&seq, &[Dim::Dynamic("batch".into()), Dim::Dynamic("sequence".into()), Dim::Fixed(width as u64)]);
         let last = emit::named(&mut g, &out.last, &format!("last{i}"));
-        g.output(&last, &[Dim::Dynamic("batch"), Dim::Fixed(width as i64)]);
+        g.output(&last, &[Dim::Dynamic("batch".into()), Dim::Fixed(width as u64)]);
     }
     let dir = tempfile::tempdir().unwrap();
     let mut session = session(&g.finish("parity test"), &dir, "recurrent");
@@ -380,10 +381,10 @@ fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
     let prosody = raw.with_standardization(&standardization).unwrap();
     // The extractor on its own first: every feature, not only what survives into the probabilities.
     let mut g = GraphBuilder::new("prosody");
-    let dims = [Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(frames as i64), Dim::Fixed(BANDS as i64)];
+    let dims = [Dim::Dynamic("batch".into()), Dim::Fixed(1), Dim::Fixed(frames as u64), Dim::Fixed(BANDS as u64)];
     let x = g.input("logmel", &dims);
     let y = prosody.emit(&mut g, "prosody", &x).unwrap();
-    g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(POOLED_FRAMES as i64), Dim::Fixed(features as i64)]);
+    g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(POOLED_FRAMES as u64), Dim::Fixed(features as u64)]);
     let mut extractor = session(&g.finish("parity test"), &dir, "prosody");
     let input_device = device(59);
     for batch in [1, 3] {

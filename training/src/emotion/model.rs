@@ -154,7 +154,12 @@ impl ConvEncoder {
         let mut g = GraphBuilder::new("emotion_encoder");
         let x = g.input(
             "logmel",
-            &[Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(self.frames as i64), Dim::Fixed(self.mels as i64)],
+            &[
+                Dim::Dynamic("batch".into()),
+                Dim::Fixed(1),
+                Dim::Fixed(self.frames as u64),
+                Dim::Fixed(self.mels as u64),
+            ],
         );
         let mut x = x;
         let mut hw = [self.frames, self.mels];
@@ -167,7 +172,7 @@ impl ConvEncoder {
         }
         emit::reshape(&mut g, &x, &[0, -1]);
         let y = g.rename_last_output("embedding");
-        g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(self.embedding_len() as i64)]);
+        g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(self.embedding_len() as u64)]);
         Ok(g.finish(producer))
     }
 }
@@ -293,12 +298,15 @@ impl EmotionHead {
     /// P(high arousal). Batch and sequence are dynamic.
     pub fn to_onnx(&self, features: usize, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("emotion_head");
-        let x = g.input("embeddings", &[Dim::Dynamic("batch"), Dim::Dynamic("sequence"), Dim::Fixed(features as i64)]);
+        let x = g.input(
+            "embeddings",
+            &[Dim::Dynamic("batch".into()), Dim::Dynamic("sequence".into()), Dim::Fixed(features as u64)],
+        );
         let v = self.valence.emit(&mut g, "valence", &x)?;
         let a = self.arousal.emit(&mut g, "arousal", &x)?;
         emit::concat(&mut g, &[&v, &a], 1);
         let y = g.rename_last_output("emotion");
-        g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(2)]);
+        g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(2)]);
         Ok(g.finish(producer))
     }
 }

@@ -322,7 +322,12 @@ impl Tagger {
         let mut g = GraphBuilder::new("instrument_tagger");
         let x = g.input(
             "logmel",
-            &[Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(self.frames as i64), Dim::Fixed(self.mels as i64)],
+            &[
+                Dim::Dynamic("batch".into()),
+                Dim::Fixed(1),
+                Dim::Fixed(self.frames as u64),
+                Dim::Fixed(self.mels as u64),
+            ],
         );
         let mean = g.initializer("standardize.negative_mean", &[], &[-standardization.mean])?;
         let scale = g.initializer("standardize.inverse_std", &[], &[1.0 / standardization.std])?;
@@ -346,7 +351,7 @@ impl Tagger {
         let (fine_count, coarse_count) = (self.parents.len() as i64, self.coarse as i64);
         if fine_only {
             let fine = emit::named(&mut g, &leaves, "fine");
-            g.output(&fine, &[Dim::Dynamic("batch"), Dim::Fixed(fine_count)]);
+            g.output(&fine, &[Dim::Dynamic("batch".into()), Dim::Fixed(fine_count as u64)]);
             return Ok(g.finish(producer));
         }
         let mut attention = None;
@@ -383,12 +388,15 @@ impl Tagger {
             }
         };
         let fine = emit::named(&mut g, &fine, "fine");
-        g.output(&fine, &[Dim::Dynamic("batch"), Dim::Fixed(fine_count)]);
+        g.output(&fine, &[Dim::Dynamic("batch".into()), Dim::Fixed(fine_count as u64)]);
         let coarse = emit::named(&mut g, &coarse, "coarse");
-        g.output(&coarse, &[Dim::Dynamic("batch"), Dim::Fixed(coarse_count)]);
+        g.output(&coarse, &[Dim::Dynamic("batch".into()), Dim::Fixed(coarse_count as u64)]);
         if let Some(a) = attention {
             let a = emit::named(&mut g, &a, "attention");
-            g.output(&a, &[Dim::Dynamic("batch"), Dim::Fixed(fine_count), Dim::Fixed(coarse_count)]);
+            g.output(
+                &a,
+                &[Dim::Dynamic("batch".into()), Dim::Fixed(fine_count as u64), Dim::Fixed(coarse_count as u64)],
+            );
         }
         Ok(g.finish(producer))
     }

@@ -12,14 +12,9 @@ pub const IR_VERSION: i64 = 8;
 /// The default-domain opset written: new enough for every operator the exporter emits.
 pub const OPSET: i64 = 17;
 
-/// A dimension of a graph input or output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dim {
-    /// Fixed size.
-    Fixed(i64),
-    /// Dynamic, with a symbolic name (e.g. `batch`).
-    Dynamic(&'static str),
-}
+/// A dimension of a graph input or output: the manifest's own type, so a graph and the manifest describing it
+/// speak of their tensors in one vocabulary.
+pub use earmark_core::manifest::Dim;
 
 /// An attribute value.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,8 +68,8 @@ fn value_info(name: &str, dims: &[Dim]) -> ValueInfoProto {
     let dim = dims
         .iter()
         .map(|d| match d {
-            Dim::Fixed(n) => DimensionProto { dim_value: Some(*n), dim_param: None },
-            Dim::Dynamic(s) => DimensionProto { dim_value: None, dim_param: Some((*s).to_string()) },
+            Dim::Fixed(n) => DimensionProto { dim_value: Some(*n as i64), dim_param: None },
+            Dim::Dynamic(s) => DimensionProto { dim_value: None, dim_param: Some(s.clone()) },
         })
         .collect();
     ValueInfoProto {
@@ -227,11 +222,50 @@ pub fn write_model_folder(
     manifest
         .validate()
         .map_err(|reason| ExportError::Unsupported(format!("the manifest would be invalid: {reason}")))?;
+    for (graph, file) in graphs {
+        declared_as_in_manifest(graph, file, manifest)?;
+    }
     std::fs::create_dir_all(dir).map_err(io)?;
     for (graph, file) in graphs {
         save(graph, &dir.join(file))?;
     }
     manifest.save(dir).map_err(io)?;
+    Ok(())
+}
+
+/// A graph's declared inputs and outputs (names, shapes; fixed sizes exact, dynamic axes dynamic) against the
+/// manifest's entry for its file: a mismatch fails the export, where the plugin would otherwise refuse the model
+/// only when a producer loads it.
+fn declared_as_in_manifest(
+    graph: &ModelProto,
+    file: &str,
+    manifest: &earmark_core::manifest::Manifest,
+) -> Result<(), ExportError> {
+    let fail = |reason: String| ExportError::Unsupported(format!("{file} does not match its manifest: {reason}"));
+    let spec = manifest.graphs.iter().find(|g| g.file == file).ok_or_else(|| fail("no manifest entry".into()))?;
+    let body = graph.graph.as_ref().ok_or_else(|| fail("an empty model".into()))?;
+    let shape = |info: &ValueInfoProto| -> Vec<Option<i64>> {
+        let dims = info.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()).and_then(|t| t.shape.as_ref());
+        dims.map_or_else(Vec::new, |d| d.dim.iter().map(|d| d.dim_value).collect())
+    };
+    for (kind, declared, specs) in [("input", &body.input, &spec.inputs), ("output", &body.output, &spec.outputs)] {
+        let names: Vec<&str> = declared.iter().map(|i| i.name.as_deref().unwrap_or("")).collect();
+        let wanted: Vec<&str> = specs.iter().map(|t| t.name.as_str()).collect();
+        if names != wanted {
+            return Err(fail(format!("{kind}s {names:?} in the graph, {wanted:?} in the manifest")));
+        }
+        for (info, tensor) in declared.iter().zip(specs.iter()) {
+            let manifest_dims: Vec<Option<i64>> = tensor.shape.iter().map(|d| d.fixed().map(|n| n as i64)).collect();
+            if shape(info) != manifest_dims {
+                return Err(fail(format!(
+                    "{kind} `{}` is {:?} in the graph, {:?} in the manifest",
+                    tensor.name,
+                    shape(info),
+                    manifest_dims
+                )));
+            }
+        }
+    }
     Ok(())
 }
 

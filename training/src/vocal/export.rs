@@ -24,10 +24,10 @@ impl TrainedVocal {
         let x = g.input(
             "logmel",
             &[
-                Dim::Dynamic("batch"),
+                Dim::Dynamic("batch".into()),
                 Dim::Fixed(1),
-                Dim::Fixed(self.input.frames as i64),
-                Dim::Fixed(self.input.mels as i64),
+                Dim::Fixed(self.input.frames as u64),
+                Dim::Fixed(self.input.mels as u64),
             ],
         );
         let x = self.preparation.emit(&mut g, &x);
@@ -55,7 +55,7 @@ impl TrainedVocal {
             (None, None) => unreachable!("every stream choice keeps one stream"),
         };
         let y = emit::named(&mut g, &p, "probabilities");
-        g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(self.fusion.classes() as i64)]);
+        g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(self.fusion.classes() as u64)]);
         Ok(g.finish(producer))
     }
 }

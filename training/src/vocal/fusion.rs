@@ -76,7 +76,7 @@ impl Fusion {
     /// `probabilities [batch, K]`.
     pub fn export(&self, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("vocal_fusion");
-        let dims = [Dim::Dynamic("batch"), Dim::Fixed(self.classes() as i64)];
+        let dims = [Dim::Dynamic("batch".into()), Dim::Fixed(self.classes() as u64)];
         let spec = g.input("spectrogram_probabilities", &dims);
         let frames = g.input("frame_probabilities", &dims);
         self.emit(&mut g, &spec, &frames)?;

@@ -281,7 +281,12 @@ impl GenreNet {
         let mut g = GraphBuilder::new(&format!("genre_{}", config.architecture.name_token()));
         let x = g.input(
             "logmel",
-            &[Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(config.frames as i64), Dim::Fixed(config.mels as i64)],
+            &[
+                Dim::Dynamic("batch".into()),
+                Dim::Fixed(1),
+                Dim::Fixed(config.frames as u64),
+                Dim::Fixed(config.mels as u64),
+            ],
         );
         let mean = g.initializer("standardize.negative_mean", &[], &[-standardization.mean])?;
         let scale = g.initializer("standardize.inverse_std", &[], &[1.0 / standardization.std])?;
@@ -295,7 +300,7 @@ impl GenreNet {
         };
         emit::softmax(&mut g, &logits, 1);
         let y = g.rename_last_output("probabilities");
-        g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(config.classes as i64)]);
+        g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(config.classes as u64)]);
         Ok(g.finish(producer))
     }
 }

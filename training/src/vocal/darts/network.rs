@@ -283,12 +283,17 @@ impl DerivedNetwork {
         let mut g = GraphBuilder::new("vocal_emotion_spectrogram");
         let x = g.input(
             "logmel",
-            &[Dim::Dynamic("batch"), Dim::Fixed(1), Dim::Fixed(input.frames as i64), Dim::Fixed(input.mels as i64)],
+            &[
+                Dim::Dynamic("batch".into()),
+                Dim::Fixed(1),
+                Dim::Fixed(input.frames as u64),
+                Dim::Fixed(input.mels as u64),
+            ],
         );
         let pooled = input.emit(&mut g, &x)?;
         let p = self.emit(&mut g, &pooled, [input.pooled, input.mels])?;
         let y = emit::named(&mut g, &p, "probabilities");
-        g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(self.config.classes as i64)]);
+        g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(self.config.classes as u64)]);
         Ok(g.finish(producer))
     }
 }

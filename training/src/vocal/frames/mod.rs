@@ -73,15 +73,15 @@ impl FrameModel {
         let x = g.input(
             "logmel",
             &[
-                Dim::Dynamic("batch"),
+                Dim::Dynamic("batch".into()),
                 Dim::Fixed(1),
-                Dim::Fixed(self.prosody.frames() as i64),
-                Dim::Fixed(self.prosody.mels() as i64),
+                Dim::Fixed(self.prosody.frames() as u64),
+                Dim::Fixed(self.prosody.mels() as u64),
             ],
         );
         self.emit(&mut g, &x)?;
         let y = g.rename_last_output("probabilities");
-        g.output(&y, &[Dim::Dynamic("batch"), Dim::Fixed(self.stream.classes() as i64)]);
+        g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(self.stream.classes() as u64)]);
         Ok(g.finish(producer))
     }
 }
