@@ -329,10 +329,8 @@ impl Tagger {
                 Dim::Fixed(self.mels as u64),
             ],
         );
-        let mean = g.initializer("standardize.negative_mean", &[], &[-standardization.mean])?;
-        let scale = g.initializer("standardize.inverse_std", &[], &[1.0 / standardization.std])?;
-        let centred = emit::add(&mut g, &x, &mean);
-        let x = emit::mul(&mut g, &centred, &scale);
+        let constants = (&[-standardization.mean][..], &[1.0 / standardization.std][..]);
+        let x = emit::standardize(&mut g, "standardize", &x, constants, &[])?;
         let (mut y, mut hw) = (x, [self.frames, self.mels]);
         for (i, b) in self.blocks.iter().enumerate() {
             let (c, conv_hw) = emit::conv2d(&mut g, &format!("block{i}.conv"), &y, &b.conv, hw)?;

@@ -336,6 +336,23 @@ pub fn named(g: &mut GraphBuilder, x: &str, name: &str) -> String {
     name.to_string()
 }
 
+/// Standardisation inside a graph: `(x + negative_mean) · inverse_std`, the constants named
+/// `{name}.negative_mean` and `{name}.inverse_std` with shape `dims` (`[]` for one scalar each, `[features]` per
+/// feature). Every family's exporter writes its input standardisation with this, so the engine feeds raw
+/// frontend frames whatever the model.
+pub fn standardize(
+    g: &mut GraphBuilder,
+    name: &str,
+    x: &str,
+    (negative_mean, inverse_std): (&[f32], &[f32]),
+    dims: &[i64],
+) -> Result<String, ExportError> {
+    let shift = g.initializer(&format!("{name}.negative_mean"), dims, negative_mean)?;
+    let scale = g.initializer(&format!("{name}.inverse_std"), dims, inverse_std)?;
+    let centred = add(g, x, &shift);
+    Ok(mul(g, &centred, &scale))
+}
+
 /// `Mul` (broadcasting).
 pub fn mul(g: &mut GraphBuilder, a: &str, b: &str) -> String {
     g.node("Mul", &[a, b], &[])

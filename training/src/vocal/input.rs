@@ -245,10 +245,7 @@ impl SpectrogramInput {
 
     /// Writes standardisation and pooling from the raw input `x`; returns the pooled value.
     pub fn emit(&self, g: &mut GraphBuilder, x: &str) -> Result<String, ExportError> {
-        let mean = g.initializer("spectrogram.negative_mean", &[], &[-self.mean])?;
-        let scale = g.initializer("spectrogram.inverse_std", &[], &[1.0 / self.std])?;
-        let centred = emit::add(g, x, &mean);
-        let standard = emit::mul(g, &centred, &scale);
+        let standard = emit::standardize(g, "spectrogram", x, (&[-self.mean], &[1.0 / self.std]), &[])?;
         let p = g.initializer(
             "spectrogram.time_pooling",
             &[self.pooled as i64, self.frames as i64],

@@ -288,10 +288,8 @@ impl GenreNet {
                 Dim::Fixed(config.mels as u64),
             ],
         );
-        let mean = g.initializer("standardize.negative_mean", &[], &[-standardization.mean])?;
-        let scale = g.initializer("standardize.inverse_std", &[], &[1.0 / standardization.std])?;
-        let centred = emit::add(&mut g, &x, &mean);
-        let x = emit::mul(&mut g, &centred, &scale);
+        let constants = (&[-standardization.mean][..], &[1.0 / standardization.std][..]);
+        let x = emit::standardize(&mut g, "standardize", &x, constants, &[])?;
         let logits = match self {
             Self::Cnn(m) => m.emit(&mut g, &x)?,
             Self::Crnn(m) => m.emit(&mut g, &x)?,

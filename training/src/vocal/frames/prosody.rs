@@ -284,10 +284,7 @@ impl MelProsody {
         let voicing = g.node("Sub", &[&peak, &log_total], &[]);
         let features = emit::concat(g, &[&db, &energy, &pitch, &voicing], 2);
         let d = self.features() as i64;
-        let shift = g.initializer(&format!("{name}.negative_mean"), &[d], &self.negative_mean)?;
-        let scale = g.initializer(&format!("{name}.inverse_std"), &[d], &self.inverse_std)?;
-        let centred = emit::add(g, &features, &shift);
-        Ok(emit::mul(g, &centred, &scale))
+        emit::standardize(g, name, &features, (&self.negative_mean, &self.inverse_std), &[d])
     }
 }
 
