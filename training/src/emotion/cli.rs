@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::train::RunArgs;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use earmark_core::audio::find_audio_files;
@@ -28,25 +29,8 @@ pub enum EmotionCommand {
     All(AllArgs),
 }
 
-/// Options shared by every step.
-#[derive(Debug, Args, Clone)]
-pub struct CommonArgs {
-    /// Run folder: checkpoints, the encoder and the cross-validation results go here.
-    #[arg(long, default_value = "runs/emotion")]
-    pub run: PathBuf,
-    /// Feature cache folder (log-mel features keyed by the frontend configuration).
-    #[arg(long, default_value = "target/feature-cache")]
-    pub cache: PathBuf,
-    /// Seed of every random choice (initial weights, data order, masks, dropout, folds).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Continue an interrupted run from its checkpoint (pre-training) or finished folds (evaluation).
-    #[arg(long)]
-    pub resume: bool,
-    /// No progress bars (logs, CI).
-    #[arg(long)]
-    pub quiet: bool,
-}
+/// The emotion family's run folder unless `--run` names another.
+const FAMILY: &str = "emotion";
 
 /// Pre-training options.
 #[derive(Debug, Args, Clone)]
@@ -89,7 +73,7 @@ pub struct PretrainArgs {
     #[arg(long, default_value_t = 32)]
     pub mask_frames: usize,
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub common: RunArgs,
 }
 
 /// Head training options.
@@ -129,7 +113,7 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub cv: CvArgs,
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub common: RunArgs,
 }
 
 /// Cross-validation options, shared by `evaluate` and `all`.
@@ -161,7 +145,7 @@ pub struct ExportArgs {
     #[arg(long, default_value = "")]
     pub describe_data: String,
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub common: RunArgs,
 }
 
 /// Options of `all`.
@@ -237,8 +221,16 @@ impl PretrainArgs {
         let pool = load_dataset(&self.pool, true)?;
         let plan = SegmentPlan::new(self.seconds);
         let c = &self.common;
-        let summary =
-            pretrain_step(&pool, &plan, &self.config(), &c.run, &c.cache, c.resume, self.stop_after, !c.quiet)?;
+        let summary = pretrain_step(
+            &pool,
+            &plan,
+            &self.config(),
+            &c.folder(FAMILY),
+            &c.cache,
+            c.resume,
+            self.stop_after,
+            !c.quiet,
+        )?;
         println!(
             "pre-trained on {} segments ({} validation): best validation loss {:.5} at epoch {} of {}; encoder in {}",
             summary.segments.0,
@@ -246,7 +238,7 @@ impl PretrainArgs {
             summary.state.best_loss,
             summary.state.best_epoch,
             summary.state.epochs_done,
-            c.run.display()
+            c.folder(FAMILY).display()
         );
         if !summary.skipped.is_empty() {
             println!("skipped {} files: {}", summary.skipped.len(), summary.skipped.join(", "));
@@ -269,7 +261,7 @@ impl HeadArgs {
     }
 }
 
-fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &CommonArgs) -> Result<()> {
+fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &RunArgs) -> Result<()> {
     let data = load_dataset(&head.data, false)?;
     let config = EvaluateConfig {
         head: head.config(c.seed),
@@ -278,7 +270,7 @@ fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &CommonArgs) -> Result<()> {
         baseline_epochs: cv.baseline_epochs,
         baseline_folds: cv.baseline_folds,
     };
-    let cv = evaluate_step(&data, &config, &c.run, &c.cache, c.resume, !c.quiet)?;
+    let cv = evaluate_step(&data, &config, &c.folder(FAMILY), &c.cache, c.resume, !c.quiet)?;
     for (name, folds) in [("autoencoder + BiLSTM", &cv.autoencoder), ("joint baseline", &cv.baseline)] {
         if folds.is_empty() {
             continue;
@@ -300,7 +292,7 @@ fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &CommonArgs) -> Result<()> {
     Ok(())
 }
 
-fn export(head: &HeadArgs, out: &Path, describe: &str, c: &CommonArgs) -> Result<()> {
+fn export(head: &HeadArgs, out: &Path, describe: &str, c: &RunArgs) -> Result<()> {
     let data = load_dataset(&head.data, false)?;
     let describe = if describe.is_empty() {
         format!("{} ({} excerpts)", head.data.display(), data.len())
@@ -310,7 +302,7 @@ fn export(head: &HeadArgs, out: &Path, describe: &str, c: &CommonArgs) -> Result
     export_step(
         &data,
         &head.config(c.seed),
-        &c.run,
+        &c.folder(FAMILY),
         out,
         &c.cache,
         &crate::train::command_line(),

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::train::RunArgs;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use earmark_core::manifest::Provenance;
@@ -24,12 +25,6 @@ pub struct DataArgs {
     /// one sub-folder per class (GTZAN, Ballroom).
     #[arg(long)]
     pub data: PathBuf,
-    /// Run folder: per-fold results (`study.json`) and tables go here.
-    #[arg(long, default_value = "runs/genre")]
-    pub run: PathBuf,
-    /// Feature cache folder.
-    #[arg(long, default_value = "target/feature-cache")]
-    pub cache: PathBuf,
     /// Folds of the group cross-validation (train / validation / test = k−2 / 1 / 1 chunks: 80/10/10 % for 10).
     #[arg(long, default_value_t = 10)]
     pub folds: usize,
@@ -39,16 +34,13 @@ pub struct DataArgs {
     /// Keep only the first N groups of each class (a smaller balanced set).
     #[arg(long)]
     pub per_class: Option<usize>,
-    /// Seed of folds, weights, data order and dropout.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Reuse the finished folds stored in the run folder.
-    #[arg(long)]
-    pub resume: bool,
-    /// No progress bars.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Run folder (per-fold results in `study.json`, tables), cache, seed, resuming, progress.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
+
+/// The genre family's run folder unless `--run` names another.
+const FAMILY: &str = "genre";
 
 /// The network.
 #[derive(Debug, Args, Clone)]
@@ -246,12 +238,12 @@ struct Prepared {
 }
 
 fn prepare(args: &DataArgs) -> Result<Prepared> {
-    let loaded = load(&args.data, &args.cache, args.per_class)
+    let loaded = load(&args.data, &args.run.cache, args.per_class)
         .with_context(|| format!("loading genre data from {}", args.data.display()))?;
     for s in &loaded.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
-    let folds = rotating_group_folds(&loaded.dataset, args.folds, args.seed)
+    let folds = rotating_group_folds(&loaded.dataset, args.folds, args.run.seed)
         .with_context(|| format!("splitting {} into {} folds", args.data.display(), args.folds))?;
     for fold in &folds {
         fold.check_disjoint_groups(&loaded.dataset)?;
@@ -269,8 +261,14 @@ fn prepare(args: &DataArgs) -> Result<Prepared> {
 
 fn runner<'a>(p: &'a Prepared, args: &DataArgs) -> Result<Runner<'a>> {
     let clips = Clips { classes: &p.loaded.classes, features: &p.loaded.features };
-    let mut runner = Runner::open_in(clips, &p.folds, args.run_folds.unwrap_or(p.folds.len()), &args.run, args.resume)?;
-    runner.show_progress = !args.quiet;
+    let mut runner = Runner::open_in(
+        clips,
+        &p.folds,
+        args.run_folds.unwrap_or(p.folds.len()),
+        &args.run.folder(FAMILY),
+        args.run.resume,
+    )?;
+    runner.show_progress = !args.run.quiet;
     Ok(runner)
 }
 
@@ -282,7 +280,7 @@ pub fn run(command: &GenreCommand) -> Result<()> {
             let net = net.config(p.loaded.dataset.classes.len());
             net.validate().map_err(anyhow::Error::msg)?;
             let mut runner = runner(&p, data)?;
-            let record = runner.run(&net.name(), &net, &train.config(data.seed))?;
+            let record = runner.run(&net.name(), &net, &train.config(data.run.seed))?;
             let s = record.summary();
             println!(
                 "{}: {} parameters · {} folds · clip accuracy {} · macro F1 {} · window accuracy {:.3}",
@@ -306,7 +304,7 @@ fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: 
     let classes = &p.loaded.dataset.classes;
     let net = net_args.config(classes.len());
     net.validate().map_err(anyhow::Error::msg)?;
-    let train = train_args.config(data.seed);
+    let train = train_args.config(data.run.seed);
     // The cross-validation figures for the report (run now, or reused with --resume).
     let mut runner = runner(&p, data)?;
     let record = runner.run(&net.name(), &net, &train)?;
@@ -314,7 +312,7 @@ fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: 
     let fold = p.folds[0].for_final_model();
     let clips = Clips { classes: &p.loaded.classes, features: &p.loaded.features };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
-    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.quiet)?;
+    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet)?;
     let s = record.summary();
     let command = crate::train::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
@@ -375,7 +373,7 @@ pub fn study(args: &GenreStudyArgs) -> Result<()> {
     let p = prepare(&args.data)?;
     let classes = p.loaded.dataset.classes.len();
     let mut runner = runner(&p, &args.data)?;
-    let base = SubgenreBase { net: args.net.config(classes), train: args.train.config(args.data.seed) };
+    let base = SubgenreBase { net: args.net.config(classes), train: args.train.config(args.data.run.seed) };
     let mut out = format!(
         "## Genre study\n\n{} clips, {} groups, {} classes; {} of {} folds run; at most {} epochs per run.\n\n",
         p.loaded.dataset.len(),
@@ -407,7 +405,7 @@ pub fn study(args: &GenreStudyArgs) -> Result<()> {
         }
         out += "\n";
     }
-    let path = args.data.run.join("STUDY.md");
+    let path = args.data.run.folder(FAMILY).join("STUDY.md");
     std::fs::write(&path, &out).with_context(|| format!("writing {}", path.display()))?;
     println!("{out}");
     Ok(())

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::train::RunArgs;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use earmark_core::manifest::{Provenance, Task};
@@ -17,6 +18,9 @@ use crate::data::splits::rotating_group_folds;
 use crate::onnx::graph::ExportInfo;
 use crate::train::FoldId;
 
+/// The instrument family's run folder unless `--run` names another (the flat tagger's tasks share it).
+const FAMILY: &str = "instruments";
+
 /// Data, splits and run folder.
 #[derive(Debug, Args, Clone)]
 pub struct TagDataArgs {
@@ -24,27 +28,15 @@ pub struct TagDataArgs {
     /// `hierarchy.json` beside it, or an OpenMIC-2018 root.
     #[arg(long)]
     pub data: PathBuf,
-    /// Run folder (`tag-study.json`, `STUDY.md`).
-    #[arg(long, default_value = "runs/instruments")]
-    pub run: PathBuf,
-    /// Feature cache folder.
-    #[arg(long, default_value = "target/feature-cache")]
-    pub cache: PathBuf,
     /// Folds over groups (train / validation / test = k−2 / 1 / 1 chunks).
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
     /// Run only the first N folds.
     #[arg(long)]
     pub run_folds: Option<usize>,
-    /// Seed of folds, weights, order and dropout.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Reuse finished folds stored in the run folder.
-    #[arg(long)]
-    pub resume: bool,
-    /// No progress bars.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Run folder (`tag-study.json`, `STUDY.md`), cache, seed, resuming, progress.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// What the tags are for: instrument families (the hierarchical tagger), or a flat tagger for `emotion` (the
     /// tags `valence` and `arousal`, present when high), `genre`, or `content` (the tags `music` and `speech`);
     /// decides the exported model's task and the report's figures.
@@ -227,15 +219,16 @@ impl TaggerArgs {
 }
 
 fn prepare(args: &TagDataArgs) -> Result<(LoadedTags, Vec<Fold>)> {
-    let mut loaded = load(&args.data, &args.cache).with_context(|| format!("loading {}", args.data.display()))?;
+    let mut loaded = load(&args.data, &args.run.cache).with_context(|| format!("loading {}", args.data.display()))?;
     for s in &loaded.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
     // Folds over the set itself; extra training clips join every fold's training part afterwards.
-    let mut folds = rotating_group_folds(&loaded.dataset, args.folds, args.seed)?;
+    let mut folds = rotating_group_folds(&loaded.dataset, args.folds, args.run.seed)?;
     if let Some(extra) = &args.train_extra {
-        let added =
-            loaded.append_training_only(extra, &args.cache).with_context(|| format!("loading {}", extra.display()))?;
+        let added = loaded
+            .append_training_only(extra, &args.run.cache)
+            .with_context(|| format!("loading {}", extra.display()))?;
         eprintln!("{} extra training clips from {}", added.len(), extra.display());
         folds.iter_mut().for_each(|f| f.train.extend(added.iter().copied()));
     }
@@ -262,8 +255,14 @@ fn runner<'a>(
 ) -> Result<TagRunner<'a>> {
     let clips_of = |l: &'a LoadedTags| TagClips { dataset: &l.dataset, features: &l.features, hierarchy: &l.hierarchy };
     let sets = TagSets { clips: clips_of(loaded), held_out: held_out.map(clips_of) };
-    let mut runner = TagRunner::open_in(sets, folds, args.run_folds.unwrap_or(folds.len()), &args.run, args.resume)?;
-    runner.show_progress = !args.quiet;
+    let mut runner = TagRunner::open_in(
+        sets,
+        folds,
+        args.run_folds.unwrap_or(folds.len()),
+        &args.run.folder(FAMILY),
+        args.run.resume,
+    )?;
+    runner.show_progress = !args.run.quiet;
     Ok(runner)
 }
 
@@ -294,7 +293,7 @@ pub fn run(command: &InstrumentsCommand) -> Result<()> {
     match command {
         InstrumentsCommand::Evaluate { data, tagger } => {
             let (loaded, folds) = prepare(data)?;
-            let (net, train) = tagger.configs(&loaded, data.seed);
+            let (net, train) = tagger.configs(&loaded, data.run.seed);
             net.validate().map_err(anyhow::Error::msg)?;
             let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
             println!("{:?} (λ {}): {} parameters · {}", net.method, train.lambda, record.parameters, summary(&record));
@@ -329,19 +328,19 @@ fn export(
         None => None,
     };
     let (loaded, folds) = prepare(data)?;
-    let (net, train) = tagger.configs(&loaded, data.seed);
+    let (net, train) = tagger.configs(&loaded, data.run.seed);
     net.validate().map_err(anyhow::Error::msg)?;
     let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
     let fold = folds[0].for_final_model();
     let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
-    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.quiet)?;
+    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet)?;
     let command = crate::train::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     if data.task != TagTask::Instruments {
         let cross = match cross_data {
-            Some(path) => Some(cross_figures(path, &data.cache, &loaded, &model, &net, &train, &outcome)?),
+            Some(path) => Some(cross_figures(path, &data.run.cache, &loaded, &model, &net, &train, &outcome)?),
             None => None,
         };
         let input = super::report::TaskReport {
@@ -380,7 +379,7 @@ fn export(
     }
     let held_out = match cross_data {
         Some(path) => {
-            let other = load_held_out(path, &data.cache, &loaded)?;
+            let other = load_held_out(path, &data.run.cache, &loaded)?;
             let clips = TagClips { dataset: &other.dataset, features: &other.features, hierarchy: &other.hierarchy };
             let thresholds = (&outcome.fine_thresholds[..], &outcome.coarse_thresholds[..]);
             let e = super::train::evaluate(
@@ -508,11 +507,11 @@ fn cross_figures(
 /// Runs `earmark-train study instruments`: Table 1 to stdout and `<run>/STUDY.md`.
 pub fn study(args: &TagStudyArgs) -> Result<()> {
     let (loaded, folds) = prepare(&args.data)?;
-    let (net, train) = args.tagger.configs(&loaded, args.data.seed);
+    let (net, train) = args.tagger.configs(&loaded, args.data.run.seed);
     net.validate().map_err(anyhow::Error::msg)?;
     let methods = if args.methods.is_empty() { Method::ALL.to_vec() } else { args.methods.clone() };
     let lambdas = if args.lambdas.is_empty() { LAMBDAS.to_vec() } else { args.lambdas.clone() };
-    let held_out = args.cross_data.as_deref().map(|p| load_held_out(p, &args.data.cache, &loaded)).transpose()?;
+    let held_out = args.cross_data.as_deref().map(|p| load_held_out(p, &args.data.run.cache, &loaded)).transpose()?;
     let mut runner = runner(&loaded, held_out.as_ref(), &folds, &args.data)?;
     let (tables, _) = table(&mut runner, &net, &train, &methods, &lambdas)?;
     let out = format!(
@@ -525,7 +524,7 @@ pub fn study(args: &TagStudyArgs) -> Result<()> {
         folds.len(),
         train.epochs
     );
-    let path = args.data.run.join("STUDY.md");
+    let path = args.data.run.folder(FAMILY).join("STUDY.md");
     std::fs::write(&path, &out).with_context(|| format!("writing {}", path.display()))?;
     println!("{out}");
     Ok(())

@@ -12,6 +12,7 @@ pub mod fit;
 pub mod fold_store;
 pub mod progress;
 pub mod provenance;
+pub mod run_args;
 pub mod seed;
 
 pub use atomic::write_atomic;
@@ -21,4 +22,5 @@ pub use fit::{
 };
 pub use progress::epoch_bar;
 pub use provenance::command_line;
+pub use run_args::RunArgs;
 pub use seed::{FoldId, Purpose, Seeds, Stage, derive_seed};

@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::train::RunArgs;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use earmark_core::manifest::Provenance;
@@ -56,19 +57,14 @@ pub struct SpeechArgs {
     /// copy; see `vocal::augment`); validation and test takes stay as recorded.
     #[arg(long, default_value_t = 0)]
     pub augment: usize,
-    /// Feature cache folder.
-    #[arg(long, default_value = "target/feature-cache")]
-    pub cache: PathBuf,
-    /// Run folder.
-    #[arg(long, default_value = "runs/nas")]
-    pub run: PathBuf,
-    /// Seed of folds, weights and order.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// No progress bars.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Run folder, cache, seed, resuming (`nas train` keeps the folds a previous run with the same settings
+    /// finished, `folds-<split>.json`, and runs only the rest), progress.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
+
+/// The vocal family's run folder unless `--run` names another.
+const FAMILY: &str = "nas";
 
 /// Network size and search schedule.
 #[derive(Debug, Args, Clone)]
@@ -163,10 +159,6 @@ pub enum NasCommand {
         /// scores all three either way.
         #[arg(long, value_enum, default_value_t = Stream::Fusion)]
         ship: Stream,
-        /// Keep the folds a previous run with the same settings finished (`folds-<split>.json` in the run
-        /// folder) and run only the rest.
-        #[arg(long)]
-        resume: bool,
     },
 }
 
@@ -262,10 +254,10 @@ fn run_split(
     g: &Genotype,
     config: &PipelineConfig,
     run_folds: Option<usize>,
-    resume: bool,
 ) -> Result<(Vec<Fold>, Vec<FoldOutcome>)> {
-    let folds = folds_of(data, split, args.seed)?;
-    let file = args.run.join(format!("folds-{}.json", split.key()));
+    let resume = args.run.resume;
+    let folds = folds_of(data, split, args.run.seed)?;
+    let file = args.run.folder(FAMILY).join(format!("folds-{}.json", split.key()));
     let mut outcomes = Vec::new();
     if resume && file.is_file() {
         let saved: SavedFolds = serde_json::from_str(&fs::read_to_string(&file)?).with_context(|| {
@@ -289,7 +281,7 @@ fn run_split(
     let count = run_folds.unwrap_or(folds.len()).min(folds.len());
     for (k, fold) in folds.iter().enumerate().take(count).skip(outcomes.len()) {
         eprintln!("{split:?} fold {} of {count}", k + 1);
-        let (_, outcome) = run_fold(data, fold, g, config, !args.quiet)?;
+        let (_, outcome) = run_fold(data, fold, g, config, !args.run.quiet)?;
         eprintln!(
             "{split:?} fold {}: UA spectrogram {:.3} · frames {:.3} · fusion {:.3}",
             k + 1,
@@ -298,7 +290,7 @@ fn run_split(
             outcome.fusion.unweighted_accuracy()
         );
         outcomes.push(outcome);
-        fs::create_dir_all(&args.run)?;
+        fs::create_dir_all(args.run.folder(FAMILY))?;
         let saved = SavedFolds {
             split,
             preparation: data.preparation,
@@ -368,8 +360,8 @@ fn load_data(args: &SpeechArgs) -> Result<VocalData> {
         ravdess: args.ravdess.as_deref(),
         savee: args.savee.as_deref(),
     };
-    let augment = Augmentation { copies: args.augment, seed: args.seed };
-    let data = load(&corpora, args.classes, args.preparation.preparation(), augment, &args.cache)?;
+    let augment = Augmentation { copies: args.augment, seed: args.run.seed };
+    let data = load(&corpora, args.classes, args.preparation.preparation(), augment, &args.run.cache)?;
     for s in &data.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
@@ -384,7 +376,7 @@ fn load_data(args: &SpeechArgs) -> Result<VocalData> {
 
 /// The folds of the first `--split` (what `search` and `study` use).
 fn first_split_folds(data: &VocalData, args: &SpeechArgs) -> Result<Vec<Fold>> {
-    folds_of(data, args.split.first().copied().unwrap_or(Split::Speakers), args.seed)
+    folds_of(data, args.split.first().copied().unwrap_or(Split::Speakers), args.run.seed)
 }
 
 fn folds_of(data: &VocalData, split: Split, seed: u64) -> Result<Vec<Fold>> {
@@ -411,13 +403,13 @@ fn run_search(data: &VocalData, folds: &[Fold], args: &SpeechArgs, s: &SearchArg
         epochs: s.search_epochs,
         batch_size: s.batch,
         steps_per_epoch: s.steps_per_epoch,
-        seed: args.seed,
+        seed: args.run.seed,
         ..SearchConfig::paper(classes)
     };
     let (train, validation) = (data.readable(&fold.train), data.readable(&fold.validation));
     let input = fitted_input(data, &train);
     let outcome =
-        search(&config, &input_set(data, &input, &train), &input_set(data, &input, &validation), !args.quiet)?;
+        search(&config, &input_set(data, &input, &train), &input_set(data, &input, &validation), !args.run.quiet)?;
     Ok(outcome)
 }
 
@@ -458,15 +450,18 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
 pub fn run(command: &NasCommand) -> Result<()> {
     match command {
         NasCommand::Search { data: args, search: s } => {
+            if args.run.resume {
+                bail!("`nas search` does not resume (DARTS starts afresh each time): drop --resume");
+            }
             let data = load_data(args)?;
             let folds = first_split_folds(&data, args)?;
             let outcome = run_search(&data, &folds, args, s)?;
-            save_search(&args.run, &outcome)?;
+            save_search(&args.run.folder(FAMILY), &outcome)?;
             println!("{}", outcome.genotype.describe());
-            println!("search took {:.0} s; written to {}", outcome.seconds, args.run.display());
+            println!("search took {:.0} s; written to {}", outcome.seconds, args.run.folder(FAMILY).display());
             Ok(())
         }
-        NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out, ship, resume } => {
+        NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out, ship } => {
             if out.is_some() && train.frame_features.is_some() {
                 bail!(
                     "--out cannot export a model whose frame stream reads external embeddings (--frame-features): \
@@ -482,7 +477,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 stem_stride: *stem_stride,
                 ..NasConfig::paper(classes)
             };
-            let config = pipeline(net, train, 16, args.seed);
+            let config = pipeline(net, train, 16, args.run.seed);
             let names = data.class_names();
             let mut splits: Vec<Split> = Vec::new();
             args.split.iter().for_each(|s| {
@@ -493,13 +488,13 @@ pub fn run(command: &NasCommand) -> Result<()> {
             let mut results: Vec<(Split, Vec<Fold>, Vec<FoldOutcome>)> = Vec::new();
             let mut text = String::new();
             for &split in &splits {
-                let (folds, outcomes) = run_split(&data, split, args, &g, &config, train.run_folds, *resume)?;
+                let (folds, outcomes) = run_split(&data, split, args, &g, &config, train.run_folds)?;
                 let table = results_markdown(&outcomes, &names, *ship);
                 text.push_str(&format!("## {}\n\n{table}\n", split.heading()));
                 results.push((split, folds, outcomes));
             }
-            fs::create_dir_all(&args.run)?;
-            fs::write(args.run.join("RESULTS.md"), &text)?;
+            fs::create_dir_all(args.run.folder(FAMILY))?;
+            fs::write(args.run.folder(FAMILY).join("RESULTS.md"), &text)?;
             println!("{text}");
             if let Some(out) = out {
                 // The shipped model trains on every speaker but one validation chunk (which picks the epochs and
@@ -512,7 +507,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     final_fold.train.len(),
                     final_fold.validation.len()
                 );
-                let (model, _) = run_fold(&data, &final_fold, &g, &config, !args.quiet)?;
+                let (model, _) = run_fold(&data, &final_fold, &g, &config, !args.run.quiet)?;
                 let metrics = results.iter().flat_map(|(split, _, o)| split_metrics(*split, o, *ship)).collect();
                 let (corpora, licence) = corpora_and_licence(args);
                 let info = ExportInfo {
@@ -566,6 +561,9 @@ pub fn run(command: &NasCommand) -> Result<()> {
 
 /// Runs `study nas`: for each `L/C`, a search and a retraining on the first fold(s); a Table 3 in STUDY.md.
 pub fn study(args: &NasStudyArgs) -> Result<()> {
+    if args.data.run.resume {
+        bail!("`study nas` does not resume (each setting searches afresh): drop --resume");
+    }
     let data = load_data(&args.data)?;
     let folds = first_split_folds(&data, &args.data)?;
     let classes = data.dataset.classes.len();
@@ -577,10 +575,10 @@ pub fn study(args: &NasStudyArgs) -> Result<()> {
             .with_context(|| format!("`{setting}` is not L/C, e.g. 3/6"))?;
         let s = SearchArgs { layers: l, channels: c, ..args.search.clone() };
         let outcome = run_search(&data, &folds, &args.data, &s)?;
-        let dir = args.data.run.join(format!("L{l}-C{c}"));
+        let dir = args.data.run.folder(FAMILY).join(format!("L{l}-C{c}"));
         save_search(&dir, &outcome)?;
         let net = NasConfig { layers: l, channels: c, stem_stride: s.stem_stride, ..NasConfig::paper(classes) };
-        let config = pipeline(net, &args.train, s.batch, args.data.seed);
+        let config = pipeline(net, &args.train, s.batch, args.data.run.seed);
         let count = args.train.run_folds.unwrap_or(folds.len()).min(folds.len());
         if count == 0 {
             bail!("no folds to run");
@@ -588,14 +586,14 @@ pub fn study(args: &NasStudyArgs) -> Result<()> {
         let mut uas = Vec::new();
         let mut params = 0;
         for fold in folds.iter().take(count) {
-            let (model, outcome) = run_fold(&data, fold, &outcome.genotype, &config, !args.data.quiet)?;
+            let (model, outcome) = run_fold(&data, fold, &outcome.genotype, &config, !args.data.run.quiet)?;
             use burn::module::Module;
             params = model.net.num_params();
             uas.push(outcome.spectrogram.unweighted_accuracy());
         }
         let (mean, _) = crate::metrics::mean_std(&uas);
         rows.push_str(&format!("| (L = {l}, C = {c}) | {params} | {:.1} |\n", 100.0 * mean));
-        fs::write(args.data.run.join("STUDY.md"), &rows)?;
+        fs::write(args.data.run.folder(FAMILY).join("STUDY.md"), &rows)?;
     }
     println!("{rows}");
     Ok(())
