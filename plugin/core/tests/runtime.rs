@@ -80,7 +80,7 @@ fn the_library_in_use_is_the_pinned_version_from_an_absolute_path() {
     // Asking for the same file again is fine; a different one in the same process is refused.
     assert!(Runtime::init_from(runtime.library()).is_ok());
     let other = tempfile::NamedTempFile::new().unwrap();
-    let err = Runtime::init_from(other.path()).err().expect("a second library must be refused").to_string();
+    let err = Runtime::init_from(other.path()).expect_err("a second library must be refused").to_string();
     assert!(err.contains("already loaded"), "{err}");
 }
 

@@ -38,7 +38,7 @@ fn a_file_that_is_not_onnx_runtime_is_a_load_error() {
     let dir = tempfile::tempdir().unwrap();
     let fake = dir.path().join(ORT_LIBRARY_FILE);
     std::fs::write(&fake, b"\x7fELF but not really").unwrap();
-    let err = Runtime::init_from(&fake).err().expect("loading garbage must fail");
+    let err = Runtime::init_from(&fake).expect_err("loading garbage must fail");
     assert!(matches!(err, RuntimeError::LibraryLoad { .. }), "{err:?}");
     assert!(err.to_string().contains(&fake.display().to_string()));
     let missing = dir.path().join("missing.so");
