@@ -1,8 +1,9 @@
 //! Earmark as a CLAP/VST3 plugin.
 //!
 //! Three parts, one narrow way between each: the audio thread ([`Plugin::process`]) only hands audio to the
-//! engine's [`AudioInput`] and turns the latest snapshot into MIDI CCs; the engine's worker thread (one per
-//! instance, started in `activate`) does all analysis; the editor reads snapshots from its own triple buffer.
+//! engine's [`AudioInput`] and turns the latest snapshot into MIDI CCs; the engine's worker pool (one per process,
+//! shared by every instance; an instance joins it in `activate`) does all analysis; the editor reads snapshots
+//! from its own triple buffer.
 //! Audio passes through with zero latency, bit-exact but for subnormal samples, which are flushed to zero.
 
 mod editor;
