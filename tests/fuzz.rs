@@ -147,8 +147,31 @@ fn random_activation(rng: &mut ChaCha8Rng) -> Activation {
     Activation { sample_rate, min_block, max_block, in_place: rng.random_bool(0.5) }
 }
 
+/// Seconds of tone the "readouts still come" check plays: 1.5 s, or longer where a model in `models` (the
+/// checkout's `models/` when `None`) needs more audio for its first segment after a transport restart cleared
+/// its frames (the shipped models read 2.56–8 s).
+fn tone_seconds(models: Option<&std::path::Path>) -> f64 {
+    let checkout = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let dir = models.unwrap_or(&checkout);
+    let segment = |manifest: serde_json::Value| -> Option<f64> {
+        let frames = manifest["segment"]["frames"].as_f64()?;
+        let hop = manifest["frontend"]["hop_length"].as_f64()?;
+        Some(frames * hop / manifest["frontend"]["sample_rate"].as_f64()?)
+    };
+    let longest = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("manifest.json")).ok())
+        .filter_map(|text| serde_json::from_str(&text).ok())
+        .filter_map(segment)
+        .fold(0.0, f64::max);
+    (longest + 0.5).max(1.5)
+}
+
 /// Runs the fuzzer; the first failure ends it.
 pub fn fuzz(config: &FuzzConfig) -> Result<FuzzReport, FuzzFailure> {
+    let tone_seconds = tone_seconds(config.models.as_deref());
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut report = FuzzReport::default();
     let channels = if rng.random_bool(0.5) { 2 } else { 1 };
@@ -246,7 +269,7 @@ pub fn fuzz(config: &FuzzConfig) -> Result<FuzzReport, FuzzFailure> {
         host.process(&vec![vec![0.0; activation.min_block]; channels], activation.min_block);
         host.set_playing(true);
         let rate = activation.sample_rate;
-        let frames = ((rate * 1.5) as usize).div_ceil(activation.max_block) * activation.max_block;
+        let frames = ((rate * tone_seconds) as usize).div_ceil(activation.max_block) * activation.max_block;
         let tone: Vec<f32> =
             (0..frames).map(|n| 0.5 * (std::f64::consts::TAU * 110.0 * n as f64 / rate).sin() as f32).collect();
         let before = host.ccs.len();
@@ -256,7 +279,10 @@ pub fn fuzz(config: &FuzzConfig) -> Result<FuzzReport, FuzzFailure> {
                 params.iter().map(|p| format!("{} = {}", p.name, host.param_text(p.id))).collect();
             return Err(fail(
                 blocks,
-                format!("no readout after a 1.5 s tone at {rate} Hz ({activation:?}; {})", settings.join(", ")),
+                format!(
+                    "no readout after a {tone_seconds:.1} s tone at {rate} Hz ({activation:?}; {})",
+                    settings.join(", ")
+                ),
             ));
         }
         report.ccs += (host.ccs.len() - before) as u64;
