@@ -152,15 +152,7 @@ impl ConvEncoder {
     /// Writes the encoder as an ONNX graph: `logmel [batch, 1, frames, mels]` → `embedding [batch, features]`.
     pub fn to_onnx(&self, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("emotion_encoder");
-        let x = g.input(
-            "logmel",
-            &[
-                Dim::Dynamic("batch".into()),
-                Dim::Fixed(1),
-                Dim::Fixed(self.frames as u64),
-                Dim::Fixed(self.mels as u64),
-            ],
-        );
+        let x = g.logmel_input(self.frames, self.mels);
         let mut x = x;
         let mut hw = [self.frames, self.mels];
         for (i, conv) in self.convs.iter().enumerate() {

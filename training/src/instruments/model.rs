@@ -320,17 +320,8 @@ impl Tagger {
         fine_only: bool,
     ) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("instrument_tagger");
-        let x = g.input(
-            "logmel",
-            &[
-                Dim::Dynamic("batch".into()),
-                Dim::Fixed(1),
-                Dim::Fixed(self.frames as u64),
-                Dim::Fixed(self.mels as u64),
-            ],
-        );
-        let constants = (&[-standardization.mean][..], &[1.0 / standardization.std][..]);
-        let x = emit::standardize(&mut g, "standardize", &x, constants, &[])?;
+        let x = g.logmel_input(self.frames, self.mels);
+        let x = standardization.emit(&mut g, &x)?;
         let (mut y, mut hw) = (x, [self.frames, self.mels]);
         for (i, b) in self.blocks.iter().enumerate() {
             let (c, conv_hw) = emit::conv2d(&mut g, &format!("block{i}.conv"), &y, &b.conv, hw)?;

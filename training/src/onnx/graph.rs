@@ -95,6 +95,13 @@ impl GraphBuilder {
         name.to_string()
     }
 
+    /// Declares the raw log-mel input every Earmark model takes (`logmel [batch, 1, frames, mels]`), exactly as
+    /// its manifest declares it ([`earmark_core::manifest::TensorSpec::logmel_input`]); returns its value name.
+    pub fn logmel_input(&mut self, frames: usize, mels: usize) -> String {
+        let spec = earmark_core::manifest::TensorSpec::logmel_input(frames, mels);
+        self.input(&spec.name, &spec.shape)
+    }
+
     /// Declares a float32 graph output (the value `name` must be produced by a node).
     pub fn output(&mut self, name: &str, dims: &[Dim]) {
         self.graph.output.push(value_info(name, dims));

@@ -21,15 +21,7 @@ impl TrainedVocal {
     /// `probabilities [batch, classes]`.
     pub fn to_onnx(&self, stream: Stream, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("vocal_emotion_emotionnas");
-        let x = g.input(
-            "logmel",
-            &[
-                Dim::Dynamic("batch".into()),
-                Dim::Fixed(1),
-                Dim::Fixed(self.input.frames as u64),
-                Dim::Fixed(self.input.mels as u64),
-            ],
-        );
+        let x = g.logmel_input(self.input.frames, self.input.mels);
         let x = self.preparation.emit(&mut g, &x);
         let p_spec = match stream {
             Stream::Frames => None,

@@ -244,6 +244,11 @@ pub struct Standardization {
 }
 
 impl Standardization {
+    /// Writes `(x − mean) / std` in front of a graph (constants `standardize.*`); returns the standardised value.
+    pub fn emit(&self, g: &mut GraphBuilder, x: &str) -> Result<String, ExportError> {
+        emit::standardize(g, "standardize", x, (&[-self.mean], &[1.0 / self.std]), &[])
+    }
+
     /// The identity.
     pub const NONE: Self = Self { mean: 0.0, std: 1.0 };
 
@@ -279,17 +284,8 @@ impl GenreNet {
         producer: &str,
     ) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new(&format!("genre_{}", config.architecture.name_token()));
-        let x = g.input(
-            "logmel",
-            &[
-                Dim::Dynamic("batch".into()),
-                Dim::Fixed(1),
-                Dim::Fixed(config.frames as u64),
-                Dim::Fixed(config.mels as u64),
-            ],
-        );
-        let constants = (&[-standardization.mean][..], &[1.0 / standardization.std][..]);
-        let x = emit::standardize(&mut g, "standardize", &x, constants, &[])?;
+        let x = g.logmel_input(config.frames, config.mels);
+        let x = standardization.emit(&mut g, &x)?;
         let logits = match self {
             Self::Cnn(m) => m.emit(&mut g, &x)?,
             Self::Crnn(m) => m.emit(&mut g, &x)?,

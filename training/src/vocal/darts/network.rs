@@ -281,15 +281,7 @@ impl DerivedNetwork {
     /// `probabilities [batch, classes]`, with `input`'s standardisation and time pooling in the graph.
     pub fn export(&self, input: &SpectrogramInput, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("vocal_emotion_spectrogram");
-        let x = g.input(
-            "logmel",
-            &[
-                Dim::Dynamic("batch".into()),
-                Dim::Fixed(1),
-                Dim::Fixed(input.frames as u64),
-                Dim::Fixed(input.mels as u64),
-            ],
-        );
+        let x = g.logmel_input(input.frames, input.mels);
         let pooled = input.emit(&mut g, &x)?;
         let p = self.emit(&mut g, &pooled, [input.pooled, input.mels])?;
         let y = emit::named(&mut g, &p, "probabilities");

@@ -70,15 +70,7 @@ impl FrameModel {
     /// The stream on its own: `logmel [batch, 1, frames, mels]` → `probabilities [batch, classes]`.
     pub fn export(&self, producer: &str) -> Result<ModelProto, ExportError> {
         let mut g = GraphBuilder::new("vocal_frames");
-        let x = g.input(
-            "logmel",
-            &[
-                Dim::Dynamic("batch".into()),
-                Dim::Fixed(1),
-                Dim::Fixed(self.prosody.frames() as u64),
-                Dim::Fixed(self.prosody.mels() as u64),
-            ],
-        );
+        let x = g.logmel_input(self.prosody.frames(), self.prosody.mels());
         self.emit(&mut g, &x)?;
         let y = g.rename_last_output("probabilities");
         g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(self.stream.classes() as u64)]);
