@@ -18,6 +18,11 @@ fn runtime() -> &'static Runtime {
     Runtime::global().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The committed band-energy test model.
+fn band_energy(options: SessionOptions) -> Model {
+    Model::load(&workspace().join("plugin/core/tests/fixtures/models/band-energy"), runtime(), options).unwrap()
+}
+
 fn max_abs_diff(a: ndarray::ArrayViewD<f32>, b: ndarray::ArrayViewD<f32>) -> f32 {
     assert_eq!(a.shape(), b.shape());
     a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
@@ -30,12 +35,7 @@ fn test_model_matches_its_reference_outputs_at_batch_3_and_1() {
     let probabilities: Array2<f32> = read_npy(fixtures.join("probabilities.npy")).unwrap();
     let band_means: Array2<f32> = read_npy(fixtures.join("band_means.npy")).unwrap();
 
-    let model = Model::load(
-        &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
-        runtime(),
-        SessionOptions::default(),
-    )
-    .unwrap();
+    let model = band_energy(SessionOptions::default());
     assert_eq!(model.provider(), Provider::Cpu);
     assert_eq!(model.manifest().labels.classes, ["low", "mid", "high"]);
 
@@ -57,12 +57,7 @@ fn test_model_matches_its_reference_outputs_at_batch_3_and_1() {
 
 #[test]
 fn wrong_input_shapes_are_errors_not_crashes() {
-    let model = Model::load(
-        &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
-        runtime(),
-        SessionOptions::default(),
-    )
-    .unwrap();
+    let model = band_energy(SessionOptions::default());
     let wrong = Array4::<f32>::zeros((1, 1, 40, 32));
     let err = model.run(GraphRole::Main, &[wrong.view().into_dyn()]).unwrap_err().to_string();
     assert!(err.contains("[1, 1, 40, 32]") && err.contains("[?, 1, 64, 32]"), "{err}");
@@ -87,8 +82,7 @@ fn the_library_in_use_is_the_pinned_version_from_an_absolute_path() {
 #[test]
 fn cuda_request_without_cuda_falls_back_to_cpu_and_says_why() {
     let options = SessionOptions { device: Device::Cuda, ..SessionOptions::default() };
-    let model =
-        Model::load(&workspace().join("plugin/core/tests/fixtures/models/band-energy"), runtime(), options).unwrap();
+    let model = band_energy(options);
     if cfg!(feature = "cuda") && model.provider() == Provider::Cuda {
         return; // a CUDA build on a machine with a working GPU: nothing fell back.
     }
@@ -109,12 +103,7 @@ fn xtask_provisions_the_version_the_wrapper_expects() {
 fn overlapping_runs_of_one_model_get_sessions_of_their_own() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/band_energy");
     let input: Array4<f32> = read_npy(fixtures.join("input.npy")).unwrap();
-    let model = Model::load(
-        &workspace().join("plugin/core/tests/fixtures/models/band-energy"),
-        runtime(),
-        SessionOptions::default(),
-    )
-    .unwrap();
+    let model = band_energy(SessionOptions::default());
     let alone = model.run(GraphRole::Main, &[input.view().into_dyn()]).unwrap();
     assert_eq!(model.sessions(GraphRole::Main), 1);
     const THREADS: usize = 4;

@@ -91,7 +91,9 @@ pub fn run(options: Options) -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, todo.len().max(1));
-    let bar = progress_bar(&files, &todo);
+    // Read once: the bar's total and its steps (its ETA weighs long files more than short ones).
+    let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).map_or(0, |m| m.len())).collect();
+    let bar = progress_bar(todo.iter().map(|&i| sizes[i]).sum(), todo.len());
     if skipped > 0 {
         // `suspend`, not `println`: a hidden bar (no terminal) would swallow the line.
         bar.suspend(|| eprintln!("resuming: {skipped} of {} files are already in the output", files.len()));
@@ -117,7 +119,7 @@ pub fn run(options: Options) -> Result<()> {
         drop(sender);
         for Done { index, result } in receiver {
             let file = &files[index];
-            bar.inc(file_size(file));
+            bar.inc(sizes[index]);
             match result {
                 Ok(report) => {
                     tally.audio_seconds += report.seconds;
@@ -172,20 +174,14 @@ struct Tally {
     audio_seconds: f64,
 }
 
-fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
-}
-
-/// Files, audio and throughput as they finish; the bar's length is the bytes to read, so its ETA weighs long files
-/// more than short ones.
-fn progress_bar(files: &[PathBuf], todo: &[usize]) -> ProgressBar {
-    let bytes: u64 = todo.iter().map(|&i| file_size(&files[i])).sum();
+/// Files, audio and throughput as they finish, over `bytes` to read in `files` files.
+fn progress_bar(bytes: u64, files: usize) -> ProgressBar {
     let bar = ProgressBar::new(bytes).with_style(
         ProgressStyle::with_template("{spinner} [{bar:30}] {percent:>3}% {msg} · {elapsed} elapsed, ETA {eta}")
             .expect("static template")
             .progress_chars("=> "),
     );
-    bar.set_message(format!("0/{} files", todo.len()));
+    bar.set_message(format!("0/{files} files"));
     bar
 }
 

@@ -32,13 +32,9 @@ pub enum Content {
 
 impl Content {
     /// The content model's reading: music if P(music) ≥ its threshold; else speech if P(speech) ≥ its threshold;
-    /// else silence or noise. `None` before its first readout.
-    pub fn read(role: &ContentRole, models: &[ModelReadout]) -> Option<Self> {
-        Self::read_from(role, |i| models.get(i))
-    }
-
-    /// [`Self::read`] over readouts found by index (the engine's pipelines hold theirs).
-    pub fn read_from<'a>(role: &ContentRole, model: impl Fn(usize) -> Option<&'a ModelReadout>) -> Option<Self> {
+    /// else silence or noise. `None` before its first readout. `model(i)` finds readout `i` (a snapshot's list,
+    /// or the engine's pipelines).
+    pub fn read<'a>(role: &ContentRole, model: impl Fn(usize) -> Option<&'a ModelReadout>) -> Option<Self> {
         let model = model(role.model).filter(|m| m.is_ready())?;
         Some(if model.over_threshold(role.music) {
             Content::Music
@@ -77,7 +73,7 @@ impl Gates {
     /// [`Self::of`] over readouts found by index: the engine works the vocal gate out from its pipelines' own
     /// readouts, without collecting them.
     pub fn of_readouts<'a>(roles: &Roles, model: impl Fn(usize) -> Option<&'a ModelReadout>) -> Self {
-        let content = roles.content.as_ref().and_then(|role| Content::read_from(role, &model));
+        let content = roles.content.as_ref().and_then(|role| Content::read(role, &model));
         // The instrument model's voice tag, where it has one: Some(over its threshold).
         let voice_tag = roles
             .instruments

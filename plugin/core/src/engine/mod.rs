@@ -4,7 +4,8 @@
 //!   preallocated lock-free ring. No allocation, lock, syscall or log.
 //! - [`Engine`] is the synchronous analysis: one [`pipeline::ModelPipeline`] per model found, fed mono host-rate
 //!   audio through one [`shared_frontend::SharedFrontend`] per distinct frontend configuration. Models come from
-//!   the process's [`crate::model_cache::ModelCache`], so engines loading the same folder share sessions. The worker thread ([`worker::spawn`]) runs it live; [`offline::analyze`] runs it over a file.
+//!   the process's [`crate::model_cache::ModelCache`], so engines loading the same folder share sessions. The
+//!   process's worker pool ([`worker::spawn`]) runs it live; [`offline::analyze`] runs it over a file.
 //! - Results leave the worker through a triple buffer ([`readout::Snapshot`]), so readers never wait.
 
 pub mod frames;

@@ -292,7 +292,6 @@ fn fill_segment(
 
 /// One model, from log-mel frames to readouts.
 pub struct ModelPipeline {
-    frontend: FrontendConfig,
     stage: SegmentStage,
 }
 
@@ -321,7 +320,6 @@ impl ModelPipeline {
             ..ModelReadout::new(&manifest.name, manifest.task, labels.classes.clone())
         };
         let mut pipeline = Self {
-            frontend: config.clone(),
             stage: SegmentStage {
                 ring: FrameRing::new(manifest.segment.frames, config.n_mels),
                 model,
@@ -346,7 +344,7 @@ impl ModelPipeline {
 
     /// The frontend the model was trained with: pipelines with equal ones share one frontend in the engine.
     pub fn frontend(&self) -> &FrontendConfig {
-        &self.frontend
+        &self.stage.model.manifest().frontend
     }
 
     /// The current readout.

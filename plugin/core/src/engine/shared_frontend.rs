@@ -13,7 +13,6 @@ use crate::frontend::{FrontendConfig, StreamingFrontend};
 
 /// A frontend and the models it feeds (indices into the engine's pipelines).
 pub struct SharedFrontend {
-    config: FrontendConfig,
     resampler: Option<StreamResampler>,
     frontend: StreamingFrontend,
     members: Vec<usize>,
@@ -27,22 +26,17 @@ impl SharedFrontend {
         } else {
             Some(StreamResampler::new(host_rate, config.sample_rate)?)
         };
-        Ok(Self { config: config.clone(), resampler, frontend: StreamingFrontend::new(config)?, members: Vec::new() })
+        Ok(Self { resampler, frontend: StreamingFrontend::new(config)?, members: Vec::new() })
     }
 
     /// Its configuration.
     pub fn config(&self) -> &FrontendConfig {
-        &self.config
+        self.frontend.config()
     }
 
     /// Feeds the pipeline at `index` too.
     pub fn add_member(&mut self, index: usize) {
         self.members.push(index);
-    }
-
-    /// The pipelines this frontend feeds.
-    pub fn members(&self) -> &[usize] {
-        &self.members
     }
 
     /// Feeds host-rate mono samples; every frame goes to each member; `on_update(model index, readout)` follows

@@ -240,7 +240,6 @@ pub fn spawn(
     let (publishers, readers): (Vec<Input<Snapshot>>, Vec<Output<Snapshot>>) =
         (0..readers.max(1)).map(|_| TripleBuffer::new(&Snapshot::default()).split()).unzip();
     let (commands, receiver) = crossbeam_channel::unbounded();
-    let timing = (settings.update_interval, settings.smoothing);
     let state = InstanceState {
         default_models,
         host_rate,
@@ -250,7 +249,6 @@ pub fn spawn(
         publishers,
         commands: receiver,
         engine: None,
-        timing,
         buffer: vec![0.0; STEP],
         load: LoadMeter::new(),
         last_publish: Instant::now(),
@@ -306,9 +304,6 @@ struct InstanceState {
     commands: Receiver<Command>,
     /// Loaded at the first step (on a pool thread), dropped when the instance stops.
     engine: Option<Engine>,
-    /// The timing the engine runs with: the values it was loaded with; whatever `live` says differently is
-    /// applied at the next step, without a reload.
-    timing: (f64, f64),
     buffer: Vec<f32>,
     load: LoadMeter,
     last_publish: Instant,
@@ -348,16 +343,17 @@ impl InstanceState {
             match command {
                 Command::Settings(new) => {
                     self.settings = new;
-                    self.timing = (self.settings.update_interval, self.settings.smoothing);
                     self.load_engine();
                     (self.dirty, self.updated, worked) = (true, true, true);
                 }
             }
         }
         let Some(engine) = self.engine.as_mut() else { return worked };
-        if self.live.timing() != self.timing {
-            self.timing = self.live.timing();
-            (self.settings.update_interval, self.settings.smoothing) = self.timing;
+        // The engine runs with `settings`' timing (the values it was loaded with); whatever `live` says differently
+        // (set before the instance started, or automated since) is applied here, without a reload.
+        let live = self.live.timing();
+        if live != (self.settings.update_interval, self.settings.smoothing) {
+            (self.settings.update_interval, self.settings.smoothing) = live;
             engine.set_timing(&self.settings);
         }
         engine.set_watched(self.live.watch.watched());
