@@ -2,6 +2,7 @@
 //! frontend (so a model sees in training exactly what it sees in the plugin) and never on nice-plug or egui.
 
 pub mod catalog;
+pub mod command_error;
 pub mod data;
 pub mod emotion;
 pub mod feature_cache;

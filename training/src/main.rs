@@ -112,15 +112,15 @@ enum StudyCommand {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Synth(args) => earmark_training::synth::cli::run(&args),
-        Command::Emotion(command) => earmark_training::emotion::cli::run(&command),
-        Command::Genre(command) => earmark_training::genre::cli::run(&command),
-        Command::Instruments(command) => earmark_training::instruments::cli::run(&command),
-        Command::Nas(command) => earmark_training::vocal::cli::run(&command),
+        Command::Synth(args) => Ok(earmark_training::synth::cli::run(&args)?),
+        Command::Emotion(command) => Ok(earmark_training::emotion::cli::run(&command)?),
+        Command::Genre(command) => Ok(earmark_training::genre::cli::run(&command)?),
+        Command::Instruments(command) => Ok(earmark_training::instruments::cli::run(&command)?),
+        Command::Nas(command) => Ok(earmark_training::vocal::cli::run(&command)?),
         Command::Study(study) => match *study {
-            StudyCommand::Genre(args) => earmark_training::genre::cli::study(&args),
-            StudyCommand::Instruments(args) => earmark_training::instruments::cli::study(&args),
-            StudyCommand::Nas(args) => earmark_training::vocal::cli::study(&args),
+            StudyCommand::Genre(args) => Ok(earmark_training::genre::cli::study(&args)?),
+            StudyCommand::Instruments(args) => Ok(earmark_training::instruments::cli::study(&args)?),
+            StudyCommand::Nas(args) => Ok(earmark_training::vocal::cli::study(&args)?),
         },
         Command::FourQ { root, target, out } => {
             use earmark_training::data::{TargetKind, four_q, manifest_csv};

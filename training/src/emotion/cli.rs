@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::command_error::{CommandResult, usage};
 use crate::train::RunArgs;
-use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use earmark_core::audio::find_audio_files;
 
@@ -166,18 +166,18 @@ pub struct AllArgs {
 }
 
 /// Loads labelled or unlabelled audio: a CSV manifest, a PMEmo root, or (when `unlabelled_ok`) a folder of audio.
-pub fn load_dataset(path: &Path, unlabelled_ok: bool) -> Result<Dataset> {
+pub fn load_dataset(path: &Path, unlabelled_ok: bool) -> CommandResult<Dataset> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
-        return manifest_csv::load(path).with_context(|| format!("loading {}", path.display()));
+        return Ok(manifest_csv::load(path)?);
     }
     if path.join("annotations").join("static_annotations.csv").is_file() {
-        return pmemo::load(path).with_context(|| format!("loading PMEmo from {}", path.display()));
+        return Ok(pmemo::load(path)?);
     }
     if path.join("manifest.csv").is_file() {
-        return manifest_csv::load(&path.join("manifest.csv")).with_context(|| format!("loading {}", path.display()));
+        return Ok(manifest_csv::load(&path.join("manifest.csv"))?);
     }
     if !unlabelled_ok {
-        bail!(
+        usage!(
             "{}: expected a CSV manifest with valence,arousal columns, a folder holding manifest.csv, or a PMEmo root \
              (with annotations/static_annotations.csv)",
             path.display()
@@ -185,7 +185,7 @@ pub fn load_dataset(path: &Path, unlabelled_ok: bool) -> Result<Dataset> {
     }
     let files = find_audio_files(&[path.to_path_buf()])?;
     if files.is_empty() {
-        bail!("{}: no audio files (wav, flac, mp3, ogg) found", path.display());
+        usage!("{}: no audio files (wav, flac, mp3, ogg) found", path.display());
     }
     let items = files
         .into_iter()
@@ -217,7 +217,7 @@ impl PretrainArgs {
         }
     }
 
-    fn run(&self) -> Result<()> {
+    fn run(&self) -> CommandResult<()> {
         let pool = load_dataset(&self.pool, true)?;
         let plan = SegmentPlan::new(self.seconds);
         let c = &self.common;
@@ -261,7 +261,7 @@ impl HeadArgs {
     }
 }
 
-fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &RunArgs) -> Result<()> {
+fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &RunArgs) -> CommandResult<()> {
     let data = load_dataset(&head.data, false)?;
     let config = EvaluateConfig {
         head: head.config(c.seed),
@@ -292,7 +292,7 @@ fn evaluate(head: &HeadArgs, cv: &CvArgs, c: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn export(head: &HeadArgs, out: &Path, describe: &str, c: &RunArgs) -> Result<()> {
+fn export(head: &HeadArgs, out: &Path, describe: &str, c: &RunArgs) -> CommandResult<()> {
     let data = load_dataset(&head.data, false)?;
     let describe = if describe.is_empty() {
         format!("{} ({} excerpts)", head.data.display(), data.len())
@@ -314,7 +314,7 @@ fn export(head: &HeadArgs, out: &Path, describe: &str, c: &RunArgs) -> Result<()
 }
 
 /// Runs one emotion command.
-pub fn run(command: &EmotionCommand) -> Result<()> {
+pub fn run(command: &EmotionCommand) -> CommandResult<()> {
     match command {
         EmotionCommand::Pretrain(args) => args.run(),
         EmotionCommand::Evaluate(args) => evaluate(&args.head, &args.cv, &args.common),

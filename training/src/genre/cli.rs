@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::command_error::{CommandError, CommandResult, read_text, usage, write_file};
 use crate::train::RunArgs;
-use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use earmark_core::manifest::Provenance;
 
@@ -237,14 +237,12 @@ struct Prepared {
     folds: Vec<Fold>,
 }
 
-fn prepare(args: &DataArgs) -> Result<Prepared> {
-    let loaded = load(&args.data, &args.run.cache, args.per_class)
-        .with_context(|| format!("loading genre data from {}", args.data.display()))?;
+fn prepare(args: &DataArgs) -> CommandResult<Prepared> {
+    let loaded = load(&args.data, &args.run.cache, args.per_class)?;
     for s in &loaded.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
-    let folds = rotating_group_folds(&loaded.dataset, args.folds, args.run.seed)
-        .with_context(|| format!("splitting {} into {} folds", args.data.display(), args.folds))?;
+    let folds = rotating_group_folds(&loaded.dataset, args.folds, args.run.seed)?;
     for fold in &folds {
         fold.check_disjoint_groups(&loaded.dataset)?;
     }
@@ -259,7 +257,7 @@ fn prepare(args: &DataArgs) -> Result<Prepared> {
     Ok(Prepared { loaded, folds })
 }
 
-fn runner<'a>(p: &'a Prepared, args: &DataArgs) -> Result<Runner<'a>> {
+fn runner<'a>(p: &'a Prepared, args: &DataArgs) -> CommandResult<Runner<'a>> {
     let clips = Clips { classes: &p.loaded.classes, features: &p.loaded.features };
     let mut runner = Runner::open_in(
         clips,
@@ -273,12 +271,12 @@ fn runner<'a>(p: &'a Prepared, args: &DataArgs) -> Result<Runner<'a>> {
 }
 
 /// Runs a genre command.
-pub fn run(command: &GenreCommand) -> Result<()> {
+pub fn run(command: &GenreCommand) -> CommandResult<()> {
     match command {
         GenreCommand::Evaluate { data, net, train } => {
             let p = prepare(data)?;
             let net = net.config(p.loaded.dataset.classes.len());
-            net.validate().map_err(anyhow::Error::msg)?;
+            net.validate().map_err(CommandError::Usage)?;
             let mut runner = runner(&p, data)?;
             let record = runner.run(&net.name(), &net, &train.config(data.run.seed))?;
             let s = record.summary();
@@ -297,13 +295,13 @@ pub fn run(command: &GenreCommand) -> Result<()> {
     }
 }
 
-fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: &PublishArgs) -> Result<()> {
+fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: &PublishArgs) -> CommandResult<()> {
     let PublishArgs { out, describe_data: describe, task, license, study } = publish;
     let task = *task;
     let p = prepare(data)?;
     let classes = &p.loaded.dataset.classes;
     let net = net_args.config(classes.len());
-    net.validate().map_err(anyhow::Error::msg)?;
+    net.validate().map_err(CommandError::Usage)?;
     let train = train_args.config(data.run.seed);
     // The cross-validation figures for the report (run now, or reused with --resume).
     let mut runner = runner(&p, data)?;
@@ -347,7 +345,7 @@ fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: 
     };
     write_model(out, task.task(), &model, &net, outcome.standardization, &info)?;
     let study_text = match study.as_deref() {
-        Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?),
+        Some(path) => Some(read_text(path)?),
         None => None,
     };
     let report = markdown(
@@ -363,13 +361,14 @@ fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: 
             study: study_text.as_deref(),
         },
     );
-    std::fs::write(out.join("REPORT.md"), report).with_context(|| format!("writing {}/REPORT.md", out.display()))?;
+    let report_path = out.join("REPORT.md");
+    write_file(&report_path, report)?;
     println!("wrote {} (final model: best epoch {}, {:.0} s)", out.display(), outcome.best_epoch, outcome.seconds);
     Ok(())
 }
 
 /// Runs `earmark-train study genre`: the tables go to stdout and to `<run>/STUDY.md`.
-pub fn study(args: &GenreStudyArgs) -> Result<()> {
+pub fn study(args: &GenreStudyArgs) -> CommandResult<()> {
     let p = prepare(&args.data)?;
     let classes = p.loaded.dataset.classes.len();
     let mut runner = runner(&p, &args.data)?;
@@ -387,7 +386,7 @@ pub fn study(args: &GenreStudyArgs) -> Result<()> {
         match table.as_str() {
             "subgenre" => out += &subgenre_tables(&mut runner, &base)?,
             "temporal" => {
-                let nets = args.temporal.iter().map(|t| parse_temporal(t)).collect::<Result<Vec<_>>>()?;
+                let nets = args.temporal.iter().map(|t| parse_temporal(t)).collect::<CommandResult<Vec<_>>>()?;
                 // Pons & Serra: plain gradient descent, lr 0.01, minibatch 50, lr ÷ 10 on training-loss plateaus.
                 let pons = SubgenreBase {
                     net: base.net.clone(),
@@ -401,17 +400,18 @@ pub fn study(args: &GenreStudyArgs) -> Result<()> {
                 };
                 out += &temporal_table(&mut runner, &pons, &nets, &args.hops)?;
             }
-            other => bail!("unknown study table `{other}`: use subgenre, temporal"),
+            other => usage!("unknown study table `{other}`: use subgenre, temporal"),
         }
         out += "\n";
     }
     let path = args.data.run.folder(FAMILY).join("STUDY.md");
-    std::fs::write(&path, &out).with_context(|| format!("writing {}", path.display()))?;
+    write_file(&path, &out)?;
     println!("{out}");
     Ok(())
 }
 
-fn parse_temporal(text: &str) -> Result<(usize, usize)> {
-    let (o, p) = text.split_once('+').with_context(|| format!("`{text}`: write temporal nets as O+P, e.g. 1+1"))?;
-    Ok((o.trim().parse().with_context(|| format!("`{text}`"))?, p.trim().parse().with_context(|| format!("`{text}`"))?))
+fn parse_temporal(text: &str) -> CommandResult<(usize, usize)> {
+    let bad = || CommandError::Usage(format!("`{text}`: write temporal nets as O+P, e.g. 1+1"));
+    let (o, p) = text.split_once('+').ok_or_else(bad)?;
+    Ok((o.trim().parse().map_err(|_| bad())?, p.trim().parse().map_err(|_| bad())?))
 }

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::command_error::{CommandError, CommandResult, read_text, usage, write_file};
 use crate::train::RunArgs;
-use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use earmark_core::manifest::{Provenance, Task};
 
@@ -218,17 +218,15 @@ impl TaggerArgs {
     }
 }
 
-fn prepare(args: &TagDataArgs) -> Result<(LoadedTags, Vec<Fold>)> {
-    let mut loaded = load(&args.data, &args.run.cache).with_context(|| format!("loading {}", args.data.display()))?;
+fn prepare(args: &TagDataArgs) -> CommandResult<(LoadedTags, Vec<Fold>)> {
+    let mut loaded = load(&args.data, &args.run.cache)?;
     for s in &loaded.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
     // Folds over the set itself; extra training clips join every fold's training part afterwards.
     let mut folds = rotating_group_folds(&loaded.dataset, args.folds, args.run.seed)?;
     if let Some(extra) = &args.train_extra {
-        let added = loaded
-            .append_training_only(extra, &args.run.cache)
-            .with_context(|| format!("loading {}", extra.display()))?;
+        let added = loaded.append_training_only(extra, &args.run.cache)?;
         eprintln!("{} extra training clips from {}", added.len(), extra.display());
         folds.iter_mut().for_each(|f| f.train.extend(added.iter().copied()));
     }
@@ -252,7 +250,7 @@ fn runner<'a>(
     held_out: Option<&'a LoadedTags>,
     folds: &'a [Fold],
     args: &TagDataArgs,
-) -> Result<TagRunner<'a>> {
+) -> CommandResult<TagRunner<'a>> {
     let clips_of = |l: &'a LoadedTags| TagClips { dataset: &l.dataset, features: &l.features, hierarchy: &l.hierarchy };
     let sets = TagSets { clips: clips_of(loaded), held_out: held_out.map(clips_of) };
     let mut runner = TagRunner::open_in(
@@ -267,10 +265,10 @@ fn runner<'a>(
 }
 
 /// A held-out instrument set: the same tags under the same families as the training set, or an error naming it.
-fn load_held_out(path: &Path, cache: &Path, loaded: &LoadedTags) -> Result<LoadedTags> {
-    let other = load(path, cache).with_context(|| format!("loading {}", path.display()))?;
+fn load_held_out(path: &Path, cache: &Path, loaded: &LoadedTags) -> CommandResult<LoadedTags> {
+    let other = load(path, cache)?;
     if other.hierarchy.fine != loaded.hierarchy.fine || other.hierarchy.parents != loaded.hierarchy.parents {
-        anyhow::bail!("{}: its tags and families differ from the training set's", path.display());
+        usage!("{}: its tags and families differ from the training set's", path.display());
     }
     Ok(other)
 }
@@ -289,12 +287,12 @@ fn summary(record: &TagRecord) -> String {
 }
 
 /// Runs an instruments command.
-pub fn run(command: &InstrumentsCommand) -> Result<()> {
+pub fn run(command: &InstrumentsCommand) -> CommandResult<()> {
     match command {
         InstrumentsCommand::Evaluate { data, tagger } => {
             let (loaded, folds) = prepare(data)?;
             let (net, train) = tagger.configs(&loaded, data.run.seed);
-            net.validate().map_err(anyhow::Error::msg)?;
+            net.validate().map_err(CommandError::Usage)?;
             let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
             println!("{:?} (λ {}): {} parameters · {}", net.method, train.lambda, record.parameters, summary(&record));
             match data.task {
@@ -321,15 +319,15 @@ fn export(
     license: Option<String>,
     study: Option<&Path>,
     cross_data: Option<&Path>,
-) -> Result<()> {
+) -> CommandResult<()> {
     // Read before any training, so a wrong path fails in a second, not after the folds.
     let study_text = match study {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+        Some(p) => Some(read_text(p)?),
         None => None,
     };
     let (loaded, folds) = prepare(data)?;
     let (net, train) = tagger.configs(&loaded, data.run.seed);
-    net.validate().map_err(anyhow::Error::msg)?;
+    net.validate().map_err(CommandError::Usage)?;
     let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
     let fold = folds[0].for_final_model();
@@ -372,8 +370,8 @@ fn export(
         };
         write_model(out, &model, &net, &loaded.hierarchy, outcome.standardization, task, &info)?;
         let report = super::report::task_markdown(&input);
-        std::fs::write(out.join("REPORT.md"), report)
-            .with_context(|| format!("writing {}/REPORT.md", out.display()))?;
+        let report_path = out.join("REPORT.md");
+        write_file(&report_path, report)?;
         println!("wrote {} · {}", out.display(), summary(&record));
         return Ok(());
     }
@@ -454,7 +452,8 @@ fn export(
     if let Some((name, e)) = &held_out {
         report += &format!("\n{}", super::report::held_out_markdown(name, &loaded.hierarchy, e));
     }
-    std::fs::write(out.join("REPORT.md"), report).with_context(|| format!("writing {}/REPORT.md", out.display()))?;
+    let report_path = out.join("REPORT.md");
+    write_file(&report_path, report)?;
     println!("wrote {} · {}", out.display(), summary(&record));
     Ok(())
 }
@@ -468,10 +467,10 @@ fn cross_figures(
     net: &TaggerConfig,
     train: &TagTrainConfig,
     outcome: &super::train::TagOutcome,
-) -> Result<(String, String, std::collections::BTreeMap<String, f64>)> {
-    let other = load(path, cache).with_context(|| format!("loading {}", path.display()))?;
+) -> CommandResult<(String, String, std::collections::BTreeMap<String, f64>)> {
+    let other = load(path, cache)?;
     if other.dataset.classes != loaded.dataset.classes {
-        anyhow::bail!("{}: tags {:?}, the model's {:?}", path.display(), other.dataset.classes, loaded.dataset.classes);
+        usage!("{}: tags {:?}, the model's {:?}", path.display(), other.dataset.classes, loaded.dataset.classes);
     }
     let items: Vec<usize> = (0..other.dataset.len()).collect();
     let windows = crate::genre::windows::WindowSet::from_clips(
@@ -487,7 +486,7 @@ fn cross_figures(
         .collect();
     let name = other.dataset.name.clone();
     let e = figures::emotion_figures(&probabilities, &other.dataset)
-        .ok_or_else(|| anyhow::anyhow!("cross-set figures need the tags valence and arousal"))?;
+        .ok_or_else(|| CommandError::Usage("cross-set figures need the tags valence and arousal".into()))?;
     let [va, vf, aa, af, qa, qf] = e.figures().map(|x| 100.0 * x);
     let text = format!(
         "{} clips: valence accuracy {va:.1} % (macro F1 {vf:.1}), arousal {aa:.1} % ({af:.1}), quadrant {qa:.1} % ({qf:.1}).\n\n**Quadrant**\n\n{}",
@@ -505,10 +504,10 @@ fn cross_figures(
 }
 
 /// Runs `earmark-train study instruments`: Table 1 to stdout and `<run>/STUDY.md`.
-pub fn study(args: &TagStudyArgs) -> Result<()> {
+pub fn study(args: &TagStudyArgs) -> CommandResult<()> {
     let (loaded, folds) = prepare(&args.data)?;
     let (net, train) = args.tagger.configs(&loaded, args.data.run.seed);
-    net.validate().map_err(anyhow::Error::msg)?;
+    net.validate().map_err(CommandError::Usage)?;
     let methods = if args.methods.is_empty() { Method::ALL.to_vec() } else { args.methods.clone() };
     let lambdas = if args.lambdas.is_empty() { LAMBDAS.to_vec() } else { args.lambdas.clone() };
     let held_out = args.cross_data.as_deref().map(|p| load_held_out(p, &args.data.run.cache, &loaded)).transpose()?;
@@ -525,7 +524,7 @@ pub fn study(args: &TagStudyArgs) -> Result<()> {
         train.epochs
     );
     let path = args.data.run.folder(FAMILY).join("STUDY.md");
-    std::fs::write(&path, &out).with_context(|| format!("writing {}", path.display()))?;
+    write_file(&path, &out)?;
     println!("{out}");
     Ok(())
 }

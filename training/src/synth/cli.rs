@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use anyhow::{Context, Result, bail};
+use crate::command_error::{AtPath, CommandError, CommandResult, usage, write_file};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -94,20 +94,20 @@ pub struct SynthArgs {
 }
 
 /// Runs `earmark-train synth`.
-pub fn run(args: &SynthArgs) -> Result<()> {
+pub fn run(args: &SynthArgs) -> CommandResult<()> {
     if !(0.0..=1.0).contains(&args.unannotated_fraction) {
-        bail!("--unannotated-fraction must be in [0, 1], got {}", args.unannotated_fraction);
+        usage!("--unannotated-fraction must be in [0, 1], got {}", args.unannotated_fraction);
     }
     let recordings = args.samples.is_some() || args.voices.is_some() || args.drum_kits.is_some();
     if args.kind != ClipKind::Instruments
         && (recordings || args.unannotated_fraction > 0.0 || args.holdout != HoldoutPart::All)
     {
-        bail!(
+        usage!(
             "--samples, --voices, --drum-kits, --holdout and --unannotated-fraction apply to --kind instruments only"
         );
     }
     if args.holdout != HoldoutPart::All && !recordings {
-        bail!("--holdout splits recordings: give --samples, --voices or --drum-kits");
+        usage!("--holdout splits recordings: give --samples, --voices or --drum-kits");
     }
     let soundfont = locate_soundfont(args.soundfont.as_deref())?;
     let mut generator = Generator::new(&soundfont, args.sample_rate)?
@@ -125,24 +125,23 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         eprintln!("skipping {} (does not decode)", skipped.display());
     }
     if !(0.0..=1.0).contains(&args.sung_fraction) {
-        bail!("--sung-fraction must be in [0, 1], got {}", args.sung_fraction);
+        usage!("--sung-fraction must be in [0, 1], got {}", args.sung_fraction);
     }
     let generator =
         generator.with_unannotated_fraction(args.unannotated_fraction).with_sung_fraction(args.sung_fraction);
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).at(&args.out)?;
 
     let settings = settings_json(args, &soundfont);
     let settings_path = args.out.join("synth.json");
     let resume = match std::fs::read_to_string(&settings_path) {
         Ok(text) => {
-            let previous: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("reading {}", settings_path.display()))?;
+            let previous: serde_json::Value = serde_json::from_str(&text).at(&settings_path)?;
             if previous == settings {
                 !args.overwrite
             } else if args.overwrite {
                 false
             } else {
-                bail!(
+                usage!(
                     "{} holds clips made with other settings ({}); use another --out, or --overwrite",
                     args.out.display(),
                     settings_path.display()
@@ -151,7 +150,7 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         }
         Err(_) => false,
     };
-    write_text(&settings_path, &serde_json::to_string_pretty(&settings)?)?;
+    write_file(&settings_path, serde_json::to_string_pretty(&settings).at(&settings_path)?)?;
     write_vocabulary(args.kind, &args.out)?;
 
     let items: Vec<(u64, u32)> = (0..args.count).flat_map(|i| (0..args.variants).map(move |v| (i, v))).collect();
@@ -164,7 +163,7 @@ pub fn run(args: &SynthArgs) -> Result<()> {
     let rows: Mutex<Vec<Option<Vec<String>>>> = Mutex::new(vec![None; items.len()]);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let first_error: Mutex<Option<CommandError>> = Mutex::new(None);
     let rendered = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(items.len().max(1)) {
@@ -197,13 +196,16 @@ pub fn run(args: &SynthArgs) -> Result<()> {
         return Err(e);
     }
     let rows: Vec<Vec<String>> = rows.into_inner().expect("rows lock").into_iter().flatten().collect();
+    let manifest = args.out.join("manifest.csv");
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(header(args.kind))?;
+    let to_memory = |e: csv::Error| CommandError::File { path: manifest.clone(), source: e.into() };
+    writer.write_record(header(args.kind)).map_err(to_memory)?;
     for row in &rows {
-        writer.write_record(row)?;
+        writer.write_record(row).map_err(to_memory)?;
     }
-    let bytes = writer.into_inner().context("writing the manifest")?;
-    crate::train::write_atomic(&args.out.join("manifest.csv"), &bytes).context("writing manifest.csv")?;
+    let bytes =
+        writer.into_inner().map_err(|e| CommandError::File { path: manifest.clone(), source: e.into_error() })?;
+    write_file(&manifest, &bytes)?;
     println!(
         "{} clips in {} ({} rendered, {} kept from an earlier run); manifest.csv written",
         rows.len(),
@@ -222,7 +224,7 @@ fn clip(
     variant: u32,
     resume: bool,
     format: WavFormat,
-) -> Result<(Vec<String>, bool)> {
+) -> CommandResult<(Vec<String>, bool)> {
     let group = format!("{}-{index:05}", args.kind.name());
     let name = if args.variants > 1 { format!("{group}-v{variant:02}.wav") } else { format!("{group}.wav") };
     let path = args.out.join(&name);
@@ -230,8 +232,7 @@ fn clip(
     let render = !(resume && path.is_file());
     if render {
         let clip = generator.render_plan(&plan)?;
-        wav::write(&path, &clip.samples, clip.sample_rate, format)
-            .with_context(|| format!("writing {}", path.display()))?;
+        wav::write(&path, &clip.samples, clip.sample_rate, format).at(&path)?;
     }
     Ok((row(&name, &group, &plan), render))
 }
@@ -328,15 +329,15 @@ fn row(name: &str, group: &str, plan: &Plan) -> Vec<String> {
 }
 
 /// `classes.txt` for style, `tags.txt` + `hierarchy.json` for instruments.
-fn write_vocabulary(kind: ClipKind, out: &Path) -> Result<()> {
+fn write_vocabulary(kind: ClipKind, out: &Path) -> CommandResult<()> {
     match kind {
         ClipKind::Emotion | ClipKind::Noise => Ok(()),
         ClipKind::Style => {
             let classes: Vec<&str> = Style::ALL.iter().map(|s| s.name()).collect();
-            write_text(&out.join("classes.txt"), &(classes.join("\n") + "\n"))
+            write_file(&out.join("classes.txt"), classes.join("\n") + "\n")
         }
         ClipKind::Instruments => {
-            write_text(&out.join("tags.txt"), &(gm::tags().join("\n") + "\n"))?;
+            write_file(&out.join("tags.txt"), gm::tags().join("\n") + "\n")?;
             #[derive(serde::Serialize)]
             struct Family {
                 name: &'static str,
@@ -344,13 +345,10 @@ fn write_vocabulary(kind: ClipKind, out: &Path) -> Result<()> {
             }
             let hierarchy: Vec<Family> =
                 gm::hierarchy().into_iter().map(|(name, members)| Family { name, members }).collect();
-            write_text(&out.join("hierarchy.json"), &(serde_json::to_string_pretty(&hierarchy)? + "\n"))
+            let path = out.join("hierarchy.json");
+            write_file(&path, serde_json::to_string_pretty(&hierarchy).at(&path)? + "\n")
         }
     }
-}
-
-fn write_text(path: &Path, text: &str) -> Result<()> {
-    crate::train::write_atomic(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// What determines the audio of a run (count, variants and jobs do not: they only choose which clips exist).

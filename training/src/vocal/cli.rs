@@ -1,10 +1,9 @@
 //! `earmark-train nas search|train` and `earmark-train study nas`.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::command_error::{AtPath, CommandError, CommandResult, read_text, usage, write_file};
 use crate::train::RunArgs;
-use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use earmark_core::manifest::Provenance;
 use serde::{Deserialize, Serialize};
@@ -254,14 +253,17 @@ fn run_split(
     g: &Genotype,
     config: &PipelineConfig,
     run_folds: Option<usize>,
-) -> Result<(Vec<Fold>, Vec<FoldOutcome>)> {
+) -> CommandResult<(Vec<Fold>, Vec<FoldOutcome>)> {
     let resume = args.run.resume;
     let folds = folds_of(data, split, args.run.seed)?;
     let file = args.run.folder(FAMILY).join(format!("folds-{}.json", split.key()));
     let mut outcomes = Vec::new();
     if resume && file.is_file() {
-        let saved: SavedFolds = serde_json::from_str(&fs::read_to_string(&file)?).with_context(|| {
-            format!("{} is not a fold record of `nas train`; remove it or drop --resume", file.display())
+        let saved: SavedFolds = serde_json::from_str(&read_text(&file)?).map_err(|e| {
+            CommandError::Usage(format!(
+                "{} is not a fold record of `nas train` ({e}); remove it or drop --resume",
+                file.display()
+            ))
         })?;
         if saved.split != split
             || saved.preparation != data.preparation
@@ -269,7 +271,7 @@ fn run_split(
             || &saved.config != config
             || &saved.genotype != g
         {
-            bail!(
+            usage!(
                 "{} was made with other settings (split, preparation, augmentation, schedule or cells); use another \
                  --run folder or drop --resume",
                 file.display()
@@ -290,7 +292,6 @@ fn run_split(
             outcome.fusion.unweighted_accuracy()
         );
         outcomes.push(outcome);
-        fs::create_dir_all(args.run.folder(FAMILY))?;
         let saved = SavedFolds {
             split,
             preparation: data.preparation,
@@ -299,7 +300,7 @@ fn run_split(
             genotype: g.clone(),
             outcomes,
         };
-        crate::train::write_atomic(&file, serde_json::to_string_pretty(&saved)?.as_bytes())?;
+        write_file(&file, serde_json::to_string_pretty(&saved).at(&file)?)?;
         outcomes = saved.outcomes;
     }
     Ok((folds, outcomes))
@@ -354,7 +355,7 @@ fn corpora_and_licence(args: &SpeechArgs) -> (String, String) {
     (names.join(" + "), licence.to_string())
 }
 
-fn load_data(args: &SpeechArgs) -> Result<VocalData> {
+fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
     let corpora = super::data::Corpora {
         emodb: args.emodb.as_deref(),
         ravdess: args.ravdess.as_deref(),
@@ -375,11 +376,11 @@ fn load_data(args: &SpeechArgs) -> Result<VocalData> {
 }
 
 /// The folds of the first `--split` (what `search` and `study` use).
-fn first_split_folds(data: &VocalData, args: &SpeechArgs) -> Result<Vec<Fold>> {
+fn first_split_folds(data: &VocalData, args: &SpeechArgs) -> CommandResult<Vec<Fold>> {
     folds_of(data, args.split.first().copied().unwrap_or(Split::Speakers), args.run.seed)
 }
 
-fn folds_of(data: &VocalData, split: Split, seed: u64) -> Result<Vec<Fold>> {
+fn folds_of(data: &VocalData, split: Split, seed: u64) -> CommandResult<Vec<Fold>> {
     let folds = match split {
         Split::Speakers => leave_speakers_out_folds(&data.dataset, seed)?,
         Split::Corpus => crate::data::splits::leave_one_corpus_out_folds(&data.dataset, seed)?,
@@ -390,8 +391,10 @@ fn folds_of(data: &VocalData, split: Split, seed: u64) -> Result<Vec<Fold>> {
     Ok(folds)
 }
 
-fn run_search(data: &VocalData, folds: &[Fold], args: &SpeechArgs, s: &SearchArgs) -> Result<SearchOutcome> {
-    let fold = folds.get(s.fold).with_context(|| format!("no fold {}; there are {}", s.fold, folds.len()))?;
+fn run_search(data: &VocalData, folds: &[Fold], args: &SpeechArgs, s: &SearchArgs) -> CommandResult<SearchOutcome> {
+    let fold = folds
+        .get(s.fold)
+        .ok_or_else(|| CommandError::Usage(format!("no fold {}; there are {}", s.fold, folds.len())))?;
     let classes = data.dataset.classes.len();
     let config = SearchConfig {
         net: NasConfig {
@@ -413,22 +416,27 @@ fn run_search(data: &VocalData, folds: &[Fold], args: &SpeechArgs, s: &SearchArg
     Ok(outcome)
 }
 
-fn save_search(dir: &Path, outcome: &SearchOutcome) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+fn save_search(dir: &Path, outcome: &SearchOutcome) -> CommandResult<()> {
     let g = &outcome.genotype;
-    fs::write(dir.join("search.json"), serde_json::to_string_pretty(outcome)?)?;
-    fs::write(dir.join("genotype.json"), serde_json::to_string_pretty(g)?)?;
-    fs::write(dir.join("cells.txt"), g.describe())?;
-    fs::write(dir.join("normal.dot"), g.normal.dot("normal cell"))?;
-    fs::write(dir.join("reduce.dot"), g.reduce.dot("reduction cell"))?;
-    Ok(())
+    let (search, genotype) = (dir.join("search.json"), dir.join("genotype.json"));
+    write_file(&search, serde_json::to_string_pretty(outcome).at(&search)?)?;
+    write_file(&genotype, serde_json::to_string_pretty(g).at(&genotype)?)?;
+    write_file(&dir.join("cells.txt"), g.describe())?;
+    write_cells(dir, g)
 }
 
-fn read_genotype(path: &Path) -> Result<Genotype> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading the genotype {}", path.display()))?;
-    let g: Genotype = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a genotype written by `earmark-train nas search`", path.display()))?;
-    g.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+/// The searched cells as Graphviz drawings, beside the genotype.
+fn write_cells(dir: &Path, g: &Genotype) -> CommandResult<()> {
+    write_file(&dir.join("normal.dot"), g.normal.dot("normal cell"))?;
+    write_file(&dir.join("reduce.dot"), g.reduce.dot("reduction cell"))
+}
+
+fn read_genotype(path: &Path) -> CommandResult<Genotype> {
+    let text = read_text(path)?;
+    let g: Genotype = serde_json::from_str(&text).map_err(|e| {
+        CommandError::Usage(format!("{} is not a genotype written by `earmark-train nas search` ({e})", path.display()))
+    })?;
+    g.validate().map_err(|e| CommandError::Usage(format!("{}: {e}", path.display())))?;
     Ok(g)
 }
 
@@ -447,11 +455,11 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
 }
 
 /// Runs a `nas` command.
-pub fn run(command: &NasCommand) -> Result<()> {
+pub fn run(command: &NasCommand) -> CommandResult<()> {
     match command {
         NasCommand::Search { data: args, search: s } => {
             if args.run.resume {
-                bail!("`nas search` does not resume (DARTS starts afresh each time): drop --resume");
+                usage!("`nas search` does not resume (DARTS starts afresh each time): drop --resume");
             }
             let data = load_data(args)?;
             let folds = first_split_folds(&data, args)?;
@@ -463,7 +471,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
         }
         NasCommand::Train { data: args, genotype, layers, channels, stem_stride, train, out, ship } => {
             if out.is_some() && train.frame_features.is_some() {
-                bail!(
+                usage!(
                     "--out cannot export a model whose frame stream reads external embeddings (--frame-features): \
                      the plugin computes only log-mel; drop one of the two"
                 );
@@ -493,8 +501,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 text.push_str(&format!("## {}\n\n{table}\n", split.heading()));
                 results.push((split, folds, outcomes));
             }
-            fs::create_dir_all(args.run.folder(FAMILY))?;
-            fs::write(args.run.folder(FAMILY).join("RESULTS.md"), &text)?;
+            write_file(&args.run.folder(FAMILY).join("RESULTS.md"), &text)?;
             println!("{text}");
             if let Some(out) = out {
                 // The shipped model trains on every speaker but one validation chunk (which picks the epochs and
@@ -531,7 +538,7 @@ pub fn run(command: &NasCommand) -> Result<()> {
                 write_model(out, &model, *ship, &info)?;
                 let search_text = genotype.parent().map(|d| d.join("search.json")).filter(|p| p.is_file());
                 let search: Option<SearchOutcome> = match search_text {
-                    Some(p) => serde_json::from_str(&fs::read_to_string(&p)?).ok(),
+                    Some(p) => serde_json::from_str(&read_text(&p)?).ok(),
                     None => None,
                 };
                 let command = command_line();
@@ -547,11 +554,12 @@ pub fn run(command: &NasCommand) -> Result<()> {
                     licence: &licence,
                     command: &command,
                 };
-                write_report(&out.join("REPORT.md"), &report)?;
-                fs::write(out.join("normal.dot"), g.normal.dot("normal cell"))?;
-                fs::write(out.join("reduce.dot"), g.reduce.dot("reduction cell"))?;
+                let report_path = out.join("REPORT.md");
+                write_report(&report_path, &report).at(&report_path)?;
+                write_cells(out, &g)?;
                 // The cells travel with the model, so it can be retrained without repeating the search.
-                fs::write(out.join("genotype.json"), serde_json::to_string_pretty(&g)?)?;
+                let genotype_path = out.join("genotype.json");
+                write_file(&genotype_path, serde_json::to_string_pretty(&g).at(&genotype_path)?)?;
                 println!("model written to {}", out.display());
             }
             Ok(())
@@ -560,9 +568,9 @@ pub fn run(command: &NasCommand) -> Result<()> {
 }
 
 /// Runs `study nas`: for each `L/C`, a search and a retraining on the first fold(s); a Table 3 in STUDY.md.
-pub fn study(args: &NasStudyArgs) -> Result<()> {
+pub fn study(args: &NasStudyArgs) -> CommandResult<()> {
     if args.data.run.resume {
-        bail!("`study nas` does not resume (each setting searches afresh): drop --resume");
+        usage!("`study nas` does not resume (each setting searches afresh): drop --resume");
     }
     let data = load_data(&args.data)?;
     let folds = first_split_folds(&data, &args.data)?;
@@ -572,7 +580,7 @@ pub fn study(args: &NasStudyArgs) -> Result<()> {
         let (l, c) = setting
             .split_once('/')
             .and_then(|(l, c)| Some((l.trim().parse::<usize>().ok()?, c.trim().parse::<usize>().ok()?)))
-            .with_context(|| format!("`{setting}` is not L/C, e.g. 3/6"))?;
+            .ok_or_else(|| CommandError::Usage(format!("`{setting}` is not L/C, e.g. 3/6")))?;
         let s = SearchArgs { layers: l, channels: c, ..args.search.clone() };
         let outcome = run_search(&data, &folds, &args.data, &s)?;
         let dir = args.data.run.folder(FAMILY).join(format!("L{l}-C{c}"));
@@ -581,7 +589,7 @@ pub fn study(args: &NasStudyArgs) -> Result<()> {
         let config = pipeline(net, &args.train, s.batch, args.data.run.seed);
         let count = args.train.run_folds.unwrap_or(folds.len()).min(folds.len());
         if count == 0 {
-            bail!("no folds to run");
+            usage!("no folds to run");
         }
         let mut uas = Vec::new();
         let mut params = 0;
@@ -593,7 +601,7 @@ pub fn study(args: &NasStudyArgs) -> Result<()> {
         }
         let (mean, _) = crate::metrics::mean_std(&uas);
         rows.push_str(&format!("| (L = {l}, C = {c}) | {params} | {:.1} |\n", 100.0 * mean));
-        fs::write(args.data.run.folder(FAMILY).join("STUDY.md"), &rows)?;
+        write_file(&args.data.run.folder(FAMILY).join("STUDY.md"), &rows)?;
     }
     println!("{rows}");
     Ok(())
