@@ -10,6 +10,7 @@ pub mod genre;
 pub mod instruments;
 pub mod metrics;
 pub mod onnx;
+pub mod recurrent;
 pub mod synth;
 pub mod train;
 pub mod vocal;

@@ -191,7 +191,7 @@ fn stack(rows: &[TagRow], owners: &[usize], mask: bool, device: &Device) -> Tens
 }
 
 /// Masked binary cross-entropy of probabilities: mean over annotated entries (0 when none).
-fn masked_bce(p: Tensor<2>, target: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
+pub fn masked_bce(p: Tensor<2>, target: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
     let p = p.clamp(1e-7, 1.0 - 1e-7);
     let loss = (target.clone() * p.clone().log() + (target.neg() + 1.0) * (p.neg() + 1.0).log()).neg();
     let count = mask.clone().sum().clamp_min(1.0);

@@ -88,7 +88,7 @@ impl Crnn {
         let y = self.convs.forward(x).swap_dims(1, 2);
         let sequence: Tensor<3> = y.flatten(2, 3);
         let steps = sequence.dims()[1];
-        let states = self.gru.forward(sequence, None);
+        let states = crate::recurrent::gru_states(&self.gru, sequence);
         let last: Tensor<2> = states.narrow(1, steps - 1, 1).flatten(1, 2);
         self.output.forward(maybe_dropout(&self.dropout, last))
     }

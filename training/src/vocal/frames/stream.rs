@@ -112,10 +112,11 @@ pub enum RecurrentLayer {
 }
 
 impl RecurrentLayer {
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+    /// The state after each frame (per-frame tensors in and out: see [`crate::recurrent`]).
+    fn steps(&self, x: Vec<Tensor<2>>) -> Vec<Tensor<2>> {
         match self {
-            Self::Lstm(lstm) => lstm.forward(x, None).0,
-            Self::Gru(gru) => gru.forward(x, None),
+            Self::Lstm(lstm) => crate::recurrent::lstm_steps(lstm, x),
+            Self::Gru(gru) => crate::recurrent::gru_steps(gru, x),
         }
     }
 
@@ -155,7 +156,8 @@ impl FrameStream {
     /// `[batch, time, features]` → the recurrent states `[batch, time, hidden]` and the attention weights
     /// `[batch, time]`.
     pub fn attend(&self, x: Tensor<3>) -> (Tensor<3>, Tensor<2>) {
-        let h = self.layers.iter().fold(x, |x, layer| layer.forward(x));
+        let frames = self.layers.iter().fold(crate::recurrent::frames(x), |x, layer| layer.steps(x));
+        let h = crate::recurrent::sequence(frames);
         let [batch, time, _] = h.dims();
         let scores: Tensor<2> = self.score.forward(self.attention.forward(h.clone()).tanh()).reshape([batch, time]);
         (h, softmax(scores, 1))
