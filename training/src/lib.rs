@@ -11,6 +11,7 @@ pub mod instruments;
 pub mod metrics;
 pub mod onnx;
 pub mod recurrent;
+pub mod report;
 pub mod synth;
 pub mod train;
 pub mod vocal;

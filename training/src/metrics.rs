@@ -88,13 +88,11 @@ impl Confusion {
 
     /// A Markdown table with class names.
     pub fn markdown(&self, names: &[&str]) -> String {
-        let mut out = format!("| true \\ predicted | {} |\n", names.join(" | "));
-        out.push_str(&format!("|---|{}\n", "---|".repeat(names.len())));
+        let mut table = crate::report::Table::new(std::iter::once("true \\ predicted").chain(names.iter().copied()));
         for (name, row) in names.iter().zip(&self.counts) {
-            let cells: Vec<String> = row.iter().map(usize::to_string).collect();
-            out.push_str(&format!("| {name} | {} |\n", cells.join(" | ")));
+            table.row(std::iter::once(name.to_string()).chain(row.iter().map(usize::to_string)));
         }
-        out
+        table.markdown()
     }
 }
 

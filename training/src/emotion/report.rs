@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::results::{CvResults, PretrainSummary, pooled, summarise};
 use super::sequence::{FoldResult, SequenceTrainConfig};
+use crate::report::{Table, percent_pm};
 
 /// Everything the report is made from.
 pub struct ReportInput<'a> {
@@ -27,45 +28,48 @@ pub struct ReportInput<'a> {
     pub parameters: (usize, usize),
 }
 
-fn pct((mean, std): (f64, f64)) -> String {
-    format!("{:.1} ± {:.1} %", 100.0 * mean, 100.0 * std)
+fn pct(figure: (f64, f64)) -> String {
+    format!("{} %", percent_pm(figure))
 }
 
 fn fold_table(out: &mut String, folds: &[FoldResult]) {
-    out.push_str(
-        "| fold | valence acc | valence F1 | arousal acc | arousal F1 | thresholds (v, a) | epochs | seconds |\n",
-    );
-    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    let mut table = Table::new([
+        "fold",
+        "valence acc",
+        "valence F1",
+        "arousal acc",
+        "arousal F1",
+        "thresholds (v, a)",
+        "epochs",
+        "seconds",
+    ]);
     for (i, f) in folds.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3}, {:.3} | {} | {:.0} |",
-            i + 1,
-            f.valence.accuracy(),
-            f.valence.macro_f1(),
-            f.arousal.accuracy(),
-            f.arousal.macro_f1(),
-            f.thresholds.valence,
-            f.thresholds.arousal,
-            f.epochs,
-            f.seconds
-        );
+        table.row([
+            (i + 1).to_string(),
+            format!("{:.3}", f.valence.accuracy()),
+            format!("{:.3}", f.valence.macro_f1()),
+            format!("{:.3}", f.arousal.accuracy()),
+            format!("{:.3}", f.arousal.macro_f1()),
+            format!("{:.3}, {:.3}", f.thresholds.valence, f.thresholds.arousal),
+            f.epochs.to_string(),
+            format!("{:.0}", f.seconds),
+        ]);
     }
+    out.push_str(&table.markdown());
 }
 
-fn summary_rows(out: &mut String, name: &str, folds: &[FoldResult]) {
+fn summary_row(table: &mut Table, name: &str, folds: &[FoldResult]) {
     if folds.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "| {name} | {} | {} | {} | {} | {} |",
-        folds.len(),
+    table.row([
+        name.to_string(),
+        folds.len().to_string(),
         pct(summarise(folds, |f| f.valence.accuracy())),
         pct(summarise(folds, |f| f.valence.macro_f1())),
         pct(summarise(folds, |f| f.arousal.accuracy())),
         pct(summarise(folds, |f| f.arousal.macro_f1())),
-    );
+    ]);
 }
 
 fn confusions(out: &mut String, name: &str, folds: &[FoldResult]) {
@@ -157,12 +161,17 @@ pub fn render(input: &ReportInput<'_>) -> String {
                  training groups is held out for early stopping). Thresholds are fitted on each fold's training labels.\n",
                 cv.excerpts, cv.groups
             );
-            out.push_str(
-                "| model | folds | valence accuracy | valence macro F1 | arousal accuracy | arousal macro F1 |\n",
-            );
-            out.push_str("|---|---|---|---|---|---|\n");
-            summary_rows(&mut out, "autoencoder + BiLSTM (shipped)", &cv.autoencoder);
-            summary_rows(&mut out, "joint CNN + BiLSTM baseline", &cv.baseline);
+            let mut table = Table::new([
+                "model",
+                "folds",
+                "valence accuracy",
+                "valence macro F1",
+                "arousal accuracy",
+                "arousal macro F1",
+            ]);
+            summary_row(&mut table, "autoencoder + BiLSTM (shipped)", &cv.autoencoder);
+            summary_row(&mut table, "joint CNN + BiLSTM baseline", &cv.baseline);
+            out.push_str(&table.markdown());
             if let Some(config) = &cv.config
                 && config.baseline
             {

@@ -285,8 +285,8 @@ pub fn run(command: &GenreCommand) -> CommandResult<()> {
                 net.name(),
                 record.parameters,
                 s.folds,
-                super::study::pm(s.accuracy),
-                super::study::pm(s.macro_f1),
+                crate::report::pm(s.accuracy, 2),
+                crate::report::pm(s.macro_f1, 2),
                 s.window_accuracy
             );
             Ok(())

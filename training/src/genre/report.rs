@@ -2,7 +2,8 @@
 //! confusion matrix, and how to retrain on GTZAN or Ballroom.
 
 use super::models::NetConfig;
-use super::study::{RunRecord, pm};
+use super::study::RunRecord;
+use crate::report::{Table, pm};
 
 /// What the report needs besides the run.
 pub struct ReportInput<'a> {
@@ -45,10 +46,7 @@ pub fn markdown(net: &NetConfig, record: &RunRecord, input: &ReportInput<'_>) ->
          {folds}-fold cross-validation over groups with disjoint train / validation / test groups ({split}; Pons & \
          Serra use 10 folds: 80 / 10 / 10 %); {done} of the {folds} folds run. Each clip is cut into {frames}-frame windows (hop {hop}); \
          a clip's class is the majority vote of its windows. The weights kept are those of the epoch with the best \
-         validation accuracy.\n\n\
-         | figure | value |\n|---|---|\n\
-         | clip accuracy (vote) | {acc} |\n| clip macro F1 | {f1} |\n| window accuracy (no vote) | {win:.3} |\n\
-         | training macro F1 | {tf1:.3} |\n| validation macro F1 | {vf1:.3} |\n\n",
+         validation accuracy.\n\n{figures}\n",
         name = net.name(),
         n = names.len(),
         params = record.parameters,
@@ -61,11 +59,13 @@ pub fn markdown(net: &NetConfig, record: &RunRecord, input: &ReportInput<'_>) ->
         done = s.folds,
         split = split(input.folds),
         hop = train.map_or(0, |t| t.eval_hop),
-        acc = pm(s.accuracy),
-        f1 = pm(s.macro_f1),
-        win = s.window_accuracy,
-        tf1 = s.train_f1,
-        vf1 = s.validation_f1,
+        figures = Table::new(["figure", "value"])
+            .row(["clip accuracy (vote)".to_string(), pm(s.accuracy, 2)])
+            .row(["clip macro F1".to_string(), pm(s.macro_f1, 2)])
+            .row(["window accuracy (no vote)".to_string(), format!("{:.3}", s.window_accuracy)])
+            .row(["training macro F1".to_string(), format!("{:.3}", s.train_f1)])
+            .row(["validation macro F1".to_string(), format!("{:.3}", s.validation_f1)])
+            .markdown(),
     );
     if let Some(t) = train {
         out += &format!(
@@ -78,10 +78,11 @@ pub fn markdown(net: &NetConfig, record: &RunRecord, input: &ReportInput<'_>) ->
             t.train_hop
         );
     }
-    out += "### Per-class F1 (test clips of all folds pooled)\n\n| class | F1 |\n|---|---|\n";
+    let mut per_class = Table::new(["class", "F1"]);
     for (name, f1) in names.iter().zip(pooled.f1_per_class()) {
-        out += &format!("| {name} | {f1:.3} |\n");
+        per_class.row([name.to_string(), format!("{f1:.3}")]);
     }
+    out += &format!("### Per-class F1 (test clips of all folds pooled)\n\n{}", per_class.markdown());
     out += &format!("\n### Confusion matrix (test clips of all folds pooled)\n\n{}\n", pooled.markdown(&names));
     if let Some(study) = input.study {
         out += &format!("{study}\n");

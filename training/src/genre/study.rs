@@ -16,6 +16,7 @@ use super::optim::OptimizerKind;
 use super::train::{Clips, FoldOutcome, TrainConfig, train_fold};
 use crate::data::Fold;
 use crate::metrics::{Confusion, mean_std};
+use crate::report::{Table, pm};
 use crate::train::FoldId;
 use crate::train::TrainError;
 use crate::train::fold_store::{FoldRecord, FoldRunner};
@@ -148,56 +149,59 @@ pub fn subgenre_tables(runner: &mut Runner<'_>, base: &SubgenreBase) -> Result<S
                 .expect("three optimisers")
         })
         .collect();
-    let mut out = String::new();
-    out +=
-        "### Table 1 — macro F1 (test clips) by optimiser\n\n| Optimizer | CNN | CRNN | CNN-RNN |\n|---|---|---|---|\n";
+    let mut table1_text = Table::new(["Optimizer", "CNN", "CRNN", "CNN-RNN"]);
     for opt in OptimizerKind::SUBGENRE {
-        out += &format!("| {} |", opt.label());
-        for m in 0..3 {
-            out += &format!(" {} |", pm(table1[&(opt.label(), m)].macro_f1));
-        }
-        out += "\n";
+        table1_text.row(
+            std::iter::once(opt.label().to_string()).chain((0..3).map(|m| pm(table1[&(opt.label(), m)].macro_f1, 2))),
+        );
     }
-    out += "\n### Table 2 — accuracy (test clips) with each model's best optimiser\n\n| | CNN | CRNN | CNN-RNN |\n|---|---|---|---|\n| Optimizer |";
-    for opt in &best_opt {
-        out += &format!(" {} |", opt.label());
-    }
-    out += "\n| Accuracy |";
-    for (m, opt) in best_opt.iter().enumerate() {
-        out += &format!(" {} |", pm(table1[&(opt.label(), m)].accuracy));
-    }
-    out += "\n\n### Table 3 — macro F1 by regularisation (best optimiser per model)\n\n| Model | Data | Dropout | Batch normalization | Dropout + batch normalization |\n|---|---|---|---|---|\n";
+    let mut table2 = Table::new(["", "CNN", "CRNN", "CNN-RNN"]);
+    table2.row(std::iter::once("Optimizer".to_string()).chain(best_opt.iter().map(|opt| opt.label().to_string())));
+    table2.row(
+        std::iter::once("Accuracy".to_string())
+            .chain(best_opt.iter().enumerate().map(|(m, opt)| pm(table1[&(opt.label(), m)].accuracy, 2))),
+    );
+    let mut table3 = Table::new(["Model", "Data", "Dropout", "Batch normalization", "Dropout + batch normalization"]);
     let regs = [Regularization::Dropout, Regularization::BatchNorm, Regularization::Both];
     for m in 1..3 {
-        let mut rows = [String::new(), String::new(), String::new()];
+        let mut rows: [Vec<String>; 3] = Default::default();
         for reg in regs {
             let (net, train) = cell(base, MODELS[m], best_opt[m], reg, init0);
             let s = runner.run(&format!("Table 3 · {} · {reg:?}", MODEL_NAMES[m]), &net, &train)?.summary();
-            rows[0] += &format!(" {:.2} |", s.train_f1);
-            rows[1] += &format!(" {:.2} |", s.validation_f1);
-            rows[2] += &format!(" {:.2} |", s.macro_f1.0);
+            rows[0].push(format!("{:.2}", s.train_f1));
+            rows[1].push(format!("{:.2}", s.validation_f1));
+            rows[2].push(format!("{:.2}", s.macro_f1.0));
         }
         for (r, data) in ["Train", "Validation", "Test"].iter().enumerate() {
             let model = if r == 0 { MODEL_NAMES[m] } else { "" };
-            out += &format!("| {model} | {data} |{}\n", rows[r]);
+            table3.row([model.to_string(), data.to_string()].into_iter().chain(rows[r].clone()));
         }
     }
-    out += "\n### Table 4 — macro F1 by initialiser (best optimiser per model)\n\n| Initialization | CNN | CRNN | CNN-RNN |\n|---|---|---|---|\n";
+    let mut table4 = Table::new(["Initialization", "CNN", "CRNN", "CNN-RNN"]);
     for (init, name) in [
         (Init::GlorotNormal, "Glorot Normal"),
         (Init::GlorotUniform, "Glorot Uniform"),
         (Init::RandomNormal, "Random Normal"),
         (Init::RandomUniform, "Random Uniform"),
     ] {
-        out += &format!("| {name} |");
+        let mut row = vec![name.to_string()];
         for m in 0..3 {
             let (net, train) = cell(base, MODELS[m], best_opt[m], reg0, init);
             let s = runner.run(&format!("Table 4 · {name} · {}", MODEL_NAMES[m]), &net, &train)?.summary();
-            out += &format!(" {} |", pm(s.macro_f1));
+            row.push(pm(s.macro_f1, 2));
         }
-        out += "\n";
+        table4.row(row);
     }
-    Ok(out)
+    Ok(format!(
+        "### Table 1 — macro F1 (test clips) by optimiser\n\n{}\n\
+         ### Table 2 — accuracy (test clips) with each model's best optimiser\n\n{}\n\
+         ### Table 3 — macro F1 by regularisation (best optimiser per model)\n\n{}\n\
+         ### Table 4 — macro F1 by initialiser (best optimiser per model)\n\n{}",
+        table1_text.markdown(),
+        table2.markdown(),
+        table3.markdown(),
+        table4.markdown()
+    ))
 }
 
 /// Runs Pons & Serra's comparison for the given `(O-net copies, P-net copies)` and hops; returns their Table 1.
@@ -207,28 +211,20 @@ pub fn temporal_table(
     nets: &[(usize, usize)],
     hops: &[usize],
 ) -> Result<String, TrainError> {
-    let mut out =
-        String::from("### Pons & Serra Table 1 — accuracy (test clips, majority vote)\n\n| Model | # params |");
-    for hop in hops {
-        out += &format!(" hop {hop} |");
-    }
-    out += &format!("\n|---|---|{}\n", "---|".repeat(hops.len()));
+    let headings =
+        ["Model".to_string(), "# params".to_string()].into_iter().chain(hops.iter().map(|h| format!("hop {h}")));
+    let mut table = Table::new(headings);
     for &(onet, pnet) in nets {
         let net = NetConfig { onet, pnet, architecture: Architecture::Temporal, ..base.net.clone() };
-        let mut row = String::new();
+        let mut row = Vec::new();
         let mut params = 0;
         for &hop in hops {
             let train = TrainConfig { train_hop: hop, eval_hop: hop, ..base.train.clone() };
             let record = runner.run(&format!("Temporal · {} · hop {hop}", net.name()), &net, &train)?;
             params = record.parameters;
-            row += &format!(" {} |", pm(record.summary().accuracy));
+            row.push(pm(record.summary().accuracy, 2));
         }
-        out += &format!("| {} | {params} |{row}\n", net.name());
+        table.row([net.name(), params.to_string()].into_iter().chain(row));
     }
-    Ok(out)
-}
-
-/// `mean ± std` with two decimals (std omitted for a single fold).
-pub fn pm((mean, std): (f64, f64)) -> String {
-    if std == 0.0 { format!("{mean:.2}") } else { format!("{mean:.2} ± {std:.2}") }
+    Ok(format!("### Pons & Serra Table 1 — accuracy (test clips, majority vote)\n\n{}", table.markdown()))
 }

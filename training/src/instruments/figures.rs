@@ -8,12 +8,7 @@ use super::study::TagRecord;
 use super::train::TagOutcome;
 use crate::data::{Dataset, Target};
 use crate::metrics::{Confusion, argmax, mean_std};
-
-/// `mean ± sd` in percent.
-fn pm(values: &[f64]) -> String {
-    let (mean, sd) = mean_std(values);
-    format!("{:.1} ± {:.1}", 100.0 * mean, 100.0 * sd)
-}
+use crate::report::{Table, percent, percent_pm_of as pm};
 
 /// One fold's emotion figures, at P(high) ≥ 0.5 (the circumplex's centre in the plugin).
 #[derive(Debug, Clone, PartialEq)]
@@ -93,13 +88,20 @@ pub fn emotion_means(record: &TagRecord, dataset: &Dataset) -> [(f64, f64); 6] {
 /// The emotion section of a report: per fold and mean ± sd, pooled confusion matrices.
 pub fn emotion_markdown(record: &TagRecord, dataset: &Dataset) -> String {
     let folds = fold_figures(record, dataset);
-    let mut out = String::from(
-        "| fold | test clips | valence acc. | valence macro F1 | arousal acc. | arousal macro F1 | quadrant acc. | quadrant macro F1 |\n|---|---|---|---|---|---|---|---|\n",
-    );
+    let mut table = Table::new([
+        "fold",
+        "test clips",
+        "valence acc.",
+        "valence macro F1",
+        "arousal acc.",
+        "arousal macro F1",
+        "quadrant acc.",
+        "quadrant macro F1",
+    ]);
     let (mut v, mut a, mut q) = (Confusion::new(2), Confusion::new(2), Confusion::new(4));
     for (f, e) in &folds {
-        let cells: Vec<String> = e.figures().iter().map(|x| format!("{:.1}", 100.0 * x)).collect();
-        out += &format!("| {} | {} | {} |\n", f + 1, e.quadrant.total(), cells.join(" | "));
+        let cells = e.figures().map(percent);
+        table.row([(f + 1).to_string(), e.quadrant.total().to_string()].into_iter().chain(cells));
         v.add(&e.valence);
         a.add(&e.arousal);
         q.add(&e.quadrant);
@@ -111,7 +113,8 @@ pub fn emotion_markdown(record: &TagRecord, dataset: &Dataset) -> String {
             if k % 2 == 0 { format!("**{text}**") } else { text }
         })
         .collect();
-    out += &format!("| **mean ± sd** | | {} |\n\n", cells.join(" | "));
+    table.row(["**mean ± sd**".to_string(), String::new()].into_iter().chain(cells));
+    let mut out = table.markdown() + "\n";
     out += &format!(
         "Pooled over the test folds (rows: truth, columns: prediction):\n\n**Valence**\n\n{}\n**Arousal**\n\n{}\n**Quadrant**\n\n{}\n",
         v.markdown(&["low", "high"]),
@@ -267,7 +270,7 @@ fn tag_table(record: &TagRecord, dataset: &Dataset, own: usize, noun: &str) -> S
         dataset.items[..own].iter().filter(|i| matches!(&i.target, Target::Tags { present, .. } if present[g])).count()
     };
     let per_fold: Vec<Vec<Option<[f64; 3]>>> = record.folds.values().map(|o| genre_fold_scores(o, dataset)).collect();
-    let mut out = format!("| {noun} | clips | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|---|\n");
+    let mut table = Table::new([noun, "clips", "ROC-AUC", "PR-AUC", "F1"]);
     let mut partial = false;
     for (g, name) in genres.iter().enumerate() {
         let scored: Vec<[f64; 3]> = per_fold.iter().filter_map(|fold| fold[g]).collect();
@@ -278,12 +281,13 @@ fn tag_table(record: &TagRecord, dataset: &Dataset, own: usize, noun: &str) -> S
         } else {
             String::new()
         };
-        out += &format!("| {name}{note} | {} | {} |\n", count(g), cells.join(" | "));
+        table.row([format!("{name}{note}"), count(g).to_string()].into_iter().chain(cells));
     }
     let macros = genre_fold_macros(record, dataset);
     let cells: Vec<String> =
         (0..3).map(|k| format!("**{}**", pm(&macros.iter().map(|m| m[k]).collect::<Vec<_>>()))).collect();
-    out += &format!("| **macro** | | {} |\n\n", cells.join(" | "));
+    table.row(["**macro**".to_string(), String::new()].into_iter().chain(cells));
+    let mut out = table.markdown() + "\n";
     if partial {
         out += &format!(
             "A {noun} marked with fewer folds had no clip in the other folds' test groups; it is scored on the \
@@ -378,7 +382,7 @@ mod tests {
         assert_eq!(pr, (1.0, 0.0));
         let table = genre_markdown(&record, &dataset, 4);
         assert!(!table.contains("NaN"), "{table}");
-        assert!(table.contains("| Classical (1 of 2 folds) | 1 | 100.0 ± 0.0 |"), "{table}");
+        assert!(table.contains("| Classical (1 of 2 folds) | 1 | 100.0 |"), "{table}");
     }
 
     /// Music wins over speech (a singer over a band is music), both low is silence or noise, and a clip with no
@@ -401,7 +405,7 @@ mod tests {
             outcome(vec![(0, vec![0.9, 0.1]), (1, vec![0.1, 0.2]), (2, vec![0.1, 0.1]), (3, vec![0.1, 0.9])]),
         );
         let text = content_markdown(&record, &dataset, 4);
-        assert!(text.contains("on 3 test clips: accuracy **66.7 ± 0.0**"), "{text}");
+        assert!(text.contains("on 3 test clips: accuracy **66.7**"), "{text}");
         assert!(text.contains("| speech | 0 | 0 | 1 |"), "{text}");
         let (accuracies, pooled) = content_readings(&record, &dataset).unwrap();
         assert_eq!((accuracies, pooled.total()), (vec![2.0 / 3.0], 3), "what the manifest's cv_content_accuracy reads");

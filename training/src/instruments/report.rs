@@ -4,6 +4,7 @@ use super::data::LoadedTags;
 use super::model::TaggerConfig;
 use super::study::TagRecord;
 use super::train::{TagOutcome, TagTrainConfig};
+use crate::report::{Table, percent};
 
 /// The hierarchical-tagging paper's own figures, for the held-out section to stand beside.
 const PAPER: &str = "### Beside the paper\n\n\
@@ -13,34 +14,38 @@ const PAPER: &str = "### Beside the paper\n\n\
     not the same task, and no real multi-instrument recordings with tags are cleared here to measure the \
     paper's setting.\n";
 
+/// The macro figures of both levels, `[ROC-AUC, PR-AUC, F1]` fractions each, as a table in per cent.
+fn levels_table(fine: [f64; 3], coarse: [f64; 3]) -> String {
+    let mut table = Table::new(["level", "ROC-AUC", "PR-AUC", "F1"]);
+    for (level, figures) in [("fine", fine), ("coarse", coarse)] {
+        table.row(std::iter::once(level.to_string()).chain(figures.map(percent)));
+    }
+    table.markdown()
+}
+
 /// The held-out section: the final model on mixtures built only from recordings (note files, speakers, kits)
 /// that no training mixture used — the figures the manifest reports.
 pub fn held_out_markdown(name: &str, h: &super::train::Hierarchy, e: &super::train::Evaluation) -> String {
-    let cell = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.1}", 100.0 * v));
-    let mut out = format!(
-        "## Held-out mixtures: {name}\n\n{clips} mixtures built only from held-out recordings (note files, \
-         speakers and drum kits that no training mixture contains); the final model at the thresholds it ships \
-         with.\n\n| level | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|\n\
-         | fine | {fr:.1} | {fp:.1} | {ff:.1} |\n| coarse | {cr:.1} | {cp:.1} | {cf:.1} |\n\n\
-         | family | tag | clips with it | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|---|---|\n",
-        clips = e.clips,
-        fr = 100.0 * e.fine.roc_auc,
-        fp = 100.0 * e.fine.pr_auc,
-        ff = 100.0 * e.fine.f1,
-        cr = 100.0 * e.coarse.roc_auc,
-        cp = 100.0 * e.coarse.pr_auc,
-        cf = 100.0 * e.coarse.f1,
-    );
+    let cell = |x: &Option<f64>| x.map_or("—".to_string(), percent);
+    let mut per_tag = Table::new(["family", "tag", "clips with it", "ROC-AUC", "PR-AUC", "F1"]);
     for (t, (roc, pr, f1, n)) in e.fine_per_tag.iter().enumerate() {
         let family = h.parents.get(t).and_then(|&c| h.coarse.get(c)).map_or("", String::as_str);
-        out += &format!("| {family} | {} | {n} | {} | {} | {:.2} |\n", h.fine[t], cell(*roc), cell(*pr), f1);
+        per_tag.row([family.to_string(), h.fine[t].clone(), n.to_string(), cell(roc), cell(pr), format!("{f1:.2}")]);
     }
-    out += "\n| family | clips with it | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|---|\n";
+    let mut per_family = Table::new(["family", "clips with it", "ROC-AUC", "PR-AUC", "F1"]);
     for (c, (roc, pr, f1, n)) in e.coarse_per_tag.iter().enumerate() {
-        out += &format!("| {} | {n} | {} | {} | {:.2} |\n", h.coarse[c], cell(*roc), cell(*pr), f1);
+        per_family.row([h.coarse[c].clone(), n.to_string(), cell(roc), cell(pr), format!("{f1:.2}")]);
     }
-    out += &format!("\n{PAPER}");
-    out
+    format!(
+        "## Held-out mixtures: {name}\n\n{clips} mixtures built only from held-out recordings (note files, \
+         speakers and drum kits that no training mixture contains); the final model at the thresholds it ships \
+         with.\n\n{levels}\n{tags}\n{families}\n{PAPER}",
+        clips = e.clips,
+        levels =
+            levels_table([e.fine.roc_auc, e.fine.pr_auc, e.fine.f1], [e.coarse.roc_auc, e.coarse.pr_auc, e.coarse.f1]),
+        tags = per_tag.markdown(),
+        families = per_family.markdown(),
+    )
 }
 
 /// The Markdown report: data, evaluation, per-tag F1 and thresholds, the study, how to reproduce and retrain.
@@ -57,7 +62,7 @@ pub fn markdown(
     study: Option<&str>,
 ) -> String {
     let h = &loaded.hierarchy;
-    let mean = |f: &dyn Fn(&TagOutcome) -> f64| 100.0 * record.mean(f);
+    let mean = |f: &dyn Fn(&TagOutcome) -> f64| record.mean(f);
     let mut out = format!(
         "# Instrument model: {method:?}\n\n\
          Task `instruments`: {fine} fine tags (sigmoids) under {coarse} families; coarse level by **{label}** \
@@ -70,9 +75,7 @@ pub fn markdown(
          Clip probabilities are the mean over {frames}-frame windows (hop {hop}); thresholds per tag are tuned on \
          the validation clips for F1; metrics are macro averages over tags, on annotated entries only. A group is \
          a clip here, so one recording can sound in a training and a test mixture; a held-out section below, where \
-         there is one, is the figure that counts.\n\n\
-         | level | ROC-AUC | PR-AUC | F1 |\n|---|---|---|---|\n\
-         | fine | {fr:.1} | {fp:.1} | {ff:.1} |\n| coarse | {cr:.1} | {cp:.1} | {cf:.1} |\n\n",
+         there is one, is the figure that counts.\n\n{levels}\n",
         method = net.method,
         fine = h.fine.len(),
         coarse = h.coarse.len(),
@@ -106,28 +109,29 @@ pub fn markdown(
         share = 100.0 * (folds.max(3) - 2) as f64 / folds.max(3) as f64,
         rest = 100.0 / folds.max(3) as f64,
         hop = train.eval_hop,
-        fr = mean(&|o| o.fine.roc_auc),
-        fp = mean(&|o| o.fine.pr_auc),
-        ff = mean(&|o| o.fine.f1),
-        cr = mean(&|o| o.coarse.roc_auc),
-        cp = mean(&|o| o.coarse.pr_auc),
-        cf = mean(&|o| o.coarse.f1),
+        levels = levels_table(
+            [mean(&|o| o.fine.roc_auc), mean(&|o| o.fine.pr_auc), mean(&|o| o.fine.f1)],
+            [mean(&|o| o.coarse.roc_auc), mean(&|o| o.coarse.pr_auc), mean(&|o| o.coarse.f1)]
+        ),
     );
     let first = record.folds.values().next();
-    out += "### Per tag (test F1 of the first fold; threshold of the shipped model)\n\n| family | tag | F1 | threshold |\n|---|---|---|---|\n";
+    let mut per_tag = Table::new(["family", "tag", "F1", "threshold"]);
     for (i, tag) in h.fine.iter().enumerate() {
         let f1 = first.and_then(|o| o.fine_f1_per_tag.get(i)).map_or("—".into(), |f| format!("{f:.2}"));
-        out += &format!(
-            "| {} | {tag} | {f1} | {:.2} |\n",
-            h.coarse[h.parents[i]],
-            last.fine_thresholds.get(i).copied().unwrap_or(0.5)
-        );
+        let threshold = last.fine_thresholds.get(i).copied().unwrap_or(0.5);
+        per_tag.row([h.coarse[h.parents[i]].clone(), tag.clone(), f1, format!("{threshold:.2}")]);
     }
-    out += "\n| family | F1 | threshold |\n|---|---|---|\n";
+    let mut per_family = Table::new(["family", "F1", "threshold"]);
     for (c, family) in h.coarse.iter().enumerate() {
         let f1 = first.and_then(|o| o.coarse_f1_per_tag.get(c)).map_or("—".into(), |f| format!("{f:.2}"));
-        out += &format!("| {family} | {f1} | {:.2} |\n", last.coarse_thresholds.get(c).copied().unwrap_or(0.5));
+        let threshold = last.coarse_thresholds.get(c).copied().unwrap_or(0.5);
+        per_family.row([family.clone(), f1, format!("{threshold:.2}")]);
     }
+    out += &format!(
+        "### Per tag (test F1 of the first fold; threshold of the shipped model)\n\n{}\n{}",
+        per_tag.markdown(),
+        per_family.markdown()
+    );
     if let Some(study) = study {
         out += &format!("\n{study}\n");
     }

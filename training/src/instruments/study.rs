@@ -8,6 +8,7 @@ use super::model::{Method, TaggerConfig};
 use super::train::{TagClips, TagOutcome, TagTrainConfig, evaluate, train_fold};
 use crate::data::Fold;
 use crate::metrics::mean_std;
+use crate::report::{Table, percent};
 use crate::train::FoldId;
 use crate::train::TrainError;
 use crate::train::fold_store::{FoldRecord, FoldRunner};
@@ -124,52 +125,55 @@ pub fn table(
     methods: &[Method],
     lambdas: &[f64],
 ) -> Result<(String, Vec<MethodRow>), TrainError> {
-    let mut out = String::from(
-        "### Table 1 — macro scores on the test clips (λ chosen per method by validation fine-level loss)\n\n\
-         | Method | λ | fine ROC-AUC | fine PR-AUC | fine F1 | coarse ROC-AUC | coarse PR-AUC | coarse F1 |\n\
-         |---|---|---|---|---|---|---|---|\n",
-    );
+    let headings =
+        ["Method", "λ", "fine ROC-AUC", "fine PR-AUC", "fine F1", "coarse ROC-AUC", "coarse PR-AUC", "coarse F1"];
+    let lambda_text = |method: Method, lambda: f64| if method.joint() { format!("{lambda:.2}") } else { "—".into() };
+    let mut test_table = Table::new(headings);
     let mut rows = Vec::new();
     for &method in methods {
         let config = TaggerConfig { method, ..net.clone() };
         let (lambda, record) = best_lambda(runner, &config, train, lambdas)?;
-        let pct = |f: &dyn Fn(&TagOutcome) -> f64| format!("{:.1}", 100.0 * record.mean(f));
-        out += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            method.label(),
-            if method.joint() { format!("{lambda:.2}") } else { "—".into() },
+        let pct = |f: &dyn Fn(&TagOutcome) -> f64| percent(record.mean(f));
+        test_table.row([
+            method.label().to_string(),
+            lambda_text(method, lambda),
             pct(&|o| o.fine.roc_auc),
             pct(&|o| o.fine.pr_auc),
             pct(&|o| o.fine.f1),
             pct(&|o| o.coarse.roc_auc),
             pct(&|o| o.coarse.pr_auc),
             pct(&|o| o.coarse.f1),
-        );
+        ]);
         rows.push(MethodRow { method, lambda, record });
     }
     let scored: Vec<&MethodRow> =
         rows.iter().filter(|r| r.record.folds.values().all(|o| o.held_out.is_some())).collect();
+    let mut out = format!(
+        "### Table 1 — macro scores on the test clips (λ chosen per method by validation fine-level loss)\n\n{}",
+        test_table.markdown()
+    );
     if !scored.is_empty() {
-        out += "\n### Table 1b — the same fold models on the held-out mixtures (recordings no training mixture used)\n\n\
-                | Method | λ | fine ROC-AUC | fine PR-AUC | fine F1 | coarse ROC-AUC | coarse PR-AUC | coarse F1 |\n\
-                |---|---|---|---|---|---|---|---|\n";
+        let mut held_out = Table::new(headings);
         for row in scored {
             let pct = |f: &dyn Fn(&(super::metrics::LevelScores, super::metrics::LevelScores)) -> f64| {
                 let values: Vec<f64> = row.record.folds.values().filter_map(|o| o.held_out.as_ref()).map(f).collect();
-                format!("{:.1}", 100.0 * mean_std(&values).0)
+                percent(mean_std(&values).0)
             };
-            out += &format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                row.method.label(),
-                if row.method.joint() { format!("{:.2}", row.lambda) } else { "—".into() },
+            held_out.row([
+                row.method.label().to_string(),
+                lambda_text(row.method, row.lambda),
                 pct(&|h| h.0.roc_auc),
                 pct(&|h| h.0.pr_auc),
                 pct(&|h| h.0.f1),
                 pct(&|h| h.1.roc_auc),
                 pct(&|h| h.1.pr_auc),
                 pct(&|h| h.1.f1),
-            );
+            ]);
         }
+        out += &format!(
+            "\n### Table 1b — the same fold models on the held-out mixtures (recordings no training mixture used)\n\n{}",
+            held_out.markdown()
+        );
     }
     Ok((out, rows))
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::command_error::{AtPath, CommandError, CommandResult, read_text, usage, write_file};
+use crate::report::{Align, Table, percent};
 use crate::train::RunArgs;
 use clap::{Args, Subcommand};
 use earmark_core::manifest::Provenance;
@@ -575,7 +576,8 @@ pub fn study(args: &NasStudyArgs) -> CommandResult<()> {
     let data = load_data(&args.data)?;
     let folds = first_split_folds(&data, &args.data)?;
     let classes = data.dataset.classes.len();
-    let mut rows = String::from("| setting | parameters | UA spectrogram (test, mean over folds) |\n|---|---:|---:|\n");
+    let mut rows =
+        Table::new(["setting", "parameters", "UA spectrogram (test, mean over folds)"]).align(1..3, Align::Right);
     for setting in &args.grid {
         let (l, c) = setting
             .split_once('/')
@@ -600,9 +602,9 @@ pub fn study(args: &NasStudyArgs) -> CommandResult<()> {
             uas.push(outcome.spectrogram.unweighted_accuracy());
         }
         let (mean, _) = crate::metrics::mean_std(&uas);
-        rows.push_str(&format!("| (L = {l}, C = {c}) | {params} | {:.1} |\n", 100.0 * mean));
-        write_file(&args.data.run.folder(FAMILY).join("STUDY.md"), &rows)?;
+        rows.row([format!("(L = {l}, C = {c})"), params.to_string(), percent(mean)]);
+        write_file(&args.data.run.folder(FAMILY).join("STUDY.md"), rows.markdown())?;
     }
-    println!("{rows}");
+    println!("{}", rows.markdown());
     Ok(())
 }

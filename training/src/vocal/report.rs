@@ -7,54 +7,47 @@ use super::darts::genotype::Genotype;
 use super::darts::search::SearchOutcome;
 use super::input::Preparation;
 use super::pipeline::{FoldOutcome, PipelineConfig, Stream};
-use crate::metrics::{Confusion, mean_std};
-
-fn pct(v: f64) -> String {
-    format!("{:.1}", 100.0 * v)
-}
+use crate::metrics::Confusion;
+use crate::report::{Align, Table, percent as pct, percent_pm_of};
 
 /// Per-fold and mean UA / WA of each stream and the fusion, per-class recall and the length check of the
 /// `shipped` stream, then each fold's confusion matrices.
 pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String], shipped: Stream) -> String {
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut s = String::from(
-        "| fold | test speakers | utterances (train/val/test) | UA spectrogram | UA frames | UA fusion | WA spectrogram | WA frames | WA fusion | cell (val loss) |\n\
-         |---|---|---|---:|---:|---:|---:|---:|---:|---|\n",
-    );
+    let mut table = Table::new([
+        "fold",
+        "test speakers",
+        "utterances (train/val/test)",
+        "UA spectrogram",
+        "UA frames",
+        "UA fusion",
+        "WA spectrogram",
+        "WA frames",
+        "WA fusion",
+        "cell (val loss)",
+    ])
+    .align(3..9, Align::Right);
+    let figures = |o: &FoldOutcome| {
+        [&o.spectrogram, &o.frames, &o.fusion]
+            .map(|c| c.unweighted_accuracy())
+            .into_iter()
+            .chain([&o.spectrogram, &o.frames, &o.fusion].map(|c| c.accuracy()))
+            .collect::<Vec<f64>>()
+    };
     for (k, o) in outcomes.iter().enumerate() {
         let cells: Vec<String> = o.cell_losses.iter().map(|(c, l)| format!("{} {l:.3}", c.label())).collect();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {}/{}/{} | {} | {} | {} | {} | {} | {} | **{}** ({}) |",
-            k + 1,
-            o.test_speakers.join(" "),
-            o.sizes[0],
-            o.sizes[1],
-            o.sizes[2],
-            pct(o.spectrogram.unweighted_accuracy()),
-            pct(o.frames.unweighted_accuracy()),
-            pct(o.fusion.unweighted_accuracy()),
-            pct(o.spectrogram.accuracy()),
-            pct(o.frames.accuracy()),
-            pct(o.fusion.accuracy()),
-            o.cell.label(),
-            cells.join(", ")
+        let sizes = format!("{}/{}/{}", o.sizes[0], o.sizes[1], o.sizes[2]);
+        table.row(
+            [(k + 1).to_string(), o.test_speakers.join(" "), sizes]
+                .into_iter()
+                .chain(figures(o).into_iter().map(pct))
+                .chain([format!("**{}** ({})", o.cell.label(), cells.join(", "))]),
         );
     }
-    let stat = |f: &dyn Fn(&FoldOutcome) -> f64| {
-        let (m, sd) = mean_std(&outcomes.iter().map(f).collect::<Vec<_>>());
-        format!("{} ± {}", pct(m), pct(sd))
-    };
-    let _ = writeln!(
-        s,
-        "| mean ± sd | | | {} | {} | {} | {} | {} | {} | |",
-        stat(&|o| o.spectrogram.unweighted_accuracy()),
-        stat(&|o| o.frames.unweighted_accuracy()),
-        stat(&|o| o.fusion.unweighted_accuracy()),
-        stat(&|o| o.spectrogram.accuracy()),
-        stat(&|o| o.frames.accuracy()),
-        stat(&|o| o.fusion.accuracy()),
-    );
+    let per_fold: Vec<Vec<f64>> = outcomes.iter().map(figures).collect();
+    let means = (0..6).map(|i| percent_pm_of(&per_fold.iter().map(|f| f[i]).collect::<Vec<_>>()));
+    table.row(["mean ± sd".to_string(), String::new(), String::new()].into_iter().chain(means));
+    let mut s = table.markdown();
     s.push_str(&recall_markdown(outcomes, names, shipped));
     s.push_str(&length_markdown(outcomes));
     for (k, o) in outcomes.iter().enumerate() {
@@ -81,19 +74,15 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String], shipped: Str
 /// Each class's recall under `stream`, per fold, with the fold's weakest class: a model that answers "sadness"
 /// to every voice of a new corpus can still post a fair UA on the other classes' behalf.
 pub fn recall_markdown(outcomes: &[FoldOutcome], names: &[String], stream: Stream) -> String {
-    let mut s = format!(
-        "\nRecall per class ({}, test)\n\n| fold | {} | lowest |\n|---|{}---:|\n",
-        stream.label(),
-        names.join(" | "),
-        "---:|".repeat(names.len())
-    );
+    let headings = std::iter::once("fold").chain(names.iter().map(String::as_str)).chain(["lowest"]);
+    let mut table = Table::new(headings).align(1..names.len() + 2, Align::Right);
     for (k, o) in outcomes.iter().enumerate() {
         let recalls = o.test(stream).recall_per_class();
-        let cells: Vec<String> = recalls.iter().map(|r| r.map_or_else(|| "–".into(), pct)).collect();
+        let cells = recalls.iter().map(|r| r.map_or_else(|| "–".into(), pct));
         let lowest = recalls.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-        let _ = writeln!(s, "| {} | {} | {} |", k + 1, cells.join(" | "), pct(lowest));
+        table.row(std::iter::once((k + 1).to_string()).chain(cells).chain([pct(lowest)]));
     }
-    s
+    format!("\nRecall per class ({}, test)\n\n{}", stream.label(), table.markdown())
 }
 
 /// The length check per fold and stream: UA on whole takes and on their first 1.5 s, and how often the two
@@ -103,10 +92,7 @@ pub fn length_markdown(outcomes: &[FoldOutcome]) -> String {
         return String::new();
     }
     let seconds = super::pipeline::SHORT_TAKE_SECONDS;
-    let mut s = format!(
-        "\nLength (test): UA on whole takes / on their first {seconds} s (prepared as the plugin would a take that \
-         short) / share of takes read as the same class\n\n| fold | spectrogram | frames | fusion |\n|---|---|---|---|\n"
-    );
+    let mut table = Table::new(["fold", "spectrogram", "frames", "fusion"]);
     for (k, o) in outcomes.iter().enumerate() {
         let cells: Vec<String> = Stream::ALL
             .iter()
@@ -120,9 +106,13 @@ pub fn length_markdown(outcomes: &[FoldOutcome]) -> String {
                 None => "–".into(),
             })
             .collect();
-        let _ = writeln!(s, "| {} | {} |", k + 1, cells.join(" | "));
+        table.row(std::iter::once((k + 1).to_string()).chain(cells));
     }
-    s
+    format!(
+        "\nLength (test): UA on whole takes / on their first {seconds} s (prepared as the plugin would a take that \
+         short) / share of takes read as the same class\n\n{}",
+        table.markdown()
+    )
 }
 
 /// What the shipped model's REPORT.md is written from.
