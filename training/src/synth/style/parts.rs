@@ -58,7 +58,7 @@ impl Part<'_> {
             chromatic: 0.03,
         };
         let legato = if style == Style::Tango { 0.55 } else { 0.9 };
-        for (beat, len, k) in music::melody(composition, key, &chords, bars, beats_per_bar, shape) {
+        for (beat, len, k) in music::melody(composition, key, chords, bars, beats_per_bar, shape) {
             let start = timing.human(production, beat);
             score.push(0, start, timing.length(len) * legato, k, human_velocity(production, velocity, spread));
         }
