@@ -237,4 +237,31 @@ fn the_vocal_export_trains_a_final_model_on_all_speakers() {
     let manifest = assert_exported(&out);
     assert!(manifest.metrics.contains_key("cv_ua_fusion"), "{:?}", manifest.metrics);
     assert_eq!(manifest.labels.classes, ["neutral", "anger", "happiness", "sadness"]);
+
+    // The folds went to the run's fold store. A run made before the store kept them in `folds-<split>.json`:
+    // resuming such a run takes its folds over instead of training them again (the marked outcome survives).
+    let store: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/folds.json")).unwrap()).unwrap();
+    let (key, record) = store.as_object().unwrap().iter().next().unwrap();
+    assert_eq!(record["folds"].as_object().unwrap().len(), 1, "one fold ran");
+    let (run, config): (serde_json::Value, serde_json::Value) = serde_json::from_str(key).unwrap();
+    let mut outcome = record["folds"]["0"].clone();
+    outcome["sizes"] = serde_json::json!([7, 7, 7]); // no training produces these sizes here
+    let legacy = serde_json::json!({
+        "split": run["split"], "preparation": run["preparation"], "augment": run["augment"],
+        "config": config, "genotype": run["genotype"], "outcomes": [outcome],
+    });
+    let old_run = dir.path().join("old-run");
+    std::fs::create_dir_all(&old_run).unwrap();
+    std::fs::write(old_run.join("folds-cv.json"), legacy.to_string()).unwrap();
+    let old = path(&old_run);
+    let mut resumed: Vec<&str> = args[..args.len() - 2].to_vec(); // without --out
+    let run_at = resumed.iter().position(|a| *a == "--run").unwrap() + 1;
+    resumed[run_at] = &old;
+    resumed.push("--resume");
+    earmark_training::vocal::cli::run(&Nas::try_parse_from(resumed).unwrap().command).unwrap();
+    let store: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(old_run.join("folds.json")).unwrap()).unwrap();
+    let record = store.as_object().unwrap().values().next().unwrap();
+    assert_eq!(record["folds"]["0"]["sizes"], serde_json::json!([7, 7, 7]), "the legacy fold was taken over");
 }

@@ -23,6 +23,7 @@ use crate::data::Fold;
 use crate::data::splits::leave_speakers_out_folds;
 use crate::onnx::graph::ExportInfo;
 use crate::train::command_line;
+use crate::train::fold_store::FoldStore;
 
 /// Data, folds and run folder shared by every `nas` command.
 #[derive(Debug, Args, Clone)]
@@ -58,7 +59,7 @@ pub struct SpeechArgs {
     #[arg(long, default_value_t = 0)]
     pub augment: usize,
     /// Run folder, cache, seed, resuming (`nas train` keeps the folds a previous run with the same settings
-    /// finished, `folds-<split>.json`, and runs only the rest), progress.
+    /// finished, in the run's `folds.json`, and runs only the rest), progress.
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -233,10 +234,24 @@ impl Split {
     }
 }
 
-/// A split's finished folds as saved after each one (`folds-<split>.json`), with what made them, so a resumed
-/// run never mixes folds of different settings.
-#[derive(Debug, Serialize, Deserialize)]
-struct SavedFolds {
+/// What a split's fold outcomes depend on besides the training schedule: with the [`PipelineConfig`], the key
+/// its folds are stored under in the run's fold store (`folds.json`, rewritten after every fold), so a resumed
+/// run never mixes folds of different settings and runs of other settings keep theirs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SplitRun {
+    split: Split,
+    preparation: Preparation,
+    augment: usize,
+    genotype: Genotype,
+}
+
+/// The run's fold store: every split and setting's finished folds.
+const FOLD_STORE: &str = "folds.json";
+
+/// The record earlier versions wrote per split (`folds-<split>.json`): read once into the fold store when a run
+/// resumes, so runs made before the store (the shipped model's) resume instead of starting over.
+#[derive(Debug, Deserialize)]
+struct LegacyFolds {
     split: Split,
     preparation: Preparation,
     #[serde(default)]
@@ -246,7 +261,35 @@ struct SavedFolds {
     outcomes: Vec<FoldOutcome>,
 }
 
-/// Runs (or, resuming, completes) one split's folds, saving after each.
+type VocalStore = FoldStore<SplitRun, PipelineConfig, FoldOutcome>;
+
+/// Moves a legacy `folds-<split>.json` of the same settings into `store` (outcomes the store already has win).
+fn import_legacy(store: &mut VocalStore, dir: &Path, run: &SplitRun, config: &PipelineConfig) -> CommandResult<()> {
+    let file = dir.join(format!("folds-{}.json", run.split.key()));
+    if !file.is_file() {
+        return Ok(());
+    }
+    let legacy: LegacyFolds = serde_json::from_str(&read_text(&file)?).map_err(|e| {
+        CommandError::Usage(format!("{} is not a fold record of `nas train` ({e}); remove it", file.display()))
+    })?;
+    let same = legacy.split == run.split
+        && legacy.preparation == run.preparation
+        && legacy.augment == run.augment
+        && &legacy.config == config
+        && legacy.genotype == run.genotype;
+    if !same {
+        return Ok(());
+    }
+    let key = VocalStore::key(run, config);
+    for (k, outcome) in legacy.outcomes.into_iter().enumerate() {
+        if !store.has(&key, k) {
+            store.insert(&key, (run, config, 0), k, outcome)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs (or, resuming, completes) one split's folds, storing each as it finishes.
 fn run_split(
     data: &VocalData,
     split: Split,
@@ -255,34 +298,19 @@ fn run_split(
     config: &PipelineConfig,
     run_folds: Option<usize>,
 ) -> CommandResult<(Vec<Fold>, Vec<FoldOutcome>)> {
-    let resume = args.run.resume;
     let folds = folds_of(data, split, args.run.seed)?;
-    let file = args.run.folder(FAMILY).join(format!("folds-{}.json", split.key()));
-    let mut outcomes = Vec::new();
-    if resume && file.is_file() {
-        let saved: SavedFolds = serde_json::from_str(&read_text(&file)?).map_err(|e| {
-            CommandError::Usage(format!(
-                "{} is not a fold record of `nas train` ({e}); remove it or drop --resume",
-                file.display()
-            ))
-        })?;
-        if saved.split != split
-            || saved.preparation != data.preparation
-            || saved.augment != args.augment
-            || &saved.config != config
-            || &saved.genotype != g
-        {
-            usage!(
-                "{} was made with other settings (split, preparation, augmentation, schedule or cells); use another \
-                 --run folder or drop --resume",
-                file.display()
-            );
-        }
-        eprintln!("resuming: {} fold(s) of the {split:?} split already done", saved.outcomes.len());
-        outcomes = saved.outcomes;
+    let dir = args.run.folder(FAMILY);
+    let mut store = VocalStore::open(&dir, FOLD_STORE, args.run.resume)?;
+    let run = SplitRun { split, preparation: data.preparation, augment: args.augment, genotype: g.clone() };
+    if args.run.resume {
+        import_legacy(&mut store, &dir, &run, config)?;
+    }
+    let done = store.get(&VocalStore::key(&run, config)).folds.len();
+    if done > 0 {
+        eprintln!("resuming: {done} fold(s) of the {split:?} split already done");
     }
     let count = run_folds.unwrap_or(folds.len()).min(folds.len());
-    for (k, fold) in folds.iter().enumerate().take(count).skip(outcomes.len()) {
+    let record = store.run_folds((&run, config, 0), &folds, count, None, |fold, k| {
         eprintln!("{split:?} fold {} of {count}", k + 1);
         let (_, outcome) = run_fold(data, fold, g, config, !args.run.quiet)?;
         eprintln!(
@@ -292,19 +320,9 @@ fn run_split(
             outcome.frames.unweighted_accuracy(),
             outcome.fusion.unweighted_accuracy()
         );
-        outcomes.push(outcome);
-        let saved = SavedFolds {
-            split,
-            preparation: data.preparation,
-            augment: args.augment,
-            config: config.clone(),
-            genotype: g.clone(),
-            outcomes,
-        };
-        write_file(&file, serde_json::to_string_pretty(&saved).at(&file)?)?;
-        outcomes = saved.outcomes;
-    }
-    Ok((folds, outcomes))
+        Ok(outcome)
+    })?;
+    Ok((folds, record.folds.into_values().take(count).collect()))
 }
 
 /// The manifest figures of one split, named `<cv|loco>_…`: the shipped stream's UA, WA and lowest class recall
