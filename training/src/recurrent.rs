@@ -154,6 +154,7 @@ mod tests {
 
     #[test]
     fn lstm_states_equal_burns_forward_and_gradients() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default().autodiff();
         device.seed(3);
         let lstm = LstmConfig::new(5, 7, true).init(&device);
@@ -176,6 +177,7 @@ mod tests {
 
     #[test]
     fn gru_states_equal_burns_forward_and_gradients() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default().autodiff();
         device.seed(4);
         let gru = GruConfig::new(6, 4, true).init(&device);
@@ -186,14 +188,20 @@ mod tests {
         let g_ours = GradientsParams::from_grads(ours.powi_scalar(2).sum().backward(), &gru);
         let g_burn = GradientsParams::from_grads(burns.powi_scalar(2).sum().backward(), &gru);
         for gate in [&gru.update_gate, &gru.reset_gate, &gru.new_gate] {
-            let id = gate.hidden_transform.weight.id;
-            let (a, b) = (g_ours.get::<2>(id).unwrap(), g_burn.get::<2>(id).unwrap());
-            assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4);
+            for linear in [&gate.input_transform, &gate.hidden_transform] {
+                let id = linear.weight.id;
+                let (a, b) = (g_ours.get::<2>(id).unwrap(), g_burn.get::<2>(id).unwrap());
+                assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "weight");
+                let id = linear.bias.as_ref().unwrap().id;
+                let (a, b) = (g_ours.get::<1>(id).unwrap(), g_burn.get::<1>(id).unwrap());
+                assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "bias");
+            }
         }
     }
 
     #[test]
     fn other_layers_fall_back_to_burns_forward() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default();
         let lstm = LstmConfig::new(3, 2, true).with_batch_first(false).init(&device);
         let x: Tensor<3> = Tensor::random([4, 1, 3], Distribution::Normal(0.0, 1.0), &device);

@@ -130,6 +130,7 @@ mod tests {
     /// One parameter, two steps, against Zeiler's update written out by hand.
     #[test]
     fn adadelta_matches_the_update_rule() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default();
         let opt = Adadelta { rho: 0.95, epsilon: 1e-6 };
         let x = Tensor::<1>::from_floats([1.0, -2.0], &device);
@@ -158,6 +159,7 @@ mod tests {
 
     #[test]
     fn every_kind_builds_with_a_positive_default_rate() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         for kind in [OptimizerKind::Adam, OptimizerKind::Rmsprop, OptimizerKind::Adadelta, OptimizerKind::Sgd] {
             assert!(kind.default_learning_rate() > 0.0);
             let _ = kind.init();

@@ -425,6 +425,7 @@ mod tests {
 
     #[test]
     fn every_method_gives_probabilities_at_both_levels() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default();
         for method in Method::ALL {
             let net = config(method).init(&device).unwrap();
@@ -441,6 +442,7 @@ mod tests {
 
     #[test]
     fn grouped_pooling_follows_the_hierarchy() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default();
         let net = config(Method::Gmp).init(&device).unwrap();
         let fine = Tensor::<2>::from_floats([[0.1, 0.7, 0.2, 0.3, 0.9, 0.0]], &device);
@@ -451,6 +453,7 @@ mod tests {
 
     #[test]
     fn resatt_attention_sums_to_one_over_fine_tags() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default();
         let net = config(Method::Resatt).init(&device).unwrap();
         let x = Tensor::<4>::random([2, 1, 32, 16], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
@@ -462,6 +465,7 @@ mod tests {
 
     #[test]
     fn a_hierarchy_with_an_empty_family_is_refused() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let bad = TaggerConfig { parents: vec![0, 0, 2], ..config(Method::Gmp) };
         assert!(bad.validate().unwrap_err().contains("at least one fine tag"));
     }

@@ -24,3 +24,8 @@ pub use progress::epoch_bar;
 pub use provenance::command_line;
 pub use run_args::RunArgs;
 pub use seed::{FoldId, Purpose, Seeds, Stage, derive_seed};
+
+/// burn's CPU backend seeds and draws its random numbers process-wide, so tests that seed it (to initialise or
+/// train a network deterministically) serialise on this lock: another test's draws in between would change them.
+#[doc(hidden)]
+pub static TRAINING_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -193,7 +193,7 @@ mod tests {
     /// stream.
     #[test]
     fn training_learns_which_stream_to_trust() {
-        let _lock = crate::vocal::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let classes = 3;
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let pairs: Vec<FusionExample> = (0..60)

@@ -14,7 +14,3 @@ pub mod input;
 pub mod pipeline;
 pub mod report;
 pub mod train;
-
-/// burn's CPU backend seeds process-wide, so tests that train serialise on this lock to stay deterministic.
-#[doc(hidden)]
-pub static TRAINING_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());

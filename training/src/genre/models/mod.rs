@@ -321,6 +321,7 @@ mod tests {
     /// Pons & Serra's Table 1 parameter counts (8 Ballroom classes): the nets are built exactly as published.
     #[test]
     fn temporal_nets_have_the_papers_parameter_counts() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         for (onet, pnet, expected) in [
             (1, 0, 4_188),
             (0, 1, 7_428),
@@ -338,6 +339,7 @@ mod tests {
 
     #[test]
     fn every_architecture_maps_a_window_to_class_logits() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default();
         for architecture in [Architecture::Cnn, Architecture::Crnn, Architecture::CnnRnn, Architecture::Temporal] {
             for regularization in [Regularization::Dropout, Regularization::BatchNorm, Regularization::Both] {
@@ -353,6 +355,7 @@ mod tests {
 
     #[test]
     fn impossible_shapes_are_refused_before_building() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let short = NetConfig { frames: 100, ..NetConfig::temporal(0, 1, 8) };
         assert!(short.validate().unwrap_err().contains("shorter than the longest filter"));
         let none = NetConfig::temporal(0, 0, 8);
@@ -362,6 +365,7 @@ mod tests {
 
     #[test]
     fn names_read_like_the_papers_tables() {
+        let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         assert_eq!(NetConfig::temporal(2, 2, 8).name(), "2x O-net + 2x P-net");
         assert_eq!(NetConfig::temporal(1, 0, 8).name(), "O-net");
         assert_eq!(NetConfig::subgenre(Architecture::CnnRnn, 8).name(), "cnn-rnn");

@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn a_few_search_steps_move_alpha_and_derive_a_valid_genotype() {
-        let _guard = crate::vocal::TRAINING_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = crate::train::TRAINING_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut config = SearchConfig::paper(2);
         config.net = NasConfig { layers: 3, channels: 4, steps: 4, classes: 2, stem_stride: 1 };
         config.epochs = 2;

@@ -82,7 +82,7 @@ impl FrameModel {
 mod tests {
     use super::train::batches;
     use super::*;
-    use crate::vocal::TRAINING_LOCK;
+    use crate::train::TRAINING_LOCK;
     use crate::vocal::input::{SAMPLE_RATE, frontend};
     use burn::tensor::Device;
     use burn::tensor::Distribution;
