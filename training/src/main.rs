@@ -92,6 +92,22 @@ enum Command {
         #[arg(long, default_value_t = 22_050)]
         sample_rate: u32,
     },
+    /// Split a CSV manifest by group into `OUT/kept/` and `OUT/held-out/` (about 1/PARTS of the items; no group
+    /// on both sides), e.g. to train on most EMOPIA songs' renders and score on songs never trained on.
+    SplitGroups {
+        /// The manifest (`manifest.csv`; its `tags.txt`/`classes.txt` and `hierarchy.json` are carried over).
+        #[arg(long)]
+        data: PathBuf,
+        /// Hold out one of this many group-balanced parts.
+        #[arg(long, default_value_t = 5)]
+        parts: usize,
+        /// Seed of the group draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder to write `kept/manifest.csv` and `held-out/manifest.csv` into.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print every architecture the crate can build, with its exact parameter count.
     Models {
         /// Output classes of the genre models.
@@ -179,6 +195,17 @@ fn main() -> Result<()> {
                 dataset.group_members().len(),
                 out.display()
             );
+            Ok(())
+        }
+        Command::SplitGroups { data, parts, seed, out } => {
+            use earmark_training::data::{manifest_csv, splits::hold_out_groups};
+            let dataset = manifest_csv::load(&data)?;
+            let (kept, held_out) = hold_out_groups(&dataset, parts, seed)?;
+            for (name, part) in [("kept", &kept), ("held-out", &held_out)] {
+                let csv = out.join(name).join("manifest.csv");
+                manifest_csv::write(part, &csv)?;
+                println!("{}: {} items, {} groups → {}", name, part.len(), part.group_members().len(), csv.display());
+            }
             Ok(())
         }
         Command::Models { classes } => {

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use earmark_training::data::splits::{
-    group_k_fold, group_k_fold_with_validation, leave_groups_out, leave_speakers_out_folds, rotating_group_folds,
+    group_k_fold, group_k_fold_with_validation, hold_out_groups, leave_groups_out, leave_speakers_out_folds,
+    rotating_group_folds,
 };
 use earmark_training::data::{DataError, Dataset, Fold, Item, Target, TargetKind, ValidationGroups};
 
@@ -146,4 +147,21 @@ fn a_leaking_fold_is_reported() {
     assert!(matches!(&err, DataError::GroupLeak { group, .. } if group == "g00"), "{err}");
     let out_of_range = Fold { train: vec![0, 1], validation: vec![], test: vec![9] };
     assert!(out_of_range.check_disjoint_groups(&data).is_err());
+}
+
+#[test]
+fn holding_out_groups_keeps_every_item_once_and_no_group_on_both_sides() {
+    let data = dataset(&SIZES);
+    let (kept, held_out) = hold_out_groups(&data, 5, 3).unwrap();
+    assert_eq!(kept.len() + held_out.len(), data.len());
+    let (kept_groups, held_groups) = (
+        groups_of(&kept, &(0..kept.len()).collect::<Vec<_>>()),
+        groups_of(&held_out, &(0..held_out.len()).collect::<Vec<_>>()),
+    );
+    assert!(kept_groups.is_disjoint(&held_groups), "{kept_groups:?} / {held_groups:?}");
+    assert_eq!(kept_groups.len() + held_groups.len(), SIZES.len());
+    // About a fifth of the 43 items (balanced by whole groups), the same for the same seed.
+    assert!((5..=14).contains(&held_out.len()), "{} held out", held_out.len());
+    assert_eq!(hold_out_groups(&data, 5, 3).unwrap().1.items, held_out.items);
+    assert_eq!(kept.classes, data.classes);
 }

@@ -88,6 +88,7 @@ fn train(epochs: usize) -> TagTrainConfig {
         train_hop: 16,
         eval_hop: 32,
         augment_db: 0.0,
+        extra_hop: None,
         seed: 2,
     }
 }
@@ -97,7 +98,7 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (dataset, features, fold) = data();
     let hierarchy = Hierarchy::of(&dataset).unwrap();
-    let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
+    let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: None };
     let config = net(Method::Resatt);
     let (model, outcome) = train_fold(&config, &train(30), &clips, &fold, FoldId::Cv(0), false).unwrap();
     assert!(outcome.fine.roc_auc > 0.9, "fine ROC-AUC {:?}", outcome.fine);
@@ -197,9 +198,10 @@ fn the_study_table_compares_methods_over_lambdas_and_resumes() {
     let methods = [Method::Flat, Method::Gmp, Method::Resatt];
     let lambdas = [0.8, 0.9];
     let first = {
-        let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
+        let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: None };
         // The same clips stand in for a held-out set: every fold model is scored on it too (Table 1b).
-        let held_out = Some(TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy });
+        let held_out =
+            Some(TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: None });
         let mut runner = TagRunner::open_in(TagSets { clips, held_out }, &folds, 1, run.path(), false).unwrap();
         runner.show_progress = false;
         table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap()
@@ -212,7 +214,7 @@ fn the_study_table_compares_methods_over_lambdas_and_resumes() {
         serde_json::from_str(&std::fs::read_to_string(run.path().join("tag-study.json")).unwrap()).unwrap();
     assert_eq!(stored.as_object().unwrap().len(), 1 + 2 + 2, "flat once, each joint method per λ");
     let before = std::fs::read(run.path().join("tag-study.json")).unwrap();
-    let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy };
+    let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: None };
     let mut runner = TagRunner::open_in(TagSets { clips, held_out: None }, &folds, 1, run.path(), true).unwrap();
     runner.show_progress = false;
     let again = table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap();

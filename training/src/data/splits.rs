@@ -173,6 +173,15 @@ pub fn leave_groups_out(
     Ok(fold)
 }
 
+/// Splits `dataset` by group into (kept, held out): the held-out part is the test part of the first of `parts`
+/// group-balanced folds drawn with `seed` ([`group_k_fold`]), about 1/`parts` of the items; no group is on both
+/// sides. For scoring models on groups of a training-only set they never trained on (EMOPIA songs whose renders
+/// join the 4Q training clips).
+pub fn hold_out_groups(dataset: &Dataset, parts: usize, seed: u64) -> Result<(Dataset, Dataset), DataError> {
+    let fold = group_k_fold(dataset, parts, seed)?.swap_remove(0);
+    Ok((dataset.subset(&fold.train), dataset.subset(&fold.test)))
+}
+
 /// Speaker-independent evaluation with disjoint train, validation and test speakers: see [`rotating_group_folds`]
 /// with `min(5, groups)` folds. For EmoDB's 10 speakers: 5 folds, each testing on 2 speakers, validating on
 /// 2 others and training on the remaining 6; every speaker is tested exactly once.

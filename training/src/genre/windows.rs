@@ -45,10 +45,21 @@ impl WindowSet {
         hop: usize,
         standardization: Standardization,
     ) -> Self {
+        Self::from_clips_each((frames, mels), items, features, |_| hop, standardization)
+    }
+
+    /// As [`WindowSet::from_clips`], with clip `i`'s windows `hop_of(i)` frames apart.
+    pub fn from_clips_each(
+        (frames, mels): (usize, usize),
+        items: &[usize],
+        features: &[Option<Array2<f32>>],
+        hop_of: impl Fn(usize) -> usize,
+        standardization: Standardization,
+    ) -> Self {
         let mut set = Self::new(frames, mels);
         for &i in items {
             if let Some(f) = &features[i] {
-                set.push_clip(i, f, hop, standardization);
+                set.push_clip(i, f, hop_of(i), standardization);
             }
         }
         set

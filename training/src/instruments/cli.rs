@@ -12,7 +12,7 @@ use super::export::write_model;
 use super::figures;
 use super::model::{Method, TaggerConfig};
 use super::study::{LAMBDAS, TagRecord, TagRunner, TagSets, table};
-use super::train::{TagClips, TagTrainConfig, train_fold};
+use super::train::{TagTrainConfig, train_fold};
 use crate::data::Fold;
 use crate::data::splits::rotating_group_folds;
 use crate::onnx::graph::ExportInfo;
@@ -118,6 +118,10 @@ pub struct TaggerArgs {
     /// Frames between training windows.
     #[arg(long, default_value_t = 128)]
     pub train_hop: usize,
+    /// Frames between the training windows of `--train-extra` clips (default: `--train-hop`): rendered extras
+    /// many times the real set's size join each epoch without multiplying its cost.
+    #[arg(long)]
+    pub extra_hop: Option<usize>,
     /// Frames between evaluation windows.
     #[arg(long, default_value_t = 256)]
     pub eval_hop: usize,
@@ -210,6 +214,7 @@ impl TaggerArgs {
             patience: self.patience,
             batch_size: self.batch,
             train_hop: self.train_hop,
+            extra_hop: self.extra_hop,
             eval_hop: self.eval_hop,
             augment_db: self.augment_db,
             seed,
@@ -251,8 +256,7 @@ fn runner<'a>(
     folds: &'a [Fold],
     args: &TagDataArgs,
 ) -> CommandResult<TagRunner<'a>> {
-    let clips_of = |l: &'a LoadedTags| TagClips { dataset: &l.dataset, features: &l.features, hierarchy: &l.hierarchy };
-    let sets = TagSets { clips: clips_of(loaded), held_out: held_out.map(clips_of) };
+    let sets = TagSets { clips: loaded.clips(), held_out: held_out.map(LoadedTags::clips) };
     let mut runner = TagRunner::open_in(
         sets,
         folds,
@@ -331,7 +335,7 @@ fn export(
     let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
     let fold = folds[0].for_final_model();
-    let clips = TagClips { dataset: &loaded.dataset, features: &loaded.features, hierarchy: &loaded.hierarchy };
+    let clips = loaded.clips();
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet)?;
     let command = crate::train::command_line();
@@ -378,7 +382,7 @@ fn export(
     let held_out = match cross_data {
         Some(path) => {
             let other = load_held_out(path, &data.run.cache, &loaded)?;
-            let clips = TagClips { dataset: &other.dataset, features: &other.features, hierarchy: &other.hierarchy };
+            let clips = other.clips();
             let thresholds = (&outcome.fine_thresholds[..], &outcome.coarse_thresholds[..]);
             let e = super::train::evaluate(
                 &model,

@@ -8,7 +8,7 @@ use earmark_core::manifest::LabelGroup;
 use ndarray::Array2;
 
 use super::frontend;
-use super::train::Hierarchy;
+use super::train::{Hierarchy, TagClips};
 use crate::data::{Dataset, TargetKind, manifest_csv, openmic};
 use crate::feature_cache::FeatureCache;
 use crate::train::TrainError;
@@ -49,6 +49,16 @@ impl LoadedTags {
         self.features.extend(extra.features);
         self.skipped.extend(extra.skipped);
         Ok((start..self.dataset.items.len()).collect())
+    }
+
+    /// The set as a tagger trains on it.
+    pub fn clips(&self) -> TagClips<'_> {
+        TagClips {
+            dataset: &self.dataset,
+            features: &self.features,
+            hierarchy: &self.hierarchy,
+            extra_from: self.extra_from,
+        }
     }
 
     /// The set's own items (without training-only extras).

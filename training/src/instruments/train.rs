@@ -100,6 +100,12 @@ pub struct TagTrainConfig {
     pub train_hop: usize,
     /// Frames between evaluation windows.
     pub eval_hop: usize,
+    /// Frames between the training windows of training-only extras (`None`: `train_hop`). Rendered material can
+    /// outnumber the real set many times over (2 156 EMOPIA renders beside 4Q's 900 clips): a longer hop keeps
+    /// every extra clip in each epoch at a fraction of its windows, so an epoch costs about what the real set's
+    /// does, not five times it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_hop: Option<usize>,
     /// Training-time augmentation (0: none): each training window's level is shifted by up to ± this many dB and
     /// its spectrum tilted by up to ± half as many dB from the lowest to the highest band, drawn per window and
     /// epoch — the level, microphone and mastering differences between recordings.
@@ -152,6 +158,8 @@ pub struct TagClips<'a> {
     pub features: &'a [Option<Array2<f32>>],
     /// The hierarchy.
     pub hierarchy: &'a Hierarchy,
+    /// Items from here on are training-only extras, cut at [`TagTrainConfig::extra_hop`]; `None`: none.
+    pub extra_from: Option<usize>,
 }
 
 /// One item's tags at one level as 1/0: what is present, and which entries are annotated (the loss mask).
@@ -179,6 +187,21 @@ impl TagClips<'_> {
 
     fn windows(&self, items: &[usize], frames: usize, mels: usize, hop: usize, s: Standardization) -> WindowSet {
         WindowSet::from_clips((frames, mels), items, self.features, hop, s)
+    }
+
+    /// The training windows of `items`: the set's own clips `config.train_hop` frames apart, training-only
+    /// extras `config.extra_hop` apart.
+    fn training_windows(
+        &self,
+        items: &[usize],
+        dims: (usize, usize),
+        config: &TagTrainConfig,
+        s: Standardization,
+    ) -> WindowSet {
+        let extra_hop = config.extra_hop.unwrap_or(config.train_hop);
+        let hop_of =
+            |i: usize| if self.extra_from.is_some_and(|from| i >= from) { extra_hop } else { config.train_hop };
+        WindowSet::from_clips_each(dims, items, self.features, hop_of, s)
     }
 }
 
@@ -337,7 +360,7 @@ pub fn train_fold(
     let targets = clips.targets();
     let s = standardization(fold.train.iter().filter_map(|&i| clips.features[i].as_ref()));
     let (frames, mels) = (net_config.frames, net_config.mels);
-    let train = clips.windows(&fold.train, frames, mels, config.train_hop, s);
+    let train = clips.training_windows(&fold.train, (frames, mels), config, s);
     let validation = clips.windows(&fold.validation, frames, mels, config.eval_hop, s);
     let test = clips.windows(&fold.test, frames, mels, config.eval_hop, s);
     if train.is_empty() || validation.is_empty() {
@@ -469,6 +492,44 @@ mod tests {
         assert_eq!(h.targets(&dataset.items[0].target)[1], (vec![true, false], vec![true, true]));
         // Violin absent but cello unknown → strings unknown.
         assert_eq!(h.targets(&dataset.items[1].target)[1], (vec![false, false], vec![false, true]));
+    }
+
+    #[test]
+    fn training_only_extras_are_cut_at_their_own_hop() {
+        let classes = vec!["valence".to_string()];
+        let groups = vec![LabelGroup { name: "valence".into(), members: classes.clone() }];
+        let item = |group: &str| Item {
+            path: "x.wav".into(),
+            group: group.into(),
+            target: Target::Tags { present: vec![true], annotated: vec![true] },
+        };
+        let items = vec![item("own"), item("extra:song")];
+        let dataset = Dataset::new("t", TargetKind::MultiLabel, classes, Some(groups), items).unwrap();
+        let hierarchy = Hierarchy::of(&dataset).unwrap();
+        let features = vec![Some(Array2::<f32>::zeros((100, 4))), Some(Array2::<f32>::zeros((100, 4)))];
+        let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: Some(1) };
+        let config = TagTrainConfig {
+            lambda: 1.0,
+            learning_rate: 1e-3,
+            weight_decay: 0.0,
+            warmup: 0,
+            epochs: 1,
+            patience: 1,
+            batch_size: 4,
+            train_hop: 10,
+            extra_hop: Some(40),
+            eval_hop: 20,
+            augment_db: 0.0,
+            seed: 1,
+        };
+        let s = Standardization { mean: 0.0, std: 1.0 };
+        let set = clips.training_windows(&[0, 1], (20, 4), &config, s);
+        // 100 frames in 20-frame windows: starts 0, 10, …, 80 for the set's own clip; 0, 40, 80 for the extra.
+        let count = |owner: usize| set.owners.iter().filter(|&&o| o == owner).count();
+        assert_eq!((count(0), count(1)), (9, 3));
+        // Without an extra hop, extras are cut like the set's own clips.
+        let same = clips.training_windows(&[0, 1], (20, 4), &TagTrainConfig { extra_hop: None, ..config }, s);
+        assert_eq!(same.owners.iter().filter(|&&o| o == 1).count(), 9);
     }
 
     #[test]
