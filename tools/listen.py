@@ -3,8 +3,9 @@
 
     python3 tools/listen.py [--models DIR] [--earmark PATH] [--top K] FILE_OR_DIR...
 
-Runs `earmark analyze --smoothing 0` (the plugin's engine over the files), averages every model's raw scores
-over each file's timeline and prints the top K classes per file and model (the emotion model: its two P(high)
+Runs `earmark analyze --smoothing 0 --update-interval 0.5` (the plugin's engine over the files, at the plugin's
+default interval, as the reports' tables were made), takes every model's `mean` (its raw scores averaged over
+each file's timeline) and prints the top K classes per file and model (the emotion model: its two P(high)
 values). Standard library only; the model reports' "heard on" sections are made with it.
 """
 import argparse
@@ -26,7 +27,7 @@ def main() -> int:
     if not os.path.exists(args.earmark):
         sys.exit(f"no earmark binary at {args.earmark}: run `cargo build -p earmark-cli` (or give --earmark)")
     run = subprocess.run(
-        [args.earmark, "analyze", "--smoothing", "0", "--models", args.models, *args.inputs],
+        [args.earmark, "analyze", "--smoothing", "0", "--update-interval", "0.5", "--models", args.models, *args.inputs],
         capture_output=True,
         text=True,
     )
@@ -41,12 +42,11 @@ def main() -> int:
         by_name = {m["name"]: m for m in f["models"]}
         for name in names:
             m = by_name.get(name)
-            timeline = m["timeline"] if m else []
-            if not timeline:
+            mean = m["mean"] if m else []
+            if not mean:
                 cells.append("(no readout)")
                 continue
-            n = len(timeline[0]["raw"])
-            mean = [sum(t["raw"][i] for t in timeline) / len(timeline) for i in range(n)]
+            n = len(mean)
             if m["task"] == "emotion":
                 top = range(n)
             else:

@@ -101,6 +101,8 @@ impl EarmarkParams {
             smoothing: f64::from(self.smoothing.value()),
             device: stored.device,
             models_dir: stored.models_dir,
+            // The plugin's readouts move at the update interval; analysing at each model's hop is for catalogues.
+            pace: earmark_core::engine::Pace::Interval,
         }
     }
 

@@ -59,9 +59,10 @@ fn host_and_analyze_agree_on_the_final_readout() {
     let plugin_class = host.last_cc(23).expect("class CC");
     let plugin_confidence = host.last_cc(22).expect("confidence CC");
 
-    // analyze, with the plugin's default settings.
+    // analyze, with the plugin's default settings (analyze's own default runs each model at its segment hop).
     let output = Command::new(earmark_binary())
         .arg("analyze")
+        .args(["--update-interval", "0.5"])
         .arg(&wav)
         .arg("--models")
         .arg(PluginHost::testing_models())

@@ -8,8 +8,8 @@
 //! process. Asserts nothing: speed goals are read, not tested.
 //!
 //! `EARMARK_BENCH_FILES` (default 60) and `EARMARK_BENCH_SECONDS` (longest file, default 180 s) size the catalogue;
-//! `EARMARK_BENCH_JOBS` (default `1,<cores>`) and `EARMARK_BENCH_INTERVALS` (default `0.5`, the plugin's update
-//! interval) choose the runs.
+//! `EARMARK_BENCH_JOBS` (default `1,<cores>`) and `EARMARK_BENCH_INTERVALS` (default `model,0.5`: analyze's default,
+//! each model at its own segment hop, then the plugin's update interval) choose the runs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -131,7 +131,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut jobs = env_list("EARMARK_BENCH_JOBS", vec![1, cores]);
     jobs.dedup();
-    let intervals = env_list("EARMARK_BENCH_INTERVALS", vec![0.5f64]);
+    let intervals = env_list("EARMARK_BENCH_INTERVALS", vec!["model".to_string(), "0.5".to_string()]);
     let dir = tempfile::tempdir().expect("temp folder");
     let generated = write_catalogue(dir.path(), files, longest);
     let mut inputs: Vec<PathBuf> = vec![dir.path().to_path_buf()];
@@ -149,7 +149,9 @@ fn main() {
         "| update interval (s) | jobs | files | audio (h) | wall (s) | CPU (s) | × real time | × real time per core | peak memory (MiB) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for &interval in &intervals {
+    for interval in &intervals {
+        // `model`: no --update-interval, so each model runs at its manifest's segment hop (analyze's default).
+        let pace: Vec<&str> = if interval == "model" { vec![] } else { vec!["--update-interval", interval] };
         for &job_count in &jobs {
             let out = dir.path().join(format!("run-{interval}-{job_count}.jsonl"));
             let started = Instant::now();
@@ -158,7 +160,8 @@ fn main() {
                     .arg("analyze")
                     .args(&inputs)
                     .args(["--format", "jsonl", "--jobs", &job_count.to_string()])
-                    .args(["--update-interval", &interval.to_string(), "--out"])
+                    .args(&pace)
+                    .arg("--out")
                     .arg(&out)
                     .stderr(std::process::Stdio::null()),
             );

@@ -209,6 +209,46 @@ fn analyze_writes_a_timeline_that_follows_the_audio() {
     assert!(ends.windows(2).all(|w| w[1] > w[0]), "{ends:?}");
 }
 
+/// The band-energy model's timeline and mean from `earmark analyze` of `wav` with `extra` options.
+fn band_energy_analysis(wav: &Path, extra: &[&str]) -> serde_json::Value {
+    let output = earmark()
+        .args(["analyze", "--smoothing", "0", "--models"])
+        .arg(test_models())
+        .args(extra)
+        .arg(wav)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    reports[0]["models"].as_array().unwrap().iter().find(|m| m["name"] == "band-energy").unwrap().clone()
+}
+
+#[test]
+fn analyze_runs_each_model_at_its_own_hop_unless_given_an_interval_and_means_its_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tones.wav");
+    write_wav_f32(&wav, 48_000, 1, &low_then_high(48_000));
+    let gaps = |model: &serde_json::Value| -> Vec<f64> {
+        let ends: Vec<f64> = model["timeline"].as_array().unwrap().iter().map(|u| u["end"].as_f64().unwrap()).collect();
+        ends.windows(2).map(|w| w[1] - w[0]).collect()
+    };
+    // The band-energy manifest: 16 frames of 16 ms between segments (0.256 s).
+    let own = band_energy_analysis(&wav, &[]);
+    assert!(gaps(&own).iter().all(|g| (g - 0.256).abs() < 1e-6), "{:?}", gaps(&own));
+    // --update-interval 0.5: 31 frames (0.496 s) between runs.
+    let paced = band_energy_analysis(&wav, &["--update-interval", "0.5"]);
+    assert!(gaps(&paced).iter().all(|g| (g - 0.496).abs() < 1e-6), "{:?}", gaps(&paced));
+    // The mean is each class's raw score averaged over the timeline (half low tone, half high: both bands show).
+    let timeline = own["timeline"].as_array().unwrap();
+    let mean: Vec<f64> = own["mean"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(mean.len(), own["classes"].as_array().unwrap().len());
+    for (c, &m) in mean.iter().enumerate() {
+        let expected = timeline.iter().map(|u| u["raw"][c].as_f64().unwrap()).sum::<f64>() / timeline.len() as f64;
+        assert!((m - expected).abs() < 1e-5, "class {c}: {m} vs {expected}");
+    }
+    assert!(mean[0] > 0.2 && mean[2] > 0.2, "{mean:?}");
+}
+
 #[test]
 fn analyze_csv_has_a_row_per_update_and_class() {
     let dir = tempfile::tempdir().unwrap();

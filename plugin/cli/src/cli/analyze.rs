@@ -47,6 +47,9 @@ struct ModelTimeline {
     name: String,
     task: String,
     classes: Vec<String>,
+    /// Each class's segment score (`raw`) averaged over the timeline: the clip-level score the model's report
+    /// measures (a clip's probabilities are the mean of its windows'). Empty when the model never ran.
+    mean: Vec<f32>,
     timeline: Vec<Update>,
 }
 
@@ -315,11 +318,8 @@ fn analyze_file(file: &Path, options: &Options, engines: &mut HashMap<u32, Engin
         .models
         .iter()
         .enumerate()
-        .map(|(i, model)| ModelTimeline {
-            name: model.name.clone(),
-            task: model.task.name().to_string(),
-            classes: model.classes.clone(),
-            timeline: timeline
+        .map(|(i, model)| {
+            let timeline: Vec<Update> = timeline
                 .iter()
                 .filter(|e| e.model == i)
                 .map(|e| Update {
@@ -328,7 +328,14 @@ fn analyze_file(file: &Path, options: &Options, engines: &mut HashMap<u32, Engin
                     scores: e.readout.scores.clone(),
                     raw: e.readout.raw.clone(),
                 })
-                .collect(),
+                .collect();
+            ModelTimeline {
+                name: model.name.clone(),
+                task: model.task.name().to_string(),
+                classes: model.classes.clone(),
+                mean: mean_raw(&timeline),
+                timeline,
+            }
         })
         .collect();
     Ok(FileReport {
@@ -339,6 +346,16 @@ fn analyze_file(file: &Path, options: &Options, engines: &mut HashMap<u32, Engin
         skipped_packets: stream.skipped_packets(),
         models,
     })
+}
+
+/// Each class's raw score averaged over the updates (empty when there are none).
+fn mean_raw(timeline: &[Update]) -> Vec<f32> {
+    let Some(first) = timeline.first() else { return Vec::new() };
+    let mut sum = vec![0.0f64; first.raw.len()];
+    for update in timeline {
+        sum.iter_mut().zip(&update.raw).for_each(|(s, &v)| *s += f64::from(v));
+    }
+    sum.into_iter().map(|s| (s / timeline.len() as f64) as f32).collect()
 }
 
 fn csv(reports: &[FileReport]) -> String {

@@ -51,11 +51,36 @@ pub struct EngineSettings {
     pub device: Device,
     /// Folder of model folders; `None` = the models shipped with Earmark.
     pub models_dir: Option<PathBuf>,
+    /// Whether single-stage models run every `update_interval` or each at its own segment hop.
+    #[serde(default)]
+    pub pace: Pace,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { update_interval: 0.5, smoothing: 1.5, device: Device::Cpu, models_dir: None }
+        Self { update_interval: 0.5, smoothing: 1.5, device: Device::Cpu, models_dir: None, pace: Pace::Interval }
+    }
+}
+
+/// How often a single-stage model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Pace {
+    /// Every model every [`EngineSettings::update_interval`]: a readout that moves while the plugin plays.
+    #[default]
+    Interval,
+    /// Each model once per segment hop of its manifest (`segment.hop_frames`): the windows its report's
+    /// figures were measured on (a clip's score is the mean of them), at a fifth or less of the inference cost
+    /// of a 0.5 s interval. For offline analysis of catalogues, where nobody watches a readout move.
+    ModelHop,
+}
+
+impl EngineSettings {
+    /// Seconds between a single-stage model's runs, for a model whose segments start `hop_seconds` apart.
+    pub fn interval_for(&self, hop_seconds: f64) -> f64 {
+        match self.pace {
+            Pace::Interval => self.update_interval,
+            Pace::ModelHop => hop_seconds,
+        }
     }
 }
 

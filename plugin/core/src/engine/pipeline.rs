@@ -327,7 +327,7 @@ impl ModelPipeline {
                 stages,
                 top_db,
                 since_run: 0,
-                interval: settings.update_interval,
+                interval: settings.interval_for(manifest.segment.hop_frames as f64 * hop_seconds),
                 watched: true,
                 frames_seen: 0,
                 hop_seconds,
@@ -400,7 +400,8 @@ impl ModelPipeline {
 
     /// Applies new timing settings (update interval, smoothing) without reloading the model or losing history.
     pub fn set_timing(&mut self, settings: &EngineSettings) {
-        self.stage.interval = settings.update_interval;
+        let segment_hop = self.stage.model.manifest().segment.hop_frames as f64 * self.stage.hop_seconds;
+        self.stage.interval = settings.interval_for(segment_hop);
         self.stage.pace();
         self.stage.smoother = Smoother::new(settings.smoothing);
     }
