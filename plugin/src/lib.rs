@@ -6,6 +6,7 @@
 //! from its own triple buffer.
 //! Audio passes through with zero latency, bit-exact but for subnormal samples, which are flushed to zero.
 
+mod activation_log;
 mod editor;
 pub mod midi_out;
 mod params;
@@ -31,6 +32,7 @@ const QUEUE_BLOCKS: f64 = 4.0;
 /// What exists only while the plugin is active.
 struct Active {
     input: AudioInput,
+    host_rate: u32,
     worker: WorkerHandle,
     /// The audio thread's snapshot reader (for MIDI CCs).
     snapshots: Output<Snapshot>,
@@ -48,6 +50,8 @@ pub struct Earmark {
     was_playing: bool,
     /// Last 7-bit value sent per CC slot (-1: none yet), so only changes are sent.
     last_cc: [i16; midi_out::SLOTS],
+    /// Where each activation's audio accounting goes (`EARMARK_ACTIVATION_LOG`), if anywhere.
+    activation_log: Option<activation_log::ActivationLog>,
     /// Test hook, debug builds only: allocate inside `process()` so the host tests can prove that the
     /// allocation guard really aborts (`EARMARK_TEST_ALLOCATE_IN_PROCESS=1`).
     #[cfg(debug_assertions)]
@@ -65,6 +69,7 @@ impl Default for Earmark {
             editor_commands: Arc::new(Mutex::new(None)),
             was_playing: false,
             last_cc: [-1; midi_out::SLOTS],
+            activation_log: activation_log::ActivationLog::from_env(),
             #[cfg(debug_assertions)]
             allocate_in_process: std::env::var_os("EARMARK_TEST_ALLOCATE_IN_PROCESS").is_some(),
         }
@@ -182,7 +187,7 @@ impl Plugin for Earmark {
                 if let Ok(mut slot) = self.editor_commands.lock() {
                     *slot = Some(handle.commands());
                 }
-                self.active = Some(Active { input, worker: handle, snapshots });
+                self.active = Some(Active { input, host_rate, worker: handle, snapshots });
                 self.last_cc = [-1; midi_out::SLOTS];
                 self.was_playing = false;
                 true
@@ -232,6 +237,16 @@ impl Plugin for Earmark {
     fn deactivate(&mut self) {
         if let Some(mut active) = self.active.take() {
             active.worker.stop();
+            if let Some(log) = &self.activation_log {
+                let entry = activation_log::Entry {
+                    host_rate: active.host_rate,
+                    samples_in: active.input.received(),
+                    dropped_samples: active.input.dropped(),
+                };
+                if let Err(e) = log.append(&entry) {
+                    nice_log!("could not append to {} ({}): {e}", log.path().display(), activation_log::VARIABLE);
+                }
+            }
         }
     }
 }

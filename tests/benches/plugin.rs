@@ -5,7 +5,9 @@
 //! at default settings with every model in `models/`, for 1, 8 and 32 instances in one host process, each on
 //! its own audio, paced at real time (goal: 32 instances ≤ 1 core in all), with each instance's CC count (every
 //! readout live) and whether its audio came back bit-exact; and per model, the inference cost per second of
-//! audio (the engine alone, offline, at the default update interval). `EARMARK_BENCH_INSTANCES` (e.g. `1,8,32`)
+//! audio (the engine alone, offline, at the default update interval). Each instance's dropped audio comes from
+//! the plugin's activation log (`EARMARK_ACTIVATION_LOG`, set here to a temporary file): frames the worker pool
+//! fell too far behind to analyse. `EARMARK_BENCH_INSTANCES` (e.g. `1,8,32`)
 //! and `EARMARK_BENCH_SECONDS` (default 20) change the multi-instance runs.
 
 use std::time::Instant;
@@ -45,6 +47,10 @@ fn process_cpu_seconds() -> f64 {
 }
 
 fn main() {
+    let log_dir = tempfile::tempdir().expect("temporary folder");
+    let log = log_dir.path().join("activations.jsonl");
+    // SAFETY: set before any plugin instance or thread exists.
+    unsafe { std::env::set_var("EARMARK_ACTIVATION_LOG", &log) };
     println!("plugin: {}", earmark_e2e::plugin_library().display());
     println!("audio thread, {RATE} Hz stereo, 20 s of audio per block size:");
     for block in [64usize, 512] {
@@ -99,11 +105,11 @@ fn main() {
     println!();
     println!("many instances in one host process, paced at real time, {seconds} s of audio each, block 512:");
     println!(
-        "| instances | CPU (s) | % of one core in all | % per instance | CCs per instance (min) | audio bit-exact |"
+        "| instances | CPU (s) | % of one core in all | % per instance | CCs per instance (min) | audio bit-exact | samples dropped (all instances) |"
     );
-    println!("|---:|---:|---:|---:|---:|---|");
+    println!("|---:|---:|---:|---:|---:|---|---:|");
     for &count in &counts {
-        many_instances(count, seconds);
+        many_instances(count, seconds, &log);
     }
     println!();
     println!("the worker pool alone (earmark-core, same engine), paced at real time, {seconds} s of audio each:");
@@ -156,8 +162,19 @@ fn pool_latency(count: usize, seconds: f32) {
     instances.clear();
 }
 
+/// Instances that logged an activation with audio, and the frames they dropped in all, from the activation log
+/// (emptied after reading).
+fn dropped_in_log(log: &std::path::Path) -> (usize, u64) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let _ = std::fs::remove_file(log);
+    let entries: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let with_audio = entries.iter().filter(|e| e["samples_in"].as_u64().unwrap_or(0) > 0);
+    (with_audio.clone().count(), with_audio.map(|e| e["dropped_samples"].as_u64().unwrap_or(0)).sum())
+}
+
 /// `count` instances, each on its own audio, processed block by block in turn at real-time pace.
-fn many_instances(count: usize, seconds: f32) {
+fn many_instances(count: usize, seconds: f32, log: &std::path::Path) {
+    let _ = std::fs::remove_file(log);
     const BLOCK: usize = 512;
     let mut hosts: Vec<PluginHost> = (0..count).map(|_| PluginHost::new(f64::from(RATE), BLOCK, 2)).collect();
     let audio: Vec<Vec<f32>> = (0..count).map(|k| music_like_in(seconds + 1.0, k)).collect();
@@ -188,8 +205,11 @@ fn many_instances(count: usize, seconds: f32) {
     let cpu = process_cpu_seconds() - cpu_before;
     let audio_seconds = (len - RATE as usize) as f64 / f64::from(RATE);
     let ccs = hosts.iter().zip(&ccs_before).map(|(h, before)| h.ccs.len() - before).min().unwrap_or(0);
+    // Deactivating every instance writes its accounting.
+    hosts.clear();
+    let (logged, dropped) = dropped_in_log(log);
     println!(
-        "| {count} | {cpu:.2} | {:.1} | {:.2} | {ccs} | {} |",
+        "| {count} | {cpu:.2} | {:.1} | {:.2} | {ccs} | {} | {dropped} ({logged} of {count} instances logged) |",
         100.0 * cpu / audio_seconds,
         100.0 * cpu / audio_seconds / count as f64,
         if exact { "yes" } else { "NO" }

@@ -14,6 +14,8 @@ pub struct AudioInput {
     producer: Producer<f32>,
     dropped: Arc<AtomicU64>,
     reset_pending: bool,
+    /// Frames pushed so far (queued or dropped): with `dropped`, what an activation's accounting reports.
+    received: u64,
 }
 
 /// The worker's end of the queue.
@@ -28,7 +30,10 @@ pub struct AudioQueue {
 pub fn audio_queue(capacity: usize) -> (AudioInput, AudioQueue) {
     let (producer, consumer) = RingBuffer::new(capacity.max(1));
     let dropped = Arc::new(AtomicU64::new(0));
-    (AudioInput { producer, dropped: dropped.clone(), reset_pending: false }, AudioQueue { consumer, dropped })
+    (
+        AudioInput { producer, dropped: dropped.clone(), reset_pending: false, received: 0 },
+        AudioQueue { consumer, dropped },
+    )
 }
 
 impl AudioInput {
@@ -45,6 +50,7 @@ impl AudioInput {
         if frames == 0 {
             return;
         }
+        self.received += frames as u64;
         let scale = 1.0 / channels.len() as f32;
         let n = frames.min(self.producer.slots());
         if n > 0
@@ -72,6 +78,11 @@ impl AudioInput {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+
+    /// Frames pushed so far, queued or dropped.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
 }
 
 #[cfg(test)]
@@ -91,5 +102,6 @@ mod tests {
         assert!(read[4].is_nan(), "reset marker");
         assert_eq!(read[5], 0.25);
         assert_eq!(input.dropped(), 2);
+        assert_eq!(input.received(), 7, "4 + 3 frames pushed, 2 of them dropped");
     }
 }
