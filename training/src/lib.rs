@@ -9,6 +9,7 @@ pub mod feature_cache;
 pub mod genre;
 pub mod instruments;
 pub mod metrics;
+pub mod norm;
 pub mod onnx;
 pub mod recurrent;
 pub mod report;

@@ -38,7 +38,7 @@ impl ConvBlock {
     pub(super) fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let mut y = self.conv.forward(x);
         if let Some(norm) = &self.norm {
-            y = norm.forward(y);
+            y = crate::norm::batch_norm_2d(norm, y);
         }
         self.pool.forward(relu(y))
     }

@@ -186,7 +186,7 @@ impl ReluConvBn {
 
     /// Forward pass.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.conv.forward(relu(x)))
+        crate::norm::batch_norm_2d(&self.bn, self.conv.forward(relu(x)))
     }
 
     /// Writes it.
@@ -217,7 +217,7 @@ impl DilConv {
 
     /// Forward pass.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.pointwise.forward(self.depthwise.forward(relu(x))))
+        crate::norm::batch_norm_2d(&self.bn, self.pointwise.forward(self.depthwise.forward(relu(x))))
     }
 
     /// Writes it.
@@ -289,7 +289,7 @@ impl FactorizedReduce {
         let x = relu(x);
         let [b, c, h, w] = x.dims();
         let shifted = x.clone().slice([0..b, 0..c, 1..h, 1..w]);
-        self.bn.forward(Tensor::cat(vec![self.even.forward(x), self.odd.forward(shifted)], 1))
+        crate::norm::batch_norm_2d(&self.bn, Tensor::cat(vec![self.even.forward(x), self.odd.forward(shifted)], 1))
     }
 
     /// Writes it.
