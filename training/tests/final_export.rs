@@ -149,6 +149,9 @@ fn the_instrument_export_trains_a_final_model_and_writes_it() {
         "2",
         "--batch",
         "8",
+        // Another set with the same tags (here the same clips): every fold's model and the final one score it.
+        "--cross-data",
+        &path(&data.join("manifest.csv")),
         "--quiet",
         "--out",
         &path(&out),
@@ -157,6 +160,12 @@ fn the_instrument_export_trains_a_final_model_and_writes_it() {
     earmark_training::instruments::cli::run(&cli.command).unwrap();
     let manifest = assert_exported(&out);
     assert_eq!(manifest.labels.classes.len(), 2);
+    assert!(manifest.metrics.contains_key("heldout_fine_roc_auc"), "{:?}", manifest.metrics.keys());
+    let study: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/tag-study.json")).unwrap()).unwrap();
+    let folds = study.as_object().unwrap().values().next().unwrap()["folds"].as_object().unwrap().clone();
+    assert_eq!(folds.len(), 3);
+    assert!(folds.values().all(|f| !f["held_out"].is_null()), "every fold's model scored on the other set");
 }
 
 #[derive(Parser)]

@@ -332,7 +332,10 @@ fn export(
     let (loaded, folds) = prepare(data)?;
     let (net, train) = tagger.configs(&loaded, data.run.seed);
     net.validate().map_err(CommandError::Usage)?;
-    let record = runner(&loaded, None, &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
+    // The other set is loaded before any training (a wrong path fails at once) and scores every fold's model
+    // too (`held_out` in the run's records), not only the final one.
+    let cross = cross_data.map(|p| load_held_out(p, &data.run.cache, &loaded)).transpose()?;
+    let record = runner(&loaded, cross.as_ref(), &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
     let fold = folds[0].for_final_model();
     let clips = loaded.clips();
@@ -341,8 +344,8 @@ fn export(
     let command = crate::train::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     if data.task != TagTask::Instruments {
-        let cross = match cross_data {
-            Some(path) => Some(cross_figures(path, &data.run.cache, &loaded, &model, &net, &train, &outcome)?),
+        let cross = match &cross {
+            Some(other) => Some(cross_figures(other, &model, &net, &train, &outcome)?),
             None => None,
         };
         let input = super::report::TaskReport {
@@ -379,9 +382,8 @@ fn export(
         println!("wrote {} · {}", out.display(), summary(&record));
         return Ok(());
     }
-    let held_out = match cross_data {
-        Some(path) => {
-            let other = load_held_out(path, &data.run.cache, &loaded)?;
+    let held_out = match &cross {
+        Some(other) => {
             let clips = other.clips();
             let thresholds = (&outcome.fine_thresholds[..], &outcome.coarse_thresholds[..]);
             let e = super::train::evaluate(
@@ -464,18 +466,12 @@ fn export(
 
 /// The final model's figures on every clip of another set: (its name, the report section, manifest metrics).
 fn cross_figures(
-    path: &Path,
-    cache: &Path,
-    loaded: &LoadedTags,
+    other: &LoadedTags,
     model: &super::model::Tagger,
     net: &TaggerConfig,
     train: &TagTrainConfig,
     outcome: &super::train::TagOutcome,
 ) -> CommandResult<(String, String, std::collections::BTreeMap<String, f64>)> {
-    let other = load(path, cache)?;
-    if other.dataset.classes != loaded.dataset.classes {
-        usage!("{}: tags {:?}, the model's {:?}", path.display(), other.dataset.classes, loaded.dataset.classes);
-    }
     let items: Vec<usize> = (0..other.dataset.len()).collect();
     let windows = crate::genre::windows::WindowSet::from_clips(
         (net.frames, net.mels),
