@@ -57,8 +57,8 @@ enum Command {
         #[arg(long)]
         models: Option<PathBuf>,
         /// Seconds between every model's readouts (the plugin's default is 0.5). Default: each model once per
-        /// segment hop of its manifest (2.5–5.8 s for the shipped models), the windows its report's figures were
-        /// measured on, at a fifth of the cost or less.
+        /// segment hop of its manifest (1 s for vocal emotion, 2.5–5.8 s for the other shipped models), the
+        /// windows its report's figures were measured on, at a fraction of the cost.
         #[arg(long)]
         update_interval: Option<f64>,
         /// Smoothing time constant in seconds (0: none).

@@ -69,8 +69,9 @@ pub enum Pace {
     #[default]
     Interval,
     /// Each model once per segment hop of its manifest (`segment.hop_frames`): the windows its report's
-    /// figures were measured on (a clip's score is the mean of them), at a fifth or less of the inference cost
-    /// of a 0.5 s interval. For offline analysis of catalogues, where nobody watches a readout move.
+    /// figures were measured on (a clip's score is the mean of them); for the shipped models a fifth of the
+    /// inference cost of a 0.5 s interval or less (vocal emotion, 1 s apart, half). For offline analysis of
+    /// catalogues, where nobody watches a readout move.
     ModelHop,
 }
 
