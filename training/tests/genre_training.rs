@@ -69,7 +69,7 @@ fn a_temporal_net_learns_two_rhythms_apart_and_its_export_runs_in_onnx_runtime()
     let clips = Clips { classes: &classes, features: &features };
     let net_config = NetConfig::temporal(1, 1, 2);
     let (net, outcome) =
-        train_fold(&net_config, &quick(OptimizerKind::Adam, 8), &clips, &fold, FoldId::Cv(0), false).unwrap();
+        train_fold(&net_config, &quick(OptimizerKind::Adam, 8), &clips, &fold, FoldId::Cv(0), false, None).unwrap();
     assert!(outcome.test.accuracy() >= 0.75, "test accuracy {} (chance 0.5)", outcome.test.accuracy());
     assert!(outcome.history.first().unwrap().loss > outcome.history.last().unwrap().loss, "{:?}", outcome.history);
     assert_eq!(outcome.test.counts.iter().flatten().sum::<usize>(), 4, "one vote per test clip");

@@ -100,7 +100,7 @@ fn resatt_learns_the_tags_and_its_export_has_three_matching_outputs() {
     let hierarchy = Hierarchy::of(&dataset).unwrap();
     let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: None };
     let config = net(Method::Resatt);
-    let (model, outcome) = train_fold(&config, &train(30), &clips, &fold, FoldId::Cv(0), false).unwrap();
+    let (model, outcome) = train_fold(&config, &train(30), &clips, &fold, FoldId::Cv(0), false, None).unwrap();
     assert!(outcome.fine.roc_auc > 0.9, "fine ROC-AUC {:?}", outcome.fine);
     assert!(outcome.coarse.roc_auc > 0.8, "coarse ROC-AUC {:?}", outcome.coarse);
     assert_eq!(outcome.fine_thresholds.len(), 4);
@@ -220,4 +220,43 @@ fn the_study_table_compares_methods_over_lambdas_and_resumes() {
     let again = table(&mut runner, &net(Method::Flat), &train(2), &methods, &lambdas).unwrap();
     assert_eq!(again.0, first.0);
     assert_eq!(std::fs::read(run.path().join("tag-study.json")).unwrap(), before, "resuming retrained something");
+}
+
+/// A fold stopped part-way continues on `--resume` from the checkpoint it left in the run folder, and that
+/// checkpoint is removed once the fold is stored; without `--resume` the fold starts over. The stopped session here
+/// trained at another learning rate, so its epochs are told apart from a fresh start's in the loss history
+/// (that a resumed fit equals an uninterrupted one is `train::fit`'s own test).
+#[test]
+fn a_fold_stopped_part_way_resumes_from_its_checkpoint() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (dataset, features, fold) = data();
+    let hierarchy = Hierarchy::of(&dataset).unwrap();
+    let clips = || TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: None };
+    let folds = vec![fold.clone()];
+    let config = net(Method::Flat);
+    let full = train(6);
+    let fresh = train_fold(&config, &full, &clips(), &fold, FoldId::Cv(0), false, None).unwrap().1;
+    for resume in [true, false] {
+        let run = tempfile::tempdir().unwrap();
+        let runner = TagRunner::open_in(TagSets { clips: clips(), held_out: None }, &folds, 1, run.path(), resume);
+        let mut runner = runner.unwrap();
+        runner.show_progress = false;
+        let checkpoint = runner.checkpoint(&config, &full, FoldId::Cv(0));
+        assert!(checkpoint.path.starts_with(run.path()), "{:?}", checkpoint.path);
+        // The stopped session: 3 epochs, checkpointed where the runner looks for fold 1's.
+        let stopped = TagTrainConfig { epochs: 3, learning_rate: 3e-2, ..full.clone() };
+        let partial = train_fold(&config, &stopped, &clips(), &fold, FoldId::Cv(0), false, Some(&checkpoint));
+        let partial = partial.unwrap().1;
+        assert!(checkpoint.path.is_file(), "no checkpoint written");
+        assert_ne!(partial.losses[..3], fresh.losses[..3]);
+        let record = runner.run("flat", &config, &full).unwrap();
+        let losses = &record.folds[&0].losses;
+        assert_eq!(losses.len(), 6);
+        if resume {
+            assert_eq!(losses[..3], partial.losses[..], "the resumed fold did not continue the stopped one");
+        } else {
+            assert_eq!(losses, &fresh.losses, "without --resume the fold starts over");
+        }
+        assert!(!checkpoint.path.exists(), "the stored fold's checkpoint is left behind");
+    }
 }

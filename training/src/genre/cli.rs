@@ -310,7 +310,8 @@ fn export(data: &DataArgs, net_args: &NetArgs, train_args: &TrainArgs, publish: 
     let fold = p.folds[0].for_final_model();
     let clips = Clips { classes: &p.loaded.classes, features: &p.loaded.features };
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
-    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet)?;
+    let checkpoint = runner.checkpoint(&net, &train, FoldId::Final);
+    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet, Some(&checkpoint))?;
     let s = record.summary();
     let command = crate::train::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };

@@ -89,8 +89,8 @@ impl<'a> Runner<'a> {
             self.folds,
             self.run_folds,
             show.then_some(label),
-            |fold, number| {
-                let (_, outcome) = train_fold(net, train, clips, fold, FoldId::Cv(number), show)?;
+            |fold, number, checkpoint| {
+                let (_, outcome) = train_fold(net, train, clips, fold, FoldId::Cv(number), show, Some(checkpoint))?;
                 if show {
                     eprintln!(
                         "  test accuracy {:.3} · macro F1 {:.3} · best epoch {} · {:.0} s",

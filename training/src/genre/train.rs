@@ -18,7 +18,8 @@ use super::windows::{WindowSet, majority_vote, standardization};
 use crate::data::Fold;
 use crate::metrics::{Confusion, argmax};
 use crate::train::{
-    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+    FitConfig, FitRun, FoldId, Keep, Objective, Resumable, Schedule, Seeds, Stage, TrainError, Validation, fit,
+    init_device,
 };
 
 /// How to train.
@@ -182,6 +183,7 @@ pub fn train_fold(
     fold: &Fold,
     fold_id: FoldId,
     show_progress: bool,
+    checkpoint: Option<&Resumable>,
 ) -> Result<(GenreNet, FoldOutcome), TrainError> {
     let started = Instant::now();
     let classes = net_config.classes;
@@ -216,7 +218,16 @@ pub fn train_fold(
         schedule,
         keep: Keep::Best,
     };
-    let fitted = fit(net, config.optimizer.init(), &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let fit_started = Instant::now();
+    let fitted = fit(
+        net,
+        config.optimizer.init(),
+        &mut objective,
+        &fit_config,
+        &FitRun::new(seeds, show_progress).resuming(checkpoint),
+    )?;
+    // Epochs a resumed fit ran in an earlier session count towards the fold's time too.
+    let earlier = (fitted.state.seconds() - fit_started.elapsed().as_secs_f64()).max(0.0);
     let net = fitted.model;
     let history = fitted
         .state
@@ -243,7 +254,7 @@ pub fn train_fold(
         best_epoch: fitted.state.best_epoch,
         history,
         standardization: s,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: started.elapsed().as_secs_f64() + earlier,
     };
     Ok((net, outcome))
 }

@@ -335,12 +335,14 @@ fn export(
     // The other set is loaded before any training (a wrong path fails at once) and scores every fold's model
     // too (`held_out` in the run's records), not only the final one.
     let cross = cross_data.map(|p| load_held_out(p, &data.run.cache, &loaded)).transpose()?;
-    let record = runner(&loaded, cross.as_ref(), &folds, data)?.run(&format!("{:?}", net.method), &net, &train)?;
+    let mut runner = runner(&loaded, cross.as_ref(), &folds, data)?;
+    let record = runner.run(&format!("{:?}", net.method), &net, &train)?;
+    let checkpoint = runner.checkpoint(&net, &train, FoldId::Final);
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
     let fold = folds[0].for_final_model();
     let clips = loaded.clips();
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
-    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet)?;
+    let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet, Some(&checkpoint))?;
     let command = crate::train::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     if data.task != TagTask::Instruments {

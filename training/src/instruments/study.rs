@@ -60,8 +60,9 @@ impl<'a> TagRunner<'a> {
             self.folds,
             self.run_folds,
             show.then_some(label),
-            |fold, number| {
-                let (model, mut outcome) = train_fold(net, train, &sets.clips, fold, FoldId::Cv(number), show)?;
+            |fold, number, checkpoint| {
+                let (model, mut outcome) =
+                    train_fold(net, train, &sets.clips, fold, FoldId::Cv(number), show, Some(checkpoint))?;
                 if let Some(held_out) = &sets.held_out {
                     let thresholds = (&outcome.fine_thresholds[..], &outcome.coarse_thresholds[..]);
                     let e = evaluate(

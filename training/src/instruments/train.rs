@@ -20,7 +20,8 @@ use crate::data::{Dataset, Fold, Target};
 use crate::genre::models::Standardization;
 use crate::genre::windows::{WindowSet, standardization};
 use crate::train::{
-    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+    FitConfig, FitRun, FoldId, Keep, Objective, Resumable, Schedule, Seeds, Stage, TrainError, Validation, fit,
+    init_device,
 };
 
 /// Fine tags, their families, and the parent of each fine tag.
@@ -355,6 +356,7 @@ pub fn train_fold(
     fold: &Fold,
     fold_id: FoldId,
     show_progress: bool,
+    checkpoint: Option<&Resumable>,
 ) -> Result<(Tagger, TagOutcome), TrainError> {
     let started = Instant::now();
     let targets = clips.targets();
@@ -390,7 +392,11 @@ pub fn train_fold(
         schedule: Schedule::Warmup { steps: config.warmup * train.len().div_ceil(size) },
         keep: Keep::Best,
     };
-    let fitted = fit(net, optimizer, &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let fit_started = Instant::now();
+    let fitted =
+        fit(net, optimizer, &mut objective, &fit_config, &FitRun::new(seeds, show_progress).resuming(checkpoint))?;
+    // Epochs a resumed fit ran in an earlier session count towards the fold's time too.
+    let earlier = (fitted.state.seconds() - fit_started.elapsed().as_secs_f64()).max(0.0);
     let net = fitted.model;
     let best_loss = fitted.state.best_score.map_or(f64::MAX, |s| -s.0);
     let validation_p = clip_probabilities(&net, &validation, size);
@@ -411,7 +417,7 @@ pub fn train_fold(
         best_epoch: fitted.state.best_epoch,
         losses: fitted.state.history.iter().map(|e| e.loss).collect(),
         standardization: s,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: started.elapsed().as_secs_f64() + earlier,
         test_probabilities: test_p.into_iter().map(|(owner, fine, _)| (owner, fine)).collect(),
         held_out: None,
     };

@@ -7,7 +7,7 @@
 //! after an epoch (higher is better). Everything random comes from [`Seeds`]: burn's generator (dropout) and the
 //! item order per epoch, and an augmentation seed per epoch the objective may use.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
@@ -96,6 +96,41 @@ impl<'a> FitRun<'a> {
     /// A run without checkpoint.
     pub fn new(seeds: Seeds, show_progress: bool) -> Self {
         Self { seeds, show_progress, checkpoint: None, resume: false, stop_after: None, fingerprint: String::new() }
+    }
+}
+
+/// Where one fold's fit keeps its per-epoch checkpoint, so a run stopped mid-fold (a closed session, Ctrl-C, a
+/// crash) continues on `--resume` from its last finished epoch instead of from epoch 1 — an emotion-tagger fold is
+/// an hour of one core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumable {
+    /// The checkpoint file (written after every epoch).
+    pub path: PathBuf,
+    /// Continue from the file if it exists (`--resume`); otherwise it is overwritten.
+    pub resume: bool,
+    /// What the checkpoint must have been written with (the configuration and the fold): another is an error, not
+    /// a silent restart.
+    pub fingerprint: String,
+}
+
+impl Resumable {
+    /// Removes the checkpoint once its fold's result is stored elsewhere: it is no longer needed, and a later run
+    /// of the same fold (without `--resume`) must not find stale weights.
+    pub fn finish(&self) -> Result<(), TrainError> {
+        match std::fs::remove_file(&self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(TrainError::io(&self.path, e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<'a> FitRun<'a> {
+    /// This run checkpointed at `at` (none: unchanged).
+    pub fn resuming(self, at: Option<&'a Resumable>) -> Self {
+        match at {
+            Some(r) => Self { checkpoint: Some(&r.path), resume: r.resume, fingerprint: r.fingerprint.clone(), ..self },
+            None => self,
+        }
     }
 }
 
@@ -204,6 +239,13 @@ pub struct Fitted<M> {
     pub model: M,
     /// How the fit went.
     pub state: FitState,
+}
+
+impl FitState {
+    /// Wall time of every epoch so far, whichever session ran it (a resumed fit's earlier epochs included).
+    pub fn seconds(&self) -> f64 {
+        self.history.iter().map(|e| e.seconds).sum()
+    }
 }
 
 /// The device a fit's model must be initialised on, seeded for the initial weights of `seeds`' stage and fold.

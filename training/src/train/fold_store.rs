@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::train::TrainError;
+use crate::train::{FoldId, Resumable, TrainError};
 
 /// One configuration's finished folds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,6 +34,8 @@ impl<N, T, O> Default for FoldRecord<N, T, O> {
 pub struct FoldStore<N, T, O> {
     path: PathBuf,
     records: BTreeMap<String, FoldRecord<N, T, O>>,
+    /// Whether fits continue from the checkpoints they find (`--resume`).
+    resume: bool,
 }
 
 impl<N, T, O> FoldStore<N, T, O>
@@ -53,7 +55,21 @@ where
             BTreeMap::new()
         };
         std::fs::create_dir_all(run).map_err(|e| TrainError::Invalid(format!("{}: {e}", run.display())))?;
-        Ok(Self { path, records })
+        Ok(Self { path, records, resume })
+    }
+
+    /// The per-epoch checkpoint of one fold's fit of the configuration `key`: `checkpoints/<hash of key>-<fold>.ckpt`
+    /// beside the store, so a fold stopped half-way continues from its last epoch on `--resume`.
+    pub fn checkpoint(&self, key: &str, fold: FoldId) -> Resumable {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(key.as_bytes());
+        let hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let name = match fold {
+            FoldId::Cv(n) => format!("{hash}-fold{}.ckpt", n + 1),
+            FoldId::Final => format!("{hash}-final.ckpt"),
+        };
+        let dir = self.path.parent().unwrap_or(Path::new(".")).join("checkpoints");
+        Resumable { path: dir.join(name), resume: self.resume, fingerprint: format!("{key} · {}", fold.label()) }
     }
 
     /// The key a configuration is stored under: its JSON.
@@ -84,14 +100,15 @@ where
     }
 
     /// Runs the first `run_folds` of `folds` for one configuration, skipping those already stored and saving after
-    /// each: `train(fold, number)` trains and scores one fold. Returns the configuration's record.
+    /// each: `train(fold, number, checkpoint)` trains and scores one fold, checkpointing its fit where given (the
+    /// checkpoint is removed once the fold is stored). Returns the configuration's record.
     pub fn run_folds(
         &mut self,
         (net, train, parameters): (&N, &T, usize),
         folds: &[crate::data::Fold],
         run_folds: usize,
         label: Option<&str>,
-        mut train_one: impl FnMut(&crate::data::Fold, usize) -> Result<O, TrainError>,
+        mut train_one: impl FnMut(&crate::data::Fold, usize, &Resumable) -> Result<O, TrainError>,
     ) -> Result<FoldRecord<N, T, O>, TrainError> {
         let key = Self::key(net, train);
         for (number, fold) in folds.iter().enumerate().take(run_folds) {
@@ -101,8 +118,10 @@ where
             if let Some(label) = label {
                 eprintln!("{label} · fold {}/{run_folds}", number + 1);
             }
-            let outcome = train_one(fold, number)?;
+            let checkpoint = self.checkpoint(&key, FoldId::Cv(number));
+            let outcome = train_one(fold, number, &checkpoint)?;
             self.insert(&key, (net, train, parameters), number, outcome)?;
+            checkpoint.finish()?;
         }
         Ok(self.get(&key))
     }
@@ -144,5 +163,11 @@ where
     ) -> Result<Self, TrainError> {
         let store = FoldStore::open(run, file, resume)?;
         Ok(Self { clips, folds, run_folds: run_folds.clamp(1, folds.len().max(1)), show_progress: true, store })
+    }
+
+    /// The checkpoint of one fit of a configuration: a fold's, or the final model's (an export resumes it like a
+    /// fold, and keeps it, so that a re-export with `--resume` rewrites the model and report without retraining).
+    pub fn checkpoint(&self, net: &N, train: &T, fold: FoldId) -> Resumable {
+        self.store.checkpoint(&FoldStore::<N, T, O>::key(net, train), fold)
     }
 }

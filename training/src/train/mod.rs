@@ -18,7 +18,8 @@ pub mod seed;
 pub use atomic::write_atomic;
 pub use error::TrainError;
 pub use fit::{
-    EpochRecord, FitConfig, FitRun, FitState, Fitted, Keep, Objective, Schedule, Validation, fit, init_device,
+    EpochRecord, FitConfig, FitRun, FitState, Fitted, Keep, Objective, Resumable, Schedule, Validation, fit,
+    init_device,
 };
 pub use progress::epoch_bar;
 pub use provenance::command_line;

@@ -310,7 +310,7 @@ fn run_split(
         eprintln!("resuming: {done} fold(s) of the {split:?} split already done");
     }
     let count = run_folds.unwrap_or(folds.len()).min(folds.len());
-    let record = store.run_folds((&run, config, 0), &folds, count, None, |fold, k| {
+    let record = store.run_folds((&run, config, 0), &folds, count, None, |fold, k, _checkpoint| {
         eprintln!("{split:?} fold {} of {count}", k + 1);
         let (_, outcome) = run_fold(data, fold, g, config, !args.run.quiet)?;
         eprintln!(
