@@ -9,6 +9,7 @@ use earmark_core::manifest::{Manifest, Task};
 use earmark_training::data::splits::leave_speakers_out_folds;
 use earmark_training::data::{Dataset, Item, Target, TargetKind};
 use earmark_training::onnx::graph::ExportInfo;
+use earmark_training::train::{Resumable, TrainError};
 use earmark_training::vocal::darts::genotype::{CellGenotype, Genotype};
 use earmark_training::vocal::darts::network::NasConfig;
 use earmark_training::vocal::darts::ops::Primitive as P;
@@ -142,14 +143,16 @@ fn external_frame_embeddings_feed_the_frame_stream_and_are_not_exported() {
     }
     let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
     let config = PipelineConfig { frame_features: Some(dir.path().to_path_buf()), ..small_pipeline() };
-    let (model, outcome) = run_fold(&data, &fold, &small_genotype(), &config, false).unwrap();
+    let (model, outcome) = run_fold(&data, &fold, &small_genotype(), &config, false, None).unwrap();
     assert!(outcome.frames.unweighted_accuracy() >= 0.99, "embeddings name the class: {:?}", outcome.frames);
     let error = model.to_onnx(Stream::Fusion, "test").unwrap_err().to_string();
     assert!(error.contains("external embeddings"), "{error}");
     // A missing embedding file is named.
     std::fs::remove_file(dir.path().join("05_0.npy")).unwrap();
-    let error =
-        run_fold(&data, &fold, &small_genotype(), &config, false).err().expect("a missing file fails").to_string();
+    let error = run_fold(&data, &fold, &small_genotype(), &config, false, None)
+        .err()
+        .expect("a missing file fails")
+        .to_string();
     assert!(error.contains("05_0.npy"), "{error}");
 }
 
@@ -159,7 +162,7 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
     let data = synthetic_data();
     let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
     let (genotype, config) = (small_genotype(), small_pipeline());
-    let (model, outcome) = run_fold(&data, &fold, &genotype, &config, false).unwrap();
+    let (model, outcome) = run_fold(&data, &fold, &genotype, &config, false, None).unwrap();
     let tested = fold.test.len();
     for (what, c) in [("spectrogram", &outcome.spectrogram), ("frames", &outcome.frames), ("fusion", &outcome.fusion)] {
         assert_eq!(c.counts.iter().flatten().sum::<usize>(), tested, "{what}: every test utterance scored once");
@@ -247,9 +250,34 @@ fn augmented_copies_train_only_from_training_takes() {
         frame_training: FrameTraining { epochs: 1, batch_size: 8, learning_rate: 1e-2, seed: 1 },
         ..small_pipeline()
     };
-    let (_, outcome) = run_fold(&with_copies(false), &fold, &small_genotype(), &config, false).unwrap();
+    let (_, outcome) = run_fold(&with_copies(false), &fold, &small_genotype(), &config, false, None).unwrap();
     assert_eq!(outcome.fusion.total(), fold.test.len());
     let error =
-        run_fold(&with_copies(true), &fold, &small_genotype(), &config, false).err().expect("NaN copies trained");
+        run_fold(&with_copies(true), &fold, &small_genotype(), &config, false, None).err().expect("NaN copies trained");
     assert!(error.to_string().contains("non-finite") || error.to_string().contains("NaN"), "{error}");
+}
+
+/// A vocal fold checkpoints each network it trains as a stage of the fold's checkpoint (the spectrogram network,
+/// one frame stream per recurrent cell): a rerun with `--resume` continues from them (here: finds them finished
+/// and returns the same fold), and stages written for other settings are refused, not silently reused.
+#[test]
+fn a_vocal_fold_checkpoints_each_network_and_resumes_from_them() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = synthetic_data();
+    let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
+    let (genotype, config) = (small_genotype(), small_pipeline());
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = Resumable { path: dir.path().join("run-fold1.ckpt"), resume: true, fingerprint: "a".into() };
+    let (_, first) = run_fold(&data, &fold, &genotype, &config, false, Some(&checkpoint)).unwrap();
+    for stage in ["spectrogram", "frames-lstm", "frames-gru"] {
+        assert!(checkpoint.stage(stage).path.is_file(), "no {stage} checkpoint");
+    }
+    let (_, again) = run_fold(&data, &fold, &genotype, &config, false, Some(&checkpoint)).unwrap();
+    assert_eq!(again.spectrogram, first.spectrogram);
+    assert_eq!(again.frames, first.frames);
+    let other = Resumable { fingerprint: "b".into(), ..checkpoint.clone() };
+    let refused = run_fold(&data, &fold, &genotype, &config, false, Some(&other)).err().expect("other settings");
+    assert!(matches!(refused, TrainError::ConfigMismatch { .. }), "{refused}");
+    checkpoint.finish().unwrap();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "stages left behind");
 }

@@ -116,11 +116,38 @@ pub struct Resumable {
 impl Resumable {
     /// Removes the checkpoint once its fold's result is stored elsewhere: it is no longer needed, and a later run
     /// of the same fold (without `--resume`) must not find stale weights.
+    /// Removes the checkpoint, and its stages', once its fold's result is stored elsewhere: they are no longer
+    /// needed, and a later run of the same fold (without `--resume`) must not find stale weights.
     pub fn finish(&self) -> Result<(), TrainError> {
-        match std::fs::remove_file(&self.path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(TrainError::io(&self.path, e)),
+        let remove = |path: &Path| match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(TrainError::io(path, e)),
             _ => Ok(()),
+        };
+        remove(&self.path)?;
+        let (Some(dir), Some(prefix)) = (self.path.parent(), self.stage_prefix()) else { return Ok(()) };
+        let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                remove(&entry.path())?;
+            }
         }
+        Ok(())
+    }
+
+    /// The checkpoint of one stage of a fold that trains several networks in turn (vocal emotion's spectrogram
+    /// network, then a frame stream per recurrent cell): `<file stem>.<stage>.ckpt` beside this one, removed with
+    /// it by [`Resumable::finish`].
+    pub fn stage(&self, name: &str) -> Resumable {
+        let file = format!("{}{name}.ckpt", self.stage_prefix().unwrap_or_default());
+        Resumable {
+            path: self.path.with_file_name(file),
+            resume: self.resume,
+            fingerprint: format!("{} · {name}", self.fingerprint),
+        }
+    }
+
+    fn stage_prefix(&self) -> Option<String> {
+        self.path.file_stem().map(|s| format!("{}.", s.to_string_lossy()))
     }
 }
 
@@ -543,5 +570,23 @@ mod tests {
         let other = FitRun { fingerprint: "another".into(), ..rest };
         let error = fit(start(), AdamConfig::new().init(), &mut Line::new(), &config(8), &other).unwrap_err();
         assert!(matches!(error, TrainError::ConfigMismatch { .. }), "{error}");
+    }
+
+    /// A fold's stages checkpoint beside it and go with it; another fold's files stay.
+    #[test]
+    fn stages_sit_beside_their_fold_and_finish_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fold = Resumable { path: dir.path().join("abc-fold1.ckpt"), resume: true, fingerprint: "cfg".into() };
+        let stage = fold.stage("frames-gru");
+        assert_eq!(stage.path, dir.path().join("abc-fold1.frames-gru.ckpt"));
+        assert_eq!((stage.resume, stage.fingerprint.as_str()), (true, "cfg · frames-gru"));
+        let other = dir.path().join("abc-fold10.ckpt");
+        for path in [&fold.path, &stage.path, &other] {
+            std::fs::write(path, b"x").unwrap();
+        }
+        fold.finish().unwrap();
+        assert!(!fold.path.exists() && !stage.path.exists());
+        assert!(other.exists(), "fold 10's checkpoint went with fold 1's");
+        fold.finish().unwrap();
     }
 }

@@ -22,8 +22,8 @@ use super::train::NetTrainConfig;
 use crate::data::Fold;
 use crate::data::splits::leave_speakers_out_folds;
 use crate::onnx::graph::ExportInfo;
-use crate::train::command_line;
 use crate::train::fold_store::FoldStore;
+use crate::train::{FoldId, command_line};
 
 /// Data, folds and run folder shared by every `nas` command.
 #[derive(Debug, Args, Clone)]
@@ -310,9 +310,9 @@ fn run_split(
         eprintln!("resuming: {done} fold(s) of the {split:?} split already done");
     }
     let count = run_folds.unwrap_or(folds.len()).min(folds.len());
-    let record = store.run_folds((&run, config, 0), &folds, count, None, |fold, k, _checkpoint| {
+    let record = store.run_folds((&run, config, 0), &folds, count, None, |fold, k, checkpoint| {
         eprintln!("{split:?} fold {} of {count}", k + 1);
-        let (_, outcome) = run_fold(data, fold, g, config, !args.run.quiet)?;
+        let (_, outcome) = run_fold(data, fold, g, config, !args.run.quiet, Some(checkpoint))?;
         eprintln!(
             "{split:?} fold {}: UA spectrogram {:.3} · frames {:.3} · fusion {:.3}",
             k + 1,
@@ -526,14 +526,23 @@ pub fn run(command: &NasCommand) -> CommandResult<()> {
                 // The shipped model trains on every speaker but one validation chunk (which picks the epochs and
                 // trains the fusion), taken from the leave-speakers-out folds when they ran (a chunk of every
                 // corpus); its manifest carries the cross-validated figures.
-                let (_, folds, _) = results.iter().find(|(s, _, _)| *s == Split::Speakers).unwrap_or(&results[0]);
+                let (split, folds, _) = results.iter().find(|(s, _, _)| *s == Split::Speakers).unwrap_or(&results[0]);
                 let final_fold = folds[0].for_final_model();
+                // Checkpointed like a fold (and kept: a re-export with --resume does not retrain it).
+                let store = VocalStore::open(&args.run.folder(FAMILY), FOLD_STORE, args.run.resume)?;
+                let run = SplitRun {
+                    split: *split,
+                    preparation: data.preparation,
+                    augment: args.augment,
+                    genotype: g.clone(),
+                };
+                let checkpoint = store.checkpoint(&VocalStore::key(&run, &config), FoldId::Final);
                 eprintln!(
                     "final model on {} utterances (validation {})",
                     final_fold.train.len(),
                     final_fold.validation.len()
                 );
-                let (model, _) = run_fold(&data, &final_fold, &g, &config, !args.run.quiet)?;
+                let (model, _) = run_fold(&data, &final_fold, &g, &config, !args.run.quiet, Some(&checkpoint))?;
                 let metrics = results.iter().flat_map(|(split, _, o)| split_metrics(*split, o, *ship)).collect();
                 let (corpora, licence) = corpora_and_licence(args);
                 let info = ExportInfo {
@@ -614,7 +623,7 @@ pub fn study(args: &NasStudyArgs) -> CommandResult<()> {
         let mut uas = Vec::new();
         let mut params = 0;
         for fold in folds.iter().take(count) {
-            let (model, outcome) = run_fold(&data, fold, &outcome.genotype, &config, !args.data.run.quiet)?;
+            let (model, outcome) = run_fold(&data, fold, &outcome.genotype, &config, !args.data.run.quiet, None)?;
             use burn::module::Module;
             params = model.net.num_params();
             uas.push(outcome.spectrogram.unweighted_accuracy());

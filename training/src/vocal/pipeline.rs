@@ -24,7 +24,7 @@ use super::train::{NetTrainConfig, NetTraining, predict, score, train_derived};
 use crate::data::Fold;
 use crate::metrics::{Confusion, argmax};
 use crate::onnx::emit;
-use crate::train::TrainError;
+use crate::train::{Resumable, TrainError};
 
 /// Everything one fold trains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -235,6 +235,7 @@ pub fn run_fold(
     genotype: &Genotype,
     config: &PipelineConfig,
     show_progress: bool,
+    checkpoint: Option<&Resumable>,
 ) -> Result<(TrainedVocal, FoldOutcome), TrainError> {
     let started = Instant::now();
     let classes = data.dataset.classes.len();
@@ -264,8 +265,15 @@ pub fn run_fold(
         train_set.classes.push(data.classes[copy.of]);
     }
     let net_config = NasConfig { classes, ..config.net };
-    let (net, net_training) =
-        train_derived(genotype, &net_config, &config.net_training, &train_set, &val_set, show_progress)?;
+    let (net, net_training) = train_derived(
+        genotype,
+        &net_config,
+        &config.net_training,
+        &train_set,
+        &val_set,
+        show_progress,
+        checkpoint.map(|c| c.stage("spectrogram")).as_ref(),
+    )?;
     let batch = config.net_training.batch_size;
     let spec_val = predict(&net, &val_set, batch);
     let spec_test = predict(&net, &test_set, batch);
@@ -296,8 +304,14 @@ pub fn run_fold(
                 layers: config.layers,
                 ..FrameStreamConfig::new(prosody.features(), classes)
             };
-            let CellChoice { cell, run, candidates } =
-                choose_cell(&frame_config, &config.cells, &train_seq, &val_seq, &config.frame_training, show_progress)?;
+            let CellChoice { cell, run, candidates } = choose_cell(
+                &frame_config,
+                &config.cells,
+                (&train_seq, &val_seq),
+                &config.frame_training,
+                show_progress,
+                checkpoint,
+            )?;
             let model = FrameModel::new(prosody, run.stream).map_err(TrainError::Invalid)?;
             let (pv, pt) = (frame_probabilities(&model, &val_w, 32), frame_probabilities(&model, &test_w, 32));
             (FrameBranch::Builtin(model), pv, pt, (cell, run.best_epoch, candidates))
@@ -315,8 +329,14 @@ pub fn run_fold(
                 layers: config.layers,
                 ..FrameStreamConfig::new(tr[0].0.ncols(), classes)
             };
-            let CellChoice { cell, run, candidates } =
-                choose_cell(&frame_config, &config.cells, &tr, &va, &config.frame_training, show_progress)?;
+            let CellChoice { cell, run, candidates } = choose_cell(
+                &frame_config,
+                &config.cells,
+                (&tr, &va),
+                &config.frame_training,
+                show_progress,
+                checkpoint,
+            )?;
             let (pv, pt) = (stream_probabilities(&run.stream, &va, 32), stream_probabilities(&run.stream, &te, 32));
             (FrameBranch::Embeddings(run.stream), pv, pt, (cell, run.best_epoch, candidates))
         }

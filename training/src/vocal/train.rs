@@ -18,7 +18,8 @@ use super::darts::network::{DerivedNetwork, NasConfig};
 use super::darts::search::InputSet;
 use crate::metrics::{Confusion, argmax};
 use crate::train::{
-    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+    FitConfig, FitRun, FoldId, Keep, Objective, Resumable, Schedule, Seeds, Stage, TrainError, Validation, fit,
+    init_device,
 };
 
 /// How to train a derived network.
@@ -135,6 +136,7 @@ pub fn train_derived(
     train: &InputSet,
     validation: &InputSet,
     show_progress: bool,
+    checkpoint: Option<&Resumable>,
 ) -> Result<(DerivedNetwork, NetTraining), TrainError> {
     let started = Instant::now();
     if train.is_empty() {
@@ -159,7 +161,8 @@ pub fn train_derived(
         schedule: Schedule::Cosine { min: 0.0 },
         keep: Keep::Best,
     };
-    let fitted = fit(net, optimizer, &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let fitted =
+        fit(net, optimizer, &mut objective, &fit_config, &FitRun::new(seeds, show_progress).resuming(checkpoint))?;
     let history = fitted
         .state
         .history

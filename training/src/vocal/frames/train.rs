@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::stream::{FrameStream, FrameStreamConfig, RecurrentCell};
 use crate::onnx::emit;
 use crate::train::{
-    FitConfig, FitRun, FoldId, Keep, Objective, Schedule, Seeds, Stage, TrainError, Validation, fit, init_device,
+    FitConfig, FitRun, FoldId, Keep, Objective, Resumable, Schedule, Seeds, Stage, TrainError, Validation, fit,
+    init_device,
 };
 
 /// How to train the frame stream.
@@ -180,6 +181,7 @@ pub fn train_frame_stream(
     validation: &Sequences,
     training: &FrameTraining,
     show_progress: bool,
+    checkpoint: Option<&Resumable>,
 ) -> Result<FrameRun, TrainError> {
     config.validate().map_err(TrainError::Invalid)?;
     check_sequences(config, train, "training")?;
@@ -202,8 +204,13 @@ pub fn train_frame_stream(
         schedule: Schedule::Constant,
         keep: Keep::Best,
     };
-    let fitted =
-        fit(stream, AdamConfig::new().init(), &mut objective, &fit_config, &FitRun::new(seeds, show_progress))?;
+    let fitted = fit(
+        stream,
+        AdamConfig::new().init(),
+        &mut objective,
+        &fit_config,
+        &FitRun::new(seeds, show_progress).resuming(checkpoint),
+    )?;
     let history = fitted
         .state
         .history
@@ -226,24 +233,26 @@ pub struct CellChoice {
 }
 
 /// Trains one stream per cell of `cells` (`config.cell` is overridden) and keeps the one with the lowest
-/// validation loss, as the paper chose its recurrent cell.
+/// validation loss, as the paper chose its recurrent cell; each cell's fit checkpoints as a stage of `checkpoint`.
 pub fn choose_cell(
     config: &FrameStreamConfig,
     cells: &[RecurrentCell],
-    train: &Sequences,
-    validation: &Sequences,
+    (train, validation): (&Sequences, &Sequences),
     training: &FrameTraining,
     show_progress: bool,
+    checkpoint: Option<&Resumable>,
 ) -> Result<CellChoice, TrainError> {
     let mut best: Option<(RecurrentCell, FrameRun)> = None;
     let mut candidates = Vec::with_capacity(cells.len());
     for &cell in cells {
+        let stage = checkpoint.map(|c| c.stage(&format!("frames-{}", cell.label().to_lowercase())));
         let run = train_frame_stream(
             &FrameStreamConfig { cell, ..config.clone() },
             train,
             validation,
             training,
             show_progress,
+            stage.as_ref(),
         )?;
         candidates.push((cell, run.validation_loss));
         if best.as_ref().is_none_or(|(_, b)| run.validation_loss < b.validation_loss) {
