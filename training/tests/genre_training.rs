@@ -135,6 +135,8 @@ fn the_study_runs_every_table_stores_each_fold_and_resumes_without_retraining() 
         assert!(tables.contains(heading), "{heading} missing:\n{tables}");
     }
     assert!(tables.contains("| O-net | 1782 |"), "O-net for 2 classes has 980 + 802 parameters:\n{tables}");
+    // One fold ran: bare figures, not a "± 0.00" that reads as no spread.
+    assert!(!tables.contains('±'), "a spread over one fold:\n{tables}");
     let stored: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.path().join("study.json")).unwrap()).unwrap();
     // 9 (Table 1) + 4 new in Table 3 + 9 new in Table 4 + 1 temporal.

@@ -130,6 +130,12 @@ fn cell(
     (net, train)
 }
 
+/// A cell of a study table: `mean ± sd` over the folds run, or the bare figure when one fold ran (a spread of
+/// one number would read as "no spread").
+fn figure(runner: &Runner<'_>, value: (f64, f64)) -> String {
+    if runner.run_folds > 1 { pm(value, 2) } else { format!("{:.2}", value.0) }
+}
+
 /// Runs the subgenre paper's grid and returns its four tables in Markdown.
 pub fn subgenre_tables(runner: &mut Runner<'_>, base: &SubgenreBase) -> Result<String, TrainError> {
     let (reg0, init0) = (Regularization::Dropout, Init::GlorotUniform);
@@ -152,14 +158,15 @@ pub fn subgenre_tables(runner: &mut Runner<'_>, base: &SubgenreBase) -> Result<S
     let mut table1_text = Table::new(["Optimizer", "CNN", "CRNN", "CNN-RNN"]);
     for opt in OptimizerKind::SUBGENRE {
         table1_text.row(
-            std::iter::once(opt.label().to_string()).chain((0..3).map(|m| pm(table1[&(opt.label(), m)].macro_f1, 2))),
+            std::iter::once(opt.label().to_string())
+                .chain((0..3).map(|m| figure(runner, table1[&(opt.label(), m)].macro_f1))),
         );
     }
     let mut table2 = Table::new(["", "CNN", "CRNN", "CNN-RNN"]);
     table2.row(std::iter::once("Optimizer".to_string()).chain(best_opt.iter().map(|opt| opt.label().to_string())));
     table2.row(
         std::iter::once("Accuracy".to_string())
-            .chain(best_opt.iter().enumerate().map(|(m, opt)| pm(table1[&(opt.label(), m)].accuracy, 2))),
+            .chain(best_opt.iter().enumerate().map(|(m, opt)| figure(runner, table1[&(opt.label(), m)].accuracy))),
     );
     let mut table3 = Table::new(["Model", "Data", "Dropout", "Batch normalization", "Dropout + batch normalization"]);
     let regs = [Regularization::Dropout, Regularization::BatchNorm, Regularization::Both];
@@ -188,7 +195,7 @@ pub fn subgenre_tables(runner: &mut Runner<'_>, base: &SubgenreBase) -> Result<S
         for m in 0..3 {
             let (net, train) = cell(base, MODELS[m], best_opt[m], reg0, init);
             let s = runner.run(&format!("Table 4 · {name} · {}", MODEL_NAMES[m]), &net, &train)?.summary();
-            row.push(pm(s.macro_f1, 2));
+            row.push(figure(runner, s.macro_f1));
         }
         table4.row(row);
     }
@@ -222,7 +229,7 @@ pub fn temporal_table(
             let train = TrainConfig { train_hop: hop, eval_hop: hop, ..base.train.clone() };
             let record = runner.run(&format!("Temporal · {} · hop {hop}", net.name()), &net, &train)?;
             params = record.parameters;
-            row.push(pm(record.summary().accuracy, 2));
+            row.push(figure(runner, record.summary().accuracy));
         }
         table.row([net.name(), params.to_string()].into_iter().chain(row));
     }
