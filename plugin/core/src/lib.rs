@@ -4,6 +4,7 @@
 //! or egui, while the plugin and the offline analyser use the very same frontend, manifests and runtime.
 
 pub mod audio;
+pub mod combine;
 pub mod demo_clip;
 pub mod engine;
 pub mod frontend;

@@ -6,6 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use crate::combine::Combiner;
 use crate::manifest::{GraphRole, GraphSpec, Manifest, ManifestError};
 use crate::runtime::{OnnxSession, Provider, Runtime, RuntimeError, SessionOptions, TensorInfo, format_dims};
 
@@ -60,6 +61,11 @@ struct GraphSessions {
     file: PathBuf,
     idle: Mutex<Vec<OnnxSession>>,
     made: AtomicUsize,
+    /// ONNX Runtime runs so far (fewer than the model's runs when they are combined).
+    runs: AtomicUsize,
+    /// Present when this graph's runs are combined into batches (the options ask for it and every input and
+    /// output has a dynamic batch axis).
+    combiner: Option<Combiner>,
 }
 
 impl GraphSessions {
@@ -91,10 +97,22 @@ impl Model {
         }
         let provider = sessions.first().map_or(Provider::Cpu, OnnxSession::provider);
         let fallback_reason = sessions.first().and_then(|s| s.fallback_reason().map(str::to_string));
+        let combine = options.batching.combines(provider == Provider::Cuda);
         let graphs = sessions
             .into_iter()
             .zip(files)
-            .map(|(session, file)| GraphSessions { file, idle: Mutex::new(vec![session]), made: AtomicUsize::new(1) })
+            .map(|(session, file)| {
+                let batch_axis = |tensors: &[TensorInfo]| tensors.iter().all(|t| t.dims.first() == Some(&None));
+                let batchable =
+                    !session.inputs().is_empty() && batch_axis(session.inputs()) && batch_axis(session.outputs());
+                GraphSessions {
+                    file,
+                    idle: Mutex::new(vec![session]),
+                    made: AtomicUsize::new(1),
+                    runs: AtomicUsize::new(0),
+                    combiner: (combine && batchable).then(Combiner::default),
+                }
+            })
             .collect();
         Ok(Self { dir: dir.to_path_buf(), manifest, graphs, runtime, options, provider, fallback_reason })
     }
@@ -120,9 +138,25 @@ impl Model {
     }
 
     /// Runs the graph with `role` on float32 inputs; returns its outputs in graph order. Runs on other threads
-    /// at the same time use other sessions of the graph (made on demand, see the type's docs).
+    /// at the same time use other sessions of the graph (made on demand, see the type's docs) — or, when this
+    /// model combines runs ([`crate::combine`]), join one batched run with them.
     pub fn run(&self, role: GraphRole, inputs: &[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, ModelError> {
         let graph = self.graph(role)?;
+        match &graph.combiner {
+            Some(combiner) => combiner
+                .run(inputs, &|views| self.run_session(graph, views).map_err(|e| e.to_string()))
+                .map_err(|reason| ModelError::Runtime(RuntimeError::Run { path: graph.file.clone(), reason })),
+            None => self.run_session(graph, inputs),
+        }
+    }
+
+    /// One ONNX Runtime run of `graph` on an idle session (made when none is idle).
+    fn run_session(
+        &self,
+        graph: &GraphSessions,
+        inputs: &[ArrayViewD<'_, f32>],
+    ) -> Result<Vec<ArrayD<f32>>, ModelError> {
+        graph.runs.fetch_add(1, Ordering::Relaxed);
         let mut session = match graph.take() {
             Some(session) => session,
             None => {
@@ -140,6 +174,17 @@ impl Model {
     /// Sessions made for the graph with `role` so far: one, plus one for each run that overlapped all the others.
     pub fn sessions(&self, role: GraphRole) -> usize {
         self.graph(role).map_or(0, |g| g.made.load(Ordering::Relaxed))
+    }
+
+    /// ONNX Runtime runs of the graph with `role` so far: as many as [`Model::run`] calls, fewer when runs are
+    /// combined into batches.
+    pub fn session_runs(&self, role: GraphRole) -> usize {
+        self.graph(role).map_or(0, |g| g.runs.load(Ordering::Relaxed))
+    }
+
+    /// Whether this model's runs from several threads are combined into batches ([`crate::combine`]).
+    pub fn combines_runs(&self) -> bool {
+        self.graphs.iter().any(|g| g.combiner.is_some())
     }
 
     fn graph(&self, role: GraphRole) -> Result<&GraphSessions, ModelError> {

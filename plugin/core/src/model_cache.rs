@@ -20,6 +20,7 @@ struct Key {
     dir: PathBuf,
     device: Device,
     intra_threads: usize,
+    batching: crate::combine::Batching,
     files: Vec<(PathBuf, u64, Option<SystemTime>)>,
 }
 
@@ -36,7 +37,7 @@ impl Key {
             })
             .unwrap_or_default();
         files.sort();
-        Self { dir, device: options.device, intra_threads: options.intra_threads, files }
+        Self { dir, device: options.device, intra_threads: options.intra_threads, batching: options.batching, files }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use earmark_core::combine::Batching;
 use earmark_core::manifest::GraphRole;
 use earmark_core::model::Model;
 use earmark_core::runtime::{Device, ORT_VERSION, Provider, Runtime, SessionOptions};
@@ -122,4 +123,53 @@ fn overlapping_runs_of_one_model_get_sessions_of_their_own() {
     let sessions = model.sessions(GraphRole::Main);
     assert!((1..=THREADS).contains(&sessions), "{sessions} sessions for {THREADS} threads");
     eprintln!("{sessions} sessions for {THREADS} threads");
+}
+
+/// With batching on (what CUDA gets by default), threads asking one graph at once share ONNX Runtime runs —
+/// fewer runs than requests — and each gets its own rows of the answer, equal to a lone run's; with batching off
+/// (the CPU default) every request is a run of its own.
+#[test]
+fn concurrent_runs_are_combined_into_batches_when_batching_is_on() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/band_energy");
+    let input: Array4<f32> = read_npy(fixtures.join("input.npy")).unwrap();
+    let off = band_energy(SessionOptions { batching: Batching::Off, ..SessionOptions::default() });
+    let on = band_energy(SessionOptions { batching: Batching::On, ..SessionOptions::default() });
+    assert!(on.combines_runs() && !off.combines_runs());
+    // Each thread sends its own request: the fixture's items in its own order, repeated so that a run lasts long
+    // enough (about a millisecond) for the other threads' requests to queue up behind it.
+    let requests: Vec<Array4<f32>> = (0..3)
+        .map(|t| {
+            let order: Vec<usize> = (0..900).map(|k| (k + t) % 3).collect();
+            input.select(ndarray::Axis(0), &order)
+        })
+        .collect();
+    let alone: Vec<_> = requests.iter().map(|x| off.run(GraphRole::Main, &[x.view().into_dyn()]).unwrap()).collect();
+    const THREADS: usize = 6;
+    const REQUESTS: usize = 25;
+    for model in [&on, &off] {
+        let before = model.session_runs(GraphRole::Main);
+        let barrier = std::sync::Barrier::new(THREADS);
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let (request, expected, barrier) = (&requests[t % 3], &alone[t % 3], &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    for _ in 0..REQUESTS {
+                        let outputs = model.run(GraphRole::Main, &[request.view().into_dyn()]).unwrap();
+                        assert_eq!(outputs.len(), expected.len());
+                        for (got, want) in outputs.iter().zip(expected) {
+                            assert!(max_abs_diff(got.view(), want.view()) <= 1e-5, "rows differ from a lone run");
+                        }
+                    }
+                });
+            }
+        });
+        let runs = model.session_runs(GraphRole::Main) - before;
+        eprintln!("batching {}: {runs} runs for {} requests", model.combines_runs(), THREADS * REQUESTS);
+        if model.combines_runs() {
+            assert!(runs < THREADS * REQUESTS, "{runs} runs: nothing was combined");
+        } else {
+            assert_eq!(runs, THREADS * REQUESTS);
+        }
+    }
 }

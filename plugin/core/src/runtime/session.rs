@@ -7,6 +7,7 @@ use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::{Runtime, RuntimeError};
+use crate::combine::Batching;
 
 /// Where a session should run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
@@ -44,11 +45,14 @@ pub struct SessionOptions {
     pub device: Device,
     /// Intra-op threads. 1 by default: the steadiest latency when a DAW keeps every other core busy.
     pub intra_threads: usize,
+    /// Whether runs of one graph from several threads are combined into batches ([`crate::combine`]): by default
+    /// on CUDA only.
+    pub batching: Batching,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        Self { device: Device::Cpu, intra_threads: 1 }
+        Self { device: Device::Cpu, intra_threads: 1, batching: Batching::Auto }
     }
 }
 
