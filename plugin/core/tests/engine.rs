@@ -172,6 +172,18 @@ fn short_files_still_get_a_readout_offline() {
     assert_eq!(timeline[0].readout.ranked()[0].0, "low");
 }
 
+/// A file whose signal stops (and the gate closes) before the first segment fills — a 0.2 s sound, then silence,
+/// against a 0.51 s window — still gets its one readout at the end; a silent file still gets none.
+#[test]
+fn a_file_whose_signal_stops_before_the_first_segment_fills_still_gets_a_readout_offline() {
+    let mut engine = Engine::load(&band_energy_dir(), 22_050, &settings());
+    let mut audio = signal(22_050, 0.2);
+    audio.extend(std::iter::repeat_n(0.0, (22_050.0 * 0.6) as usize));
+    assert_eq!(analyze(&mut engine, &audio, |_| {}).len(), 1);
+    let mut silent = Engine::load(&band_energy_dir(), 22_050, &settings());
+    assert!(analyze(&mut silent, &vec![0.0; 22_050], |_| {}).is_empty());
+}
+
 #[test]
 fn missing_models_are_messages_not_failures() {
     let empty = tempfile::tempdir().unwrap();

@@ -128,6 +128,9 @@ struct SegmentStage {
     silence: Vec<f32>,
     /// Whether inference runs (the engine's signal gate is open); frames are collected either way.
     running: bool,
+    /// Whether the gate has opened since the stream started: a finite stream whose signal stopped before its
+    /// first segment filled still gets its one readout at the end (see [`ModelPipeline::finish`]).
+    heard: bool,
     /// The manifest's voice preparation (models of a voice), `None` for every other model.
     voice: Option<VoicePrep>,
 }
@@ -253,6 +256,7 @@ impl SegmentStage {
     }
 
     fn reset(&mut self) {
+        self.heard = false;
         self.ring.clear();
         self.since_run = 0;
         self.frames_seen = 0;
@@ -335,6 +339,7 @@ impl ModelPipeline {
                 readout,
                 silence,
                 running: false,
+                heard: false,
                 voice: VoicePrep::new(&manifest.segment, config.n_mels),
             },
         };
@@ -364,13 +369,14 @@ impl ModelPipeline {
     }
 
     /// Ends a finite stream (offline analysis), after the frontend's last frames went through [`Self::on_frame`]
-    /// (only when [`Self::awaits_end`]). A stream that never filled one segment is analysed once, padded with
-    /// silence, so every file with a signal gets a readout (a silent one gets none, as in the plugin); otherwise
-    /// nothing more happens: the plugin never sees a stream's end either, and `earmark analyze` must give exactly
-    /// the plugin's readouts.
+    /// (only when [`Self::awaits_end`]). A stream that gave no readout is analysed once more at its end — padded
+    /// with silence if it never filled one segment — so every file with a signal gets a readout, also one whose
+    /// signal stopped (and the gate closed) before its first segment filled, like a 5.3 s solo phrase ending in
+    /// a decay for a 5 s window; a silent one gets none, as in the plugin. Otherwise nothing more happens: the
+    /// plugin never sees a stream's end either, and `earmark analyze` must give exactly the plugin's readouts.
     pub fn finish(&mut self, mut on_update: impl FnMut(&ModelReadout)) {
         let stage = &mut self.stage;
-        if stage.running && stage.readout.updates == 0 && !stage.ring.is_empty() {
+        if (stage.running || stage.heard) && stage.readout.updates == 0 && !stage.ring.is_empty() {
             stage.fill_with_silence();
             stage.run();
             on_update(&stage.readout);
@@ -396,6 +402,7 @@ impl ModelPipeline {
             stage.readout.families.clear();
         }
         stage.running = running;
+        stage.heard |= running;
     }
 
     /// Applies new timing settings (update interval, smoothing) without reloading the model or losing history.
