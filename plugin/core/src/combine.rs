@@ -10,9 +10,8 @@
 //! How (flat combining, no gathering delay): a caller queues its request; if no run of the graph is in flight it
 //! becomes the runner, takes every queued request, runs those whose inputs agree in shape (all but the batch
 //! axis) as one batch and hands each caller its rows; a caller that queued during that run becomes the next
-//! runner. A request
-//! waits only while another run of the same graph is in flight — which one GPU serialises anyway — and is then
-//! combined with whatever else arrived during it. Nothing is ever held back for a batch to fill, so a readout's
+//! runner. A request waits only while another run of the same graph is in flight — which one GPU serialises
+//! anyway — and is then combined with whatever else arrived during it. Nothing is ever held back for a batch to fill, so a readout's
 //! latency and the gates that start other models (content → vocal emotion) are not delayed by batching.
 
 use std::collections::HashMap;
@@ -83,6 +82,8 @@ struct Request {
 struct InFlight<'a> {
     combiner: &'a Combiner,
     ids: Vec<u64>,
+    /// The runner's own request: its panic reaches its caller directly, so no error is left for it to collect.
+    runner: u64,
 }
 
 impl Drop for InFlight<'_> {
@@ -91,7 +92,7 @@ impl Drop for InFlight<'_> {
             return;
         }
         let mut state = self.combiner.lock();
-        for &id in &self.ids {
+        for &id in self.ids.iter().filter(|&&id| id != self.runner) {
             state.done.insert(id, Err("a combined run of this graph panicked".into()));
         }
         state.running = false;
@@ -124,7 +125,7 @@ impl Combiner {
             state.running = true;
             let batch = std::mem::take(&mut state.queue);
             drop(state);
-            let mut in_flight = InFlight { combiner: self, ids: batch.iter().map(|r| r.id).collect() };
+            let mut in_flight = InFlight { combiner: self, ids: batch.iter().map(|r| r.id).collect(), runner: id };
             let results = run_batches(batch, run);
             in_flight.ids.clear();
             state = self.lock();
@@ -191,9 +192,7 @@ mod tests {
     use super::*;
 
     /// A "graph" that doubles its input and counts its runs.
-    fn doubler(
-        runs: &std::sync::atomic::AtomicUsize,
-    ) -> impl Fn(&[ArrayViewD<'_, f32>]) -> Result<Vec<ArrayD<f32>>, String> + '_ {
+    fn doubler(runs: &std::sync::atomic::AtomicUsize) -> impl Fn(&[ArrayViewD<'_, f32>]) -> Outputs + '_ {
         move |inputs| {
             runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             std::thread::sleep(std::time::Duration::from_millis(2));

@@ -144,7 +144,13 @@ impl Model {
         let graph = self.graph(role)?;
         match &graph.combiner {
             Some(combiner) => combiner
-                .run(inputs, &|views| self.run_session(graph, views).map_err(|e| e.to_string()))
+                .run(inputs, &|views| {
+                    // The reason alone: the error below names the file once.
+                    self.run_session(graph, views).map_err(|e| match e {
+                        ModelError::Runtime(RuntimeError::Run { reason, .. }) => reason,
+                        other => other.to_string(),
+                    })
+                })
                 .map_err(|reason| ModelError::Runtime(RuntimeError::Run { path: graph.file.clone(), reason })),
             None => self.run_session(graph, inputs),
         }

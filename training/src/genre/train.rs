@@ -218,7 +218,6 @@ pub fn train_fold(
         schedule,
         keep: Keep::Best,
     };
-    let fit_started = Instant::now();
     let fitted = fit(
         net,
         config.optimizer.init(),
@@ -226,8 +225,6 @@ pub fn train_fold(
         &fit_config,
         &FitRun::new(seeds, show_progress).resuming(checkpoint),
     )?;
-    // Epochs a resumed fit ran in an earlier session count towards the fold's time too.
-    let earlier = (fitted.state.seconds() - fit_started.elapsed().as_secs_f64()).max(0.0);
     let net = fitted.model;
     let history = fitted
         .state
@@ -254,7 +251,8 @@ pub fn train_fold(
         best_epoch: fitted.state.best_epoch,
         history,
         standardization: s,
-        seconds: started.elapsed().as_secs_f64() + earlier,
+        // Epochs a resumed fit ran in an earlier session count towards the fold's time too.
+        seconds: started.elapsed().as_secs_f64() + fitted.earlier_seconds,
     };
     Ok((net, outcome))
 }

@@ -392,11 +392,8 @@ pub fn train_fold(
         schedule: Schedule::Warmup { steps: config.warmup * train.len().div_ceil(size) },
         keep: Keep::Best,
     };
-    let fit_started = Instant::now();
     let fitted =
         fit(net, optimizer, &mut objective, &fit_config, &FitRun::new(seeds, show_progress).resuming(checkpoint))?;
-    // Epochs a resumed fit ran in an earlier session count towards the fold's time too.
-    let earlier = (fitted.state.seconds() - fit_started.elapsed().as_secs_f64()).max(0.0);
     let net = fitted.model;
     let best_loss = fitted.state.best_score.map_or(f64::MAX, |s| -s.0);
     let validation_p = clip_probabilities(&net, &validation, size);
@@ -417,7 +414,8 @@ pub fn train_fold(
         best_epoch: fitted.state.best_epoch,
         losses: fitted.state.history.iter().map(|e| e.loss).collect(),
         standardization: s,
-        seconds: started.elapsed().as_secs_f64() + earlier,
+        // Epochs a resumed fit ran in an earlier session count towards the fold's time too.
+        seconds: started.elapsed().as_secs_f64() + fitted.earlier_seconds,
         test_probabilities: test_p.into_iter().map(|(owner, fine, _)| (owner, fine)).collect(),
         held_out: None,
     };

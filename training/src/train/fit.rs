@@ -97,6 +97,14 @@ impl<'a> FitRun<'a> {
     pub fn new(seeds: Seeds, show_progress: bool) -> Self {
         Self { seeds, show_progress, checkpoint: None, resume: false, stop_after: None, fingerprint: String::new() }
     }
+
+    /// This run checkpointed at `at` (none: unchanged).
+    pub fn resuming(self, at: Option<&'a Resumable>) -> Self {
+        match at {
+            Some(r) => Self { checkpoint: Some(&r.path), resume: r.resume, fingerprint: r.fingerprint.clone(), ..self },
+            None => self,
+        }
+    }
 }
 
 /// Where one fold's fit keeps its per-epoch checkpoint, so a run stopped mid-fold (a closed session, Ctrl-C, a
@@ -114,8 +122,6 @@ pub struct Resumable {
 }
 
 impl Resumable {
-    /// Removes the checkpoint once its fold's result is stored elsewhere: it is no longer needed, and a later run
-    /// of the same fold (without `--resume`) must not find stale weights.
     /// Removes the checkpoint, and its stages', once its fold's result is stored elsewhere: they are no longer
     /// needed, and a later run of the same fold (without `--resume`) must not find stale weights.
     pub fn finish(&self) -> Result<(), TrainError> {
@@ -148,16 +154,6 @@ impl Resumable {
 
     fn stage_prefix(&self) -> Option<String> {
         self.path.file_stem().map(|s| format!("{}.", s.to_string_lossy()))
-    }
-}
-
-impl<'a> FitRun<'a> {
-    /// This run checkpointed at `at` (none: unchanged).
-    pub fn resuming(self, at: Option<&'a Resumable>) -> Self {
-        match at {
-            Some(r) => Self { checkpoint: Some(&r.path), resume: r.resume, fingerprint: r.fingerprint.clone(), ..self },
-            None => self,
-        }
     }
 }
 
@@ -266,6 +262,9 @@ pub struct Fitted<M> {
     pub model: M,
     /// How the fit went.
     pub state: FitState,
+    /// Wall time of the epochs a resumed checkpoint had already run (earlier sessions): with this call's own time,
+    /// a fold's whole training time.
+    pub earlier_seconds: f64,
 }
 
 impl FitState {
@@ -312,6 +311,7 @@ pub fn fit<M: Module + Clone>(
     }
     let device = Device::default().autodiff();
     let mut state = FitState::new(config, &run.fingerprint);
+    let mut earlier_seconds = 0.0;
     let mut best: Option<M> = None;
     if let (Some(path), true) = (run.checkpoint, run.resume)
         && path.exists()
@@ -335,6 +335,7 @@ pub fn fit<M: Module + Clone>(
             best = Some(from_bytes(model.valid(), bytes)?);
         }
         state = saved.state;
+        earlier_seconds = state.seconds();
     }
     let seeds = &run.seeds;
     while !state.finished(config) && run.stop_after.is_none_or(|n| state.epochs_done < n) {
@@ -430,7 +431,7 @@ pub fn fit<M: Module + Clone>(
         (Keep::Best, Some(best)) => best,
         _ => model.valid(),
     };
-    Ok(Fitted { model, state })
+    Ok(Fitted { model, state, earlier_seconds })
 }
 
 #[cfg(test)]

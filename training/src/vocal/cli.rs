@@ -245,6 +245,12 @@ struct SplitRun {
     genotype: Genotype,
 }
 
+impl SplitRun {
+    fn new(split: Split, data: &VocalData, args: &SpeechArgs, genotype: &Genotype) -> Self {
+        Self { split, preparation: data.preparation, augment: args.augment, genotype: genotype.clone() }
+    }
+}
+
 /// The run's fold store: every split and setting's finished folds.
 const FOLD_STORE: &str = "folds.json";
 
@@ -301,7 +307,7 @@ fn run_split(
     let folds = folds_of(data, split, args.run.seed)?;
     let dir = args.run.folder(FAMILY);
     let mut store = VocalStore::open(&dir, FOLD_STORE, args.run.resume)?;
-    let run = SplitRun { split, preparation: data.preparation, augment: args.augment, genotype: g.clone() };
+    let run = SplitRun::new(split, data, args, g);
     if args.run.resume {
         import_legacy(&mut store, &dir, &run, config)?;
     }
@@ -530,12 +536,7 @@ pub fn run(command: &NasCommand) -> CommandResult<()> {
                 let final_fold = folds[0].for_final_model();
                 // Checkpointed like a fold (and kept: a re-export with --resume does not retrain it).
                 let store = VocalStore::open(&args.run.folder(FAMILY), FOLD_STORE, args.run.resume)?;
-                let run = SplitRun {
-                    split: *split,
-                    preparation: data.preparation,
-                    augment: args.augment,
-                    genotype: g.clone(),
-                };
+                let run = SplitRun::new(*split, &data, args, &g);
                 let checkpoint = store.checkpoint(&VocalStore::key(&run, &config), FoldId::Final);
                 eprintln!(
                     "final model on {} utterances (validation {})",

@@ -169,7 +169,10 @@ pub fn train_derived(
         .iter()
         .map(|e| NetEpoch { loss: e.loss, validation_ua: e.score.0, validation_loss: -e.score.1 })
         .collect();
-    let training =
-        NetTraining { history, best_epoch: fitted.state.best_epoch, seconds: started.elapsed().as_secs_f64() };
+    let training = NetTraining {
+        history,
+        best_epoch: fitted.state.best_epoch,
+        seconds: started.elapsed().as_secs_f64() + fitted.earlier_seconds,
+    };
     Ok((fitted.model, training))
 }
