@@ -363,6 +363,19 @@ fn a_voiced_model_sees_a_short_take_as_if_it_filled_the_segment() {
     assert!(distance(&plain, &filled) > 0.25, "without the cut the silence shows: {plain:?} vs {filled:?}");
 }
 
+/// A file shorter than a model's window is read as more of itself, not as sound followed by silence: a 0.3 s
+/// tone against the 0.51 s window reads as a segment full of tone does. The band-energy model averages energy
+/// over the segment, so silence padding would pull it far away.
+#[test]
+fn a_file_shorter_than_the_window_is_read_as_if_it_went_on() {
+    let rate = 16_000;
+    let short = raw_readouts(&band_energy_dir(), rate, &tone(rate, 0.3));
+    assert_eq!(short.len(), 1, "one readout at the end");
+    let filled = raw_readouts(&band_energy_dir(), rate, &tone(rate, 0.6))[0].clone();
+    let distance = short[0].iter().zip(&filled).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(distance < 0.1, "short {:?} vs a segment full of tone {filled:?}", short[0]);
+}
+
 /// A model that declares speaker normalisation reads a voice against the voice's own running average: a steady
 /// tone is its own average, so the band-energy model, which says which region holds the most energy, finds no
 /// region above the others (a third each) where without the normalisation it reads "high" at 0.84; and the

@@ -22,7 +22,7 @@ pub struct WindowSet {
 }
 
 /// Start frames of the windows of a clip `length` frames long. A clip shorter than one window yields one window
-/// (zero-padded by [`WindowSet::push_clip`]) rather than none, so no clip silently drops out of an evaluation.
+/// (filled by repeating the clip, see [`WindowSet::push_clip`]) rather than none, so no clip silently drops out of an evaluation.
 pub fn window_starts(length: usize, frames: usize, hop: usize) -> Vec<usize> {
     if length <= frames {
         return vec![0];
@@ -82,7 +82,9 @@ impl WindowSet {
     }
 
     /// Cuts `features` (`frames × mels`, as the frontend returns them) of clip `owner` into windows `hop` frames
-    /// apart, standardised; a short clip's single window is zero-padded after standardisation (silence-level).
+    /// apart, standardised. A clip shorter than a window fills its one window by repeating itself from the start,
+    /// exactly as the engine fills a short file's window (`FrameRing::repeat_to_full` in the core): what a model
+    /// trained on is what it reads, and no window ends in a constant pad the plugin never produces.
     pub fn push_clip(&mut self, owner: usize, features: &Array2<f32>, hop: usize, standardization: Standardization) {
         assert_eq!(features.ncols(), self.mels, "mel bands differ from the window set's");
         let length = features.nrows();
@@ -94,7 +96,11 @@ impl WindowSet {
                 let to = &mut self.values[offset + row * self.mels..offset + (row + 1) * self.mels];
                 to.iter_mut().zip(frame).for_each(|(t, &v)| *t = v);
             }
-            standardization.apply(&mut self.values[offset..offset + (end - start) * self.mels]);
+            let filled = (end - start) * self.mels;
+            standardization.apply(&mut self.values[offset..offset + filled]);
+            for at in filled..self.frames * self.mels {
+                self.values[offset + at] = self.values[offset + at % filled];
+            }
             self.owners.push(owner);
         }
     }
@@ -173,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_standardised_copies_and_short_clips_are_padded() {
+    fn windows_are_standardised_copies_and_short_clips_repeat_to_fill_theirs() {
         let features = Array2::from_shape_fn((7, 4), |(t, m)| (t * 10 + m) as f32);
         let mut set = WindowSet::new(3, 4);
         set.push_clip(5, &features, 2, Standardization { mean: 1.0, std: 2.0 });
@@ -182,10 +188,9 @@ mod tests {
         // Window 1 starts at frame 2: (20 − 1) / 2.
         assert_eq!(set.window(1)[0], 9.5);
         assert_eq!(set.window(2)[11], (63.0 - 1.0) / 2.0);
-        let short = Array2::from_elem((2, 4), 3.0);
+        let short = Array2::from_shape_fn((2, 4), |(t, _)| 3.0 + 2.0 * t as f32);
         set.push_clip(6, &short, 2, Standardization { mean: 1.0, std: 2.0 });
-        assert_eq!(&set.window(3)[..8], &[1.0; 8]);
-        assert_eq!(&set.window(3)[8..], &[0.0; 4]);
+        assert_eq!(set.window(3), &[[1.0; 4], [2.0; 4], [1.0; 4]].concat()[..]);
     }
 
     #[test]

@@ -45,6 +45,25 @@ impl FrameRing {
         self.len = 0;
     }
 
+    /// Tops a ring that is not yet full up by repeating the frames it holds, oldest first, as if the sound went
+    /// on looping: a file shorter than a model's window is read as more of itself, the way every window the
+    /// model trained on was full of sound, rather than as sound followed by silence the training material
+    /// never ended in. Does nothing on an empty ring.
+    pub fn repeat_to_full(&mut self) {
+        let held = self.len;
+        if held == 0 {
+            return;
+        }
+        let start = (self.next + self.capacity - held) % self.capacity;
+        for k in 0..self.capacity - held {
+            let from = (start + k % held) % self.capacity * self.n_mels;
+            let to = self.next * self.n_mels;
+            self.data.copy_within(from..from + self.n_mels, to);
+            self.next = (self.next + 1) % self.capacity;
+        }
+        self.len = self.capacity;
+    }
+
     /// Calls `f(t, frame)` for the held frames, oldest (`t = 0`) first.
     pub fn for_each(&self, mut f: impl FnMut(usize, &[f32])) {
         let start = (self.next + self.capacity - self.len) % self.capacity;
@@ -75,5 +94,25 @@ mod tests {
         let mut first = None;
         ring.for_each(|_, f| first = Some(f[0]));
         assert_eq!(first, Some(9.0));
+    }
+
+    #[test]
+    fn a_short_ring_fills_up_with_its_own_frames_in_order() {
+        let mut ring = FrameRing::new(7, 1);
+        // Wrap the write position first, so the repeat has to read across the ring's end.
+        for i in 0..9 {
+            ring.push(&[i as f32]);
+        }
+        ring.clear();
+        ring.repeat_to_full();
+        assert!(ring.is_empty(), "nothing to repeat");
+        for i in 0..3 {
+            ring.push(&[10.0 + i as f32]);
+        }
+        ring.repeat_to_full();
+        assert!(ring.is_full());
+        let mut seen = Vec::new();
+        ring.for_each(|_, f| seen.push(f[0]));
+        assert_eq!(seen, [10.0, 11.0, 12.0, 10.0, 11.0, 12.0, 10.0]);
     }
 }

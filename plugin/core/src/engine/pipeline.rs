@@ -124,7 +124,7 @@ struct SegmentStage {
     hop_seconds: f64,
     smoother: Smoother,
     readout: ModelReadout,
-    /// A frame of silence as the frontend renders it: pads a stream that ends before filling one segment.
+    /// A frame of silence as the frontend renders it: fills the segment for the warm-up run.
     silence: Vec<f32>,
     /// Whether inference runs (the engine's signal gate is open); frames are collected either way.
     running: bool,
@@ -195,7 +195,7 @@ impl SegmentStage {
         }
     }
 
-    /// Tops the frame ring up with silence (short files, warm-up).
+    /// Tops the frame ring up with silence (the warm-up run).
     fn fill_with_silence(&mut self) {
         while !self.ring.is_full() {
             self.ring.push(&self.silence);
@@ -369,15 +369,17 @@ impl ModelPipeline {
     }
 
     /// Ends a finite stream (offline analysis), after the frontend's last frames went through [`Self::on_frame`]
-    /// (only when [`Self::awaits_end`]). A stream that gave no readout is analysed once more at its end — padded
-    /// with silence if it never filled one segment — so every file with a signal gets a readout, also one whose
+    /// (only when [`Self::awaits_end`]). A stream that gave no readout is analysed once more at its end — if it
+    /// never filled one segment, with its frames repeated to fill it ([`FrameRing::repeat_to_full`]: padding a
+    /// 2.7 s birdsong with 2.3 s of silence made a 5 s genre window read it as Pop/Rock at 0.88) — so every file
+    /// with a signal gets a readout, also one whose
     /// signal stopped (and the gate closed) before its first segment filled, like a 5.3 s solo phrase ending in
     /// a decay for a 5 s window; a silent one gets none, as in the plugin. Otherwise nothing more happens: the
     /// plugin never sees a stream's end either, and `earmark analyze` must give exactly the plugin's readouts.
     pub fn finish(&mut self, mut on_update: impl FnMut(&ModelReadout)) {
         let stage = &mut self.stage;
         if (stage.running || stage.heard) && stage.readout.updates == 0 && !stage.ring.is_empty() {
-            stage.fill_with_silence();
+            stage.ring.repeat_to_full();
             stage.run();
             on_update(&stage.readout);
         }
