@@ -112,11 +112,11 @@ pub enum RecurrentLayer {
 }
 
 impl RecurrentLayer {
-    /// The state after each frame (per-frame tensors in and out: see [`crate::recurrent`]).
-    fn steps(&self, x: Vec<Tensor<2>>) -> Vec<Tensor<2>> {
+    /// The state after each frame, `[batch, time, features]` → `[batch, time, hidden]` (see [`crate::recurrent`]).
+    fn states(&self, x: Tensor<3>) -> Tensor<3> {
         match self {
-            Self::Lstm(lstm) => crate::recurrent::lstm_steps(lstm, x),
-            Self::Gru(gru) => crate::recurrent::gru_steps(gru, x),
+            Self::Lstm(lstm) => crate::recurrent::lstm_states(lstm, x),
+            Self::Gru(gru) => crate::recurrent::gru_states(gru, x),
         }
     }
 
@@ -156,8 +156,7 @@ impl FrameStream {
     /// `[batch, time, features]` → the recurrent states `[batch, time, hidden]` and the attention weights
     /// `[batch, time]`.
     pub fn attend(&self, x: Tensor<3>) -> (Tensor<3>, Tensor<2>) {
-        let frames = self.layers.iter().fold(crate::recurrent::frames(x), |x, layer| layer.steps(x));
-        let h = crate::recurrent::sequence(frames);
+        let h = self.layers.iter().fold(x, |x, layer| layer.states(x));
         let [batch, time, _] = h.dims();
         let scores: Tensor<2> = self.score.forward(self.attention.forward(h.clone()).tanh()).reshape([batch, time]);
         (h, softmax(scores, 1))
