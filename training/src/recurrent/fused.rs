@@ -3,7 +3,8 @@
 //! whose backward pass is the kernel's back-propagation through time, instead of ~17 autodiff nodes per frame.
 //!
 //! Only the backends the crate trains on are wired (Flex, and autodiff over it); a call on any other backend
-//! panics in burn's dispatch, so [`super::lstm_steps`] uses this only after [`fused_backend`] says yes.
+//! panics in burn's dispatch, so [`super::lstm_states`] and [`super::gru_states`] use this only after
+//! [`fused_backend`] says yes.
 
 use std::sync::Arc;
 
@@ -16,8 +17,9 @@ use burn::backend::{Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_e
 use burn::tensor::{Tensor, TensorData};
 use ndarray::Array2;
 
+use super::arrays::{self, Dims};
 use super::gru_kernel;
-use super::lstm_kernel::{self, Dims};
+use super::lstm_kernel;
 
 /// Which cell a fused call runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,9 +93,6 @@ enum Tape {
     Gru(gru_kernel::Tape),
 }
 
-/// A backward pass's gradients, in the operation's input order.
-type Grads = [Vec<f32>; 5];
-
 impl Call {
     fn read<B: Backend>(inputs: [FloatTensor<B>; 5], cell: Cell) -> Self {
         let [x, w_input, w_hidden, b_input, b_hidden] = inputs;
@@ -128,18 +127,12 @@ impl Call {
         }
     }
 
-    fn backward(&self, tape: &Tape, d_out: &[f32]) -> Grads {
-        let raw = |a: Array2<f32>| a.into_raw_vec_and_offset().0;
-        match tape {
-            Tape::Lstm(tape) => {
-                let g = lstm_kernel::backward(tape, self.w_input.view(), self.w_hidden.view(), d_out);
-                [g.x, raw(g.w_input), raw(g.w_hidden), g.bias.clone(), g.bias]
-            }
-            Tape::Gru(tape) => {
-                let g = gru_kernel::backward(tape, self.gru_weights(), d_out);
-                [g.x, raw(g.w_input), raw(g.w_hidden), g.b_input, g.b_hidden]
-            }
-        }
+    fn backward(&self, tape: &Tape, d_out: &[f32]) -> [Vec<f32>; 5] {
+        let arrays::Gradients { x, w_input, w_hidden, b_input, b_hidden } = match tape {
+            Tape::Lstm(tape) => lstm_kernel::backward(tape, self.w_input.view(), self.w_hidden.view(), d_out),
+            Tape::Gru(tape) => gru_kernel::backward(tape, self.gru_weights(), d_out),
+        };
+        [x, w_input.into_raw_vec_and_offset().0, w_hidden.into_raw_vec_and_offset().0, b_input, b_hidden]
     }
 
     /// The inputs' shapes, in the operation's order, and the output's.

@@ -9,7 +9,7 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, s};
 
-use super::lstm_kernel::{Dims, batch_first, sigmoid, tanh, time_major};
+use super::arrays::{Dims, Gradients, batch_first, sigmoid, tanh, time_major};
 
 /// The weights of one call: `w_input` `[input, 3 · hidden]`, `w_hidden` `[hidden, 3 · hidden]`, the input-side
 /// and recurrent biases `3 · hidden` long each.
@@ -37,21 +37,6 @@ pub struct Tape {
     recurrent_new: Array2<f32>,
     /// The hidden state after each frame `[time · batch, hidden]`.
     states: Array2<f32>,
-}
-
-/// Gradients of one backward pass.
-#[derive(Clone, Debug)]
-pub struct Gradients {
-    /// Of the input sequence, batch-first `[batch, time, input]`.
-    pub x: Vec<f32>,
-    /// Of the input weights.
-    pub w_input: Array2<f32>,
-    /// Of the recurrent weights.
-    pub w_hidden: Array2<f32>,
-    /// Of the input-side bias.
-    pub b_input: Vec<f32>,
-    /// Of the recurrent bias.
-    pub b_hidden: Vec<f32>,
 }
 
 fn add_bias(rows: &mut Array2<f32>, bias: &[f32]) {

@@ -13,18 +13,7 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, Axis, s};
 
-/// Sizes of one call: `batch × time` frames of `input` features into `hidden` units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Dims {
-    /// Sequences.
-    pub batch: usize,
-    /// Frames per sequence.
-    pub time: usize,
-    /// Features per input frame.
-    pub input: usize,
-    /// Hidden units.
-    pub hidden: usize,
-}
+use super::arrays::{Dims, Gradients, batch_first, sigmoid, slice_mut, tanh, time_major};
 
 /// What the forward pass keeps for the backward one (time-major rows).
 #[derive(Clone, Debug)]
@@ -40,48 +29,6 @@ pub struct Tape {
     cell_tanh: Array2<f32>,
     /// The hidden state after each frame `[time · batch, hidden]`.
     states: Array2<f32>,
-}
-
-/// Gradients of one backward pass.
-#[derive(Clone, Debug)]
-pub struct Gradients {
-    /// Of the input sequence, batch-first `[batch, time, input]`.
-    pub x: Vec<f32>,
-    /// Of the input weights `[input, 4 · hidden]`.
-    pub w_input: Array2<f32>,
-    /// Of the recurrent weights `[hidden, 4 · hidden]`.
-    pub w_hidden: Array2<f32>,
-    /// Of the joined bias `[4 · hidden]`.
-    pub bias: Vec<f32>,
-}
-
-pub(super) fn sigmoid(v: f32) -> f32 {
-    1.0 / (1.0 + (-v).exp())
-}
-
-/// Batch-first `[batch, time, width]` as time-major rows `[time · batch, width]`.
-pub(super) fn time_major(x: &[f32], batch: usize, time: usize, width: usize) -> Array2<f32> {
-    let mut out = Array2::zeros((time * batch, width));
-    for b in 0..batch {
-        for t in 0..time {
-            let from = (b * time + t) * width;
-            out.row_mut(t * batch + b).as_slice_mut().expect("standard layout").copy_from_slice(&x[from..from + width]);
-        }
-    }
-    out
-}
-
-/// Time-major rows back to a batch-first slice.
-pub(super) fn batch_first(rows: &Array2<f32>, batch: usize, time: usize) -> Vec<f32> {
-    let width = rows.ncols();
-    let mut out = vec![0.0; batch * time * width];
-    for b in 0..batch {
-        for t in 0..time {
-            let to = (b * time + t) * width;
-            out[to..to + width].copy_from_slice(rows.row(t * batch + b).as_slice().expect("standard layout"));
-        }
-    }
-    out
 }
 
 /// The hidden states after each frame from a zero state, batch-first `[batch, time, hidden]`, and the tape.
@@ -134,17 +81,6 @@ pub fn forward(
     (out, Tape { dims, x, gates, cells, cell_tanh, states })
 }
 
-/// A standard-layout array's values.
-pub(super) fn slice_mut(a: &mut Array2<f32>) -> &mut [f32] {
-    a.as_slice_mut().expect("standard layout")
-}
-
-/// `tanh` through one `exp` (`1 − 2 / (e^{2v} + 1)`): glibc's `tanhf` goes through `expm1f` and was the
-/// largest single cost of a training step; this is within 1e-7 of it and saturates cleanly to ±1.
-pub(super) fn tanh(v: f32) -> f32 {
-    1.0 - 2.0 / ((2.0 * v).exp() + 1.0)
-}
-
 /// Back-propagation through time: the gradients of a loss given its gradient `d_out` with respect to the
 /// forward pass's output (batch-first `[batch, time, hidden]`).
 pub fn backward(tape: &Tape, w_input: ArrayView2<f32>, w_hidden: ArrayView2<f32>, d_out: &[f32]) -> Gradients {
@@ -189,11 +125,13 @@ pub fn backward(tape: &Tape, w_input: ArrayView2<f32>, w_hidden: ArrayView2<f32>
     } else {
         Array2::zeros((hidden, width))
     };
+    let bias = d_gates.sum_axis(Axis(0)).to_vec();
     Gradients {
         x: batch_first(&d_gates.dot(&w_input.t()), batch, time),
         w_input: tape.x.t().dot(&d_gates),
         w_hidden: w_hidden_grad,
-        bias: d_gates.sum_axis(Axis(0)).to_vec(),
+        b_input: bias.clone(),
+        b_hidden: bias,
     }
 }
 
@@ -220,7 +158,7 @@ mod tests {
         };
         let (wi, wh) = weights_of(&params);
         let g = backward(&run(&params).1, wi.view(), wh.view(), &d_out);
-        let analytic = [g.x, g.w_input.into_raw_vec_and_offset().0, g.w_hidden.into_raw_vec_and_offset().0, g.bias];
+        let analytic = [g.x, g.w_input.into_raw_vec_and_offset().0, g.w_hidden.into_raw_vec_and_offset().0, g.b_input];
         check(&params, &analytic, |p| run(p).0.iter().zip(&d_out).map(|(o, w)| f64::from(o * w)).sum());
     }
 }

@@ -9,6 +9,7 @@
 //! ([`fused`]) whose forward and backward passes are written out on plain arrays ([`lstm_kernel`],
 //! [`gru_kernel`]); the per-frame graph stays for anything else (other backends, clipped or reversed layers).
 
+mod arrays;
 mod fused;
 #[cfg(test)]
 mod gradient_check;
@@ -179,35 +180,44 @@ mod tests {
         (a - b).abs().max().into_scalar::<f32>()
     }
 
+    /// Ours and burn's forward pass over `x` agree, and so do the gradients of the sum of squares with respect to
+    /// the input (as a second layer's input needs one) and every weight and bias of `gates` (the joined weights
+    /// are views of the module's parameters).
+    fn assert_same_as_burn<M: Module>(
+        module: &M,
+        gates: &[&GateController],
+        x: Tensor<3>,
+        ours: impl Fn(Tensor<3>) -> Tensor<3>,
+        burns: impl Fn(Tensor<3>) -> Tensor<3>,
+    ) {
+        assert!(fused::fused_backend(&x.device()), "the test covers the fused operation");
+        let x = x.require_grad();
+        let (ours, burns) = (ours(x.clone()), burns(x.clone()));
+        assert!(close(ours.clone(), burns.clone()) < 1e-5, "forward");
+        let (grads_ours, grads_burn) = (ours.powi_scalar(2).sum().backward(), burns.powi_scalar(2).sum().backward());
+        let dx = |grads| x.grad(grads).expect("the input's gradient");
+        assert!((dx(&grads_ours) - dx(&grads_burn)).abs().max().into_scalar::<f32>() < 1e-4, "input");
+        let (g_ours, g_burn) =
+            (GradientsParams::from_grads(grads_ours, module), GradientsParams::from_grads(grads_burn, module));
+        for linear in gates.iter().flat_map(|g| [&g.input_transform, &g.hidden_transform]) {
+            let id = linear.weight.id;
+            let (a, b) = (g_ours.get::<2>(id).unwrap(), g_burn.get::<2>(id).unwrap());
+            assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "weight");
+            let id = linear.bias.as_ref().unwrap().id;
+            let (a, b) = (g_ours.get::<1>(id).unwrap(), g_burn.get::<1>(id).unwrap());
+            assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "bias");
+        }
+    }
+
     #[test]
     fn lstm_states_equal_burns_forward_and_gradients() {
         let _lock = crate::train::TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let device = Device::default().autodiff();
         device.seed(3);
         let lstm = LstmConfig::new(5, 7, true).init(&device);
-        assert!(fused::fused_backend(&device), "the test covers the fused operation");
-        // The input needs a gradient, as a second layer's input does.
-        let x: Tensor<3> = Tensor::random([3, 11, 5], Distribution::Normal(0.0, 1.0), &device).require_grad();
-        let ours = lstm_states(&lstm, x.clone());
-        let burns = lstm.forward(x.clone(), None).0;
-        assert!(close(ours.clone(), burns.clone()) < 1e-5);
-        // The same gradient reaches every weight and bias (the joined weights are views of the module's
-        // parameters) and the input.
-        let (grads_ours, grads_burn) = (ours.powi_scalar(2).sum().backward(), burns.powi_scalar(2).sum().backward());
-        let dx = |grads| x.grad(grads).expect("the input's gradient");
-        assert!((dx(&grads_ours) - dx(&grads_burn)).abs().max().into_scalar::<f32>() < 1e-4, "input");
-        let g_ours = GradientsParams::from_grads(grads_ours, &lstm);
-        let g_burn = GradientsParams::from_grads(grads_burn, &lstm);
-        for gate in [&lstm.input_gate, lstm.forget_gate.as_ref().unwrap(), &lstm.output_gate, &lstm.cell_gate] {
-            for linear in [&gate.input_transform, &gate.hidden_transform] {
-                let id = linear.weight.id;
-                let (a, b) = (g_ours.get::<2>(id).unwrap(), g_burn.get::<2>(id).unwrap());
-                assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "weight");
-                let id = linear.bias.as_ref().unwrap().id;
-                let (a, b) = (g_ours.get::<1>(id).unwrap(), g_burn.get::<1>(id).unwrap());
-                assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "bias");
-            }
-        }
+        let x = Tensor::random([3, 11, 5], Distribution::Normal(0.0, 1.0), &device);
+        let gates = [&lstm.input_gate, lstm.forget_gate.as_ref().unwrap(), &lstm.output_gate, &lstm.cell_gate];
+        assert_same_as_burn(&lstm, &gates, x, |x| lstm_states(&lstm, x), |x| lstm.forward(x, None).0);
         assert_eq!(lstm.num_params(), 4 * (5 * 7 + 7 * 7 + 2 * 7));
     }
 
@@ -217,26 +227,9 @@ mod tests {
         let device = Device::default().autodiff();
         device.seed(4);
         let gru = GruConfig::new(6, 4, true).init(&device);
-        assert!(fused::fused_backend(&device), "the test covers the fused operation");
-        let x: Tensor<3> = Tensor::random([2, 9, 6], Distribution::Normal(0.0, 1.0), &device).require_grad();
-        let ours = gru_states(&gru, x.clone());
-        let burns = gru.forward(x.clone(), None);
-        assert!(close(ours.clone(), burns.clone()) < 1e-5);
-        let (grads_ours, grads_burn) = (ours.powi_scalar(2).sum().backward(), burns.powi_scalar(2).sum().backward());
-        let dx = |grads| x.grad(grads).expect("the input's gradient");
-        assert!((dx(&grads_ours) - dx(&grads_burn)).abs().max().into_scalar::<f32>() < 1e-4, "input");
-        let g_ours = GradientsParams::from_grads(grads_ours, &gru);
-        let g_burn = GradientsParams::from_grads(grads_burn, &gru);
-        for gate in [&gru.update_gate, &gru.reset_gate, &gru.new_gate] {
-            for linear in [&gate.input_transform, &gate.hidden_transform] {
-                let id = linear.weight.id;
-                let (a, b) = (g_ours.get::<2>(id).unwrap(), g_burn.get::<2>(id).unwrap());
-                assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "weight");
-                let id = linear.bias.as_ref().unwrap().id;
-                let (a, b) = (g_ours.get::<1>(id).unwrap(), g_burn.get::<1>(id).unwrap());
-                assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4, "bias");
-            }
-        }
+        let x = Tensor::random([2, 9, 6], Distribution::Normal(0.0, 1.0), &device);
+        let gates = [&gru.update_gate, &gru.reset_gate, &gru.new_gate];
+        assert_same_as_burn(&gru, &gates, x, |x| gru_states(&gru, x), |x| gru.forward(x, None));
     }
 
     #[test]
