@@ -128,7 +128,7 @@ impl ConvEncoder {
         let mut first = None;
         let mut x = x;
         for conv in &self.convs {
-            let h = self.relu.forward(conv.forward(x));
+            let h = self.relu.forward(crate::conv::conv2d(conv, x));
             if first.is_none() {
                 first = Some(h.clone());
             }
@@ -187,9 +187,9 @@ impl ConvDecoder {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let mut x = x;
         for conv in &self.convs {
-            x = self.upsample.forward(self.relu.forward(conv.forward(x)));
+            x = self.upsample.forward(self.relu.forward(crate::conv::conv2d(conv, x)));
         }
-        self.output.forward(x)
+        crate::conv::conv2d(&self.output, x)
     }
 }
 

@@ -240,7 +240,7 @@ impl Tagger {
         let y = self
             .blocks
             .iter()
-            .fold(x, |x, b| b.pool.forward(relu(crate::norm::batch_norm_2d(&b.norm, b.conv.forward(x)))));
+            .fold(x, |x, b| b.pool.forward(relu(crate::norm::batch_norm_2d(&b.norm, crate::conv::conv2d(&b.conv, x)))));
         // Max + mean over time, per channel and remaining band; bands are kept (flattened), not averaged.
         let pooled: Tensor<3> = y.clone().max_dim(2).squeeze_dim(2) + y.mean_dim(2).squeeze_dim(2);
         relu(self.embedding.forward(pooled.flatten(1, 2)))

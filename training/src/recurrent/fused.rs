@@ -4,7 +4,7 @@
 //!
 //! Only the backends the crate trains on are wired (Flex, and autodiff over it); a call on any other backend
 //! panics in burn's dispatch, so [`super::lstm_states`] and [`super::gru_states`] use this only after
-//! [`fused_backend`] says yes.
+//! [`crate::backend_io::fused_backend`] says yes.
 
 use std::sync::Arc;
 
@@ -13,9 +13,11 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_extension, try_read_sync};
-use burn::tensor::{Tensor, TensorData};
+use burn::backend::{Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_extension};
+use burn::tensor::Tensor;
 use ndarray::Array2;
+
+use crate::backend_io::{matrix, read, write};
 
 use super::arrays::{self, Dims};
 use super::gru_kernel;
@@ -53,25 +55,6 @@ pub trait FusedRecurrent: Backend {
         b_hidden: FloatTensor<Self>,
         cell: Cell,
     ) -> FloatTensor<Self>;
-}
-
-/// A tensor's values (any float type, read as f32) and shape.
-fn read<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
-    let shape = tensor.shape().to_vec();
-    let data = try_read_sync(B::float_into_data(tensor))
-        .expect("the CPU backend reads synchronously")
-        .expect("reading a CPU tensor cannot fail");
-    let values = data.convert::<f32>().try_into_vec::<f32>().expect("converted to f32");
-    (values, shape)
-}
-
-fn matrix<B: Backend>(tensor: FloatTensor<B>) -> Array2<f32> {
-    let (values, shape) = read::<B>(tensor);
-    Array2::from_shape_vec((shape[0], shape[1]), values).expect("a matrix")
-}
-
-fn write<B: Backend>(values: Vec<f32>, shape: Vec<usize>, device: &B::Device) -> FloatTensor<B> {
-    B::float_from_data(TensorData::new(values, shape), device)
 }
 
 /// One call's input and weights, read off the backend; kept as the backward pass's state.
@@ -203,11 +186,6 @@ impl<B: Backend + FusedRecurrent, C: CheckpointStrategy> FusedRecurrent for Auto
             }
         }
     }
-}
-
-/// Whether tensors on `device` run on a backend this operation is wired for (Flex, with or without autodiff).
-pub fn fused_backend(device: &burn::tensor::Device) -> bool {
-    matches!(device.clone().inner().as_dispatch(), burn::backend::DispatchDevice::Flex(_))
 }
 
 /// [`FusedRecurrent::recurrent_sequence`] on high-level tensors.

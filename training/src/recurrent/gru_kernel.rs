@@ -128,8 +128,8 @@ pub fn backward(tape: &Tape, weights: Weights, d_out: &[f32]) -> Gradients {
 
 #[cfg(test)]
 mod tests {
-    use super::super::gradient_check::{check, fill};
     use super::*;
+    use crate::gradient_check::{check, fill};
 
     /// Finite differences agree with the backward pass for every input, weight and both biases.
     #[test]

@@ -137,8 +137,8 @@ pub fn backward(tape: &Tape, w_input: ArrayView2<f32>, w_hidden: ArrayView2<f32>
 
 #[cfg(test)]
 mod tests {
-    use super::super::gradient_check::{check, fill};
     use super::*;
+    use crate::gradient_check::{check, fill};
 
     /// Finite differences agree with the backward pass for every input, weight and bias.
     #[test]

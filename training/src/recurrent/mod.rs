@@ -11,8 +11,6 @@
 
 mod arrays;
 mod fused;
-#[cfg(test)]
-mod gradient_check;
 mod gru_kernel;
 mod lstm_kernel;
 
@@ -100,7 +98,7 @@ pub fn lstm_steps(lstm: &Lstm, input: Vec<Tensor<2>>) -> Vec<Tensor<2>> {
 /// `lstm.forward(x, None).0` gives. On the CPU backend a plain LSTM runs as one fused operation (see [`fused`]):
 /// the vocal frame stream's training step fell from 0.409 s (5.8× PyTorch's) to 0.115 s (1.6×).
 pub fn lstm_states(lstm: &Lstm, x: Tensor<3>) -> Tensor<3> {
-    match lstm.forget_gate.as_ref().filter(|_| plain_lstm(lstm) && fused::fused_backend(&x.device())) {
+    match lstm.forget_gate.as_ref().filter(|_| plain_lstm(lstm) && crate::backend_io::fused_backend(&x.device())) {
         Some(forget) => {
             let sides = joined(&[&lstm.input_gate, forget, &lstm.output_gate, &lstm.cell_gate]);
             fused_sequence(x, sides, 4 * lstm.d_hidden, fused::Cell::Lstm)
@@ -160,7 +158,7 @@ pub fn gru_steps(gru: &Gru, input: Vec<Tensor<2>>) -> Vec<Tensor<2>> {
 /// The hidden states of `gru` over `x` `[batch, time, input]` from a zero state: `[batch, time, hidden]`, what
 /// `gru.forward(x, None)` gives; on the CPU backend a plain GRU runs as one fused operation (see [`fused`]).
 pub fn gru_states(gru: &Gru, x: Tensor<3>) -> Tensor<3> {
-    if plain_gru(gru) && fused::fused_backend(&x.device()) {
+    if plain_gru(gru) && crate::backend_io::fused_backend(&x.device()) {
         let sides = joined(&[&gru.update_gate, &gru.reset_gate, &gru.new_gate]);
         return fused_sequence(x, sides, 3 * gru.d_hidden, fused::Cell::Gru);
     }
@@ -190,7 +188,7 @@ mod tests {
         ours: impl Fn(Tensor<3>) -> Tensor<3>,
         burns: impl Fn(Tensor<3>) -> Tensor<3>,
     ) {
-        assert!(fused::fused_backend(&x.device()), "the test covers the fused operation");
+        assert!(crate::backend_io::fused_backend(&x.device()), "the test covers the fused operation");
         let x = x.require_grad();
         let (ours, burns) = (ours(x.clone()), burns(x.clone()));
         assert!(close(ours.clone(), burns.clone()) < 1e-5, "forward");

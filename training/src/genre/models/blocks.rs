@@ -36,7 +36,7 @@ impl ConvBlock {
     }
 
     pub(super) fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut y = self.conv.forward(x);
+        let mut y = crate::conv::conv2d(&self.conv, x);
         if let Some(norm) = &self.norm {
             y = crate::norm::batch_norm_2d(norm, y);
         }

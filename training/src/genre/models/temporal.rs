@@ -150,8 +150,11 @@ impl TemporalNet {
     }
 
     pub(super) fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let mut features: Vec<Tensor<2>> =
-            self.branches.iter().map(|b| b.pool.forward(relu(b.conv.forward(x.clone()))).flatten(1, 3)).collect();
+        let mut features: Vec<Tensor<2>> = self
+            .branches
+            .iter()
+            .map(|b| b.pool.forward(relu(crate::conv::conv2d(&b.conv, x.clone()))).flatten(1, 3))
+            .collect();
         if let Some(long) = &self.long {
             // [batch, filters, mels] → max over groups of 4 bands → [batch, filters · mels/4], filter-major like the
             // convolution branches' flattened [filters, 1, mels/4].

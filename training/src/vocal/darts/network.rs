@@ -118,7 +118,7 @@ impl Stem {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        crate::norm::batch_norm_2d(&self.bn, self.conv.forward(x))
+        crate::norm::batch_norm_2d(&self.bn, crate::conv::conv2d(&self.conv, x))
     }
 }
 

@@ -186,7 +186,7 @@ impl ReluConvBn {
 
     /// Forward pass.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        crate::norm::batch_norm_2d(&self.bn, self.conv.forward(relu(x)))
+        crate::norm::batch_norm_2d(&self.bn, crate::conv::conv2d(&self.conv, relu(x)))
     }
 
     /// Writes it.

@@ -1,4 +1,5 @@
-//! Finite-difference checks of the recurrent kernels' backward passes (tests only).
+//! Finite-difference checks of the crate's hand-written backward passes (recurrent layers, convolution; tests
+//! only).
 
 /// A small deterministic pseudo-random fill in [−1, 1).
 pub fn fill(n: usize, seed: u32) -> Vec<f32> {
