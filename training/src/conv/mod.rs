@@ -8,8 +8,8 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
 
-/// Zero padding (top, bottom, left, right) of a stride-1 convolution with `kernel` over `height × width`, as
-/// burn pads it (`Same`: the odd row or column goes after).
+/// Zero padding (top, bottom, left, right) of a stride-1 convolution with `kernel`, as burn pads it (`Same`:
+/// the odd row or column goes after).
 fn padding(config: &PaddingConfig2d, kernel: [usize; 2]) -> [usize; 4] {
     match *config {
         PaddingConfig2d::Valid => [0; 4],
