@@ -204,7 +204,10 @@ mod tests {
         FrameStreamConfig { input: 3, hidden: 8, layers: 1, cell, attention: 4, fc: 4, classes: 2 }
     }
 
-    const QUICK: FrameTraining = FrameTraining { epochs: 12, batch_size: 8, learning_rate: 1e-2, seed: 7 };
+    // 30 epochs: with 12, one full test run saw the loss only start to fall by the last epoch (0.72 → 0.66; it
+    // passes alone every time, so something in that run drew its weights or dropout differently), which failed
+    // a test meant to show that training learns, not how fast.
+    const QUICK: FrameTraining = FrameTraining { epochs: 30, batch_size: 8, learning_rate: 1e-2, seed: 7 };
 
     #[test]
     fn training_on_separable_classes_lowers_the_loss() {
