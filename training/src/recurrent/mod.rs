@@ -42,8 +42,9 @@ fn project(h: Tensor<2>, (weight, bias): &(Tensor<2>, Option<Tensor<1>>)) -> Ten
 
 /// `[batch, time, features]` as one `[batch, features]` tensor per frame.
 ///
-/// Cutting a tensor that needs a gradient frame by frame would cost a full-size gradient per frame in the backward
-/// pass; the network's input needs none, and the layers pass their states on as these per-frame tensors.
+/// Cutting a tensor that needs a gradient frame by frame costs a full-size gradient per frame in the backward pass
+/// (a second layer's input needs one), which is why layers hand each other whole sequences and only the
+/// per-frame fallback ([`lstm_steps`], [`gru_steps`]) cuts.
 pub fn frames(x: Tensor<3>) -> Vec<Tensor<2>> {
     let [batch, time, features] = x.dims();
     (0..time).map(|t| x.clone().narrow(1, t, 1).reshape([batch, features])).collect()
