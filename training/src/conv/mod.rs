@@ -1,5 +1,5 @@
 //! burn's `Conv2d` module applied through the crate's own stride-1 convolution where it can: the same module
-//! (checkpoints, ONNX export and parity tests untouched), a cheaper training step. See [`kernel`] for why.
+//! (checkpoints, ONNX export and parity tests untouched), a cheaper training step. See `conv::kernel` for why.
 
 mod fused;
 mod kernel;

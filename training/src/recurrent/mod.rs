@@ -6,8 +6,8 @@
 //! gradient once per frame. On the vocal frame stream (728 frames) that made a training step 12× PyTorch's. A
 //! per-frame graph with the gates' weights joined ([`lstm_steps`], [`gru_steps`]) halved it, but kept autodiff
 //! bookkeeping for ~17 small operations per frame. On the CPU backend a plain layer is now one burn operation
-//! ([`fused`]) whose forward and backward passes are written out on plain arrays ([`lstm_kernel`],
-//! [`gru_kernel`]); the per-frame graph stays for anything else (other backends, clipped or reversed layers).
+//! (`fused`) whose forward and backward passes are written out on plain arrays (`lstm_kernel`,
+//! `gru_kernel`); the per-frame graph stays for anything else (other backends, clipped or reversed layers).
 
 mod arrays;
 mod fused;
@@ -96,7 +96,7 @@ pub fn lstm_steps(lstm: &Lstm, input: Vec<Tensor<2>>) -> Vec<Tensor<2>> {
 }
 
 /// The hidden states of `lstm` over `x` `[batch, time, input]` from a zero state: `[batch, time, hidden]`, what
-/// `lstm.forward(x, None).0` gives. On the CPU backend a plain LSTM runs as one fused operation (see [`fused`]):
+/// `lstm.forward(x, None).0` gives. On the CPU backend a plain LSTM runs as one fused operation (see `recurrent::fused`):
 /// the vocal frame stream's training step fell from 0.409 s (5.8× PyTorch's) to 0.115 s (1.6×).
 pub fn lstm_states(lstm: &Lstm, x: Tensor<3>) -> Tensor<3> {
     match lstm.forget_gate.as_ref().filter(|_| plain_lstm(lstm) && crate::backend_io::fused_backend(&x.device())) {
@@ -157,7 +157,7 @@ pub fn gru_steps(gru: &Gru, input: Vec<Tensor<2>>) -> Vec<Tensor<2>> {
 }
 
 /// The hidden states of `gru` over `x` `[batch, time, input]` from a zero state: `[batch, time, hidden]`, what
-/// `gru.forward(x, None)` gives; on the CPU backend a plain GRU runs as one fused operation (see [`fused`]).
+/// `gru.forward(x, None)` gives; on the CPU backend a plain GRU runs as one fused operation (see `recurrent::fused`).
 pub fn gru_states(gru: &Gru, x: Tensor<3>) -> Tensor<3> {
     if plain_gru(gru) && crate::backend_io::fused_backend(&x.device()) {
         let sides = joined(&[&gru.update_gate, &gru.reset_gate, &gru.new_gate]);
