@@ -16,7 +16,9 @@ use earmark_training::vocal::darts::ops::Primitive as P;
 use earmark_training::vocal::data::VocalData;
 use earmark_training::vocal::export::write_model;
 use earmark_training::vocal::frames::{FrameTraining, RecurrentCell};
-use earmark_training::vocal::input::{BANDS, Preparation, SILENCE_DB, segment_frames, subtract_speaker_means};
+use earmark_training::vocal::input::{
+    BANDS, Preparation, SILENCE_DB, SpeakerEstimate, segment_frames, subtract_speaker_means,
+};
 use earmark_training::vocal::pipeline::{PipelineConfig, Stream, run_fold};
 use earmark_training::vocal::train::NetTrainConfig;
 
@@ -83,7 +85,8 @@ fn synthetic_data() -> VocalData {
         })
         .collect();
     let speakers = dataset.items.iter().map(|i| i.group.as_str());
-    subtract_speaker_means(windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s))), BANDS);
+    let takes = windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s)));
+    subtract_speaker_means(takes, BANDS, SpeakerEstimate::AllTakes);
     let classes = dataset.items.iter().map(|i| i.target.class().unwrap()).collect();
     VocalData {
         dataset,

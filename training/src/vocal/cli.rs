@@ -15,7 +15,7 @@ use super::darts::search::{SearchConfig, SearchOutcome, search};
 use super::data::{Augmentation, ClassSet, VocalData, load};
 use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
-use super::input::Preparation;
+use super::input::{Preparation, SpeakerEstimate};
 use super::pipeline::{FoldOutcome, PipelineConfig, Stream, fitted_input, input_set, run_fold};
 use super::report::{ReportInput, results_markdown, write_report};
 use super::train::NetTrainConfig;
@@ -58,6 +58,11 @@ pub struct SpeechArgs {
     /// copy; see `vocal::augment`); validation and test takes stay as recorded.
     #[arg(long, default_value_t = 0)]
     pub augment: usize,
+    /// Each take's speaker estimate from this many other takes of its speaker, drawn at random — what the
+    /// plugin's running estimate knows after a few takes, never the take itself; 0: the mean over every take of
+    /// the speaker (the value the running estimate tends to over a long track). Training and test takes alike.
+    #[arg(long, default_value_t = 0)]
+    pub speaker_takes: usize,
     /// Run folder, cache, seed, resuming (`nas train` keeps the folds a previous run with the same settings
     /// finished, in the run's `folds.json`, and runs only the rest), progress.
     #[command(flatten)]
@@ -243,11 +248,23 @@ struct SplitRun {
     preparation: Preparation,
     augment: usize,
     genotype: Genotype,
+    /// Left out of the key when it is the default, so runs made before the option keep their folds.
+    #[serde(default, skip_serializing_if = "SpeakerEstimate::is_all_takes")]
+    speaker: SpeakerEstimate,
 }
 
 impl SplitRun {
     fn new(split: Split, data: &VocalData, args: &SpeechArgs, genotype: &Genotype) -> Self {
-        Self { split, preparation: data.preparation, augment: args.augment, genotype: genotype.clone() }
+        let speaker = speaker_estimate(args);
+        Self { split, preparation: data.preparation, augment: args.augment, genotype: genotype.clone(), speaker }
+    }
+}
+
+/// The speaker estimate `--speaker-takes` asks for.
+fn speaker_estimate(args: &SpeechArgs) -> SpeakerEstimate {
+    match args.speaker_takes {
+        0 => SpeakerEstimate::AllTakes,
+        count => SpeakerEstimate::OtherTakes { count, seed: args.run.seed },
     }
 }
 
@@ -281,6 +298,7 @@ fn import_legacy(store: &mut VocalStore, dir: &Path, run: &SplitRun, config: &Pi
     let same = legacy.split == run.split
         && legacy.preparation == run.preparation
         && legacy.augment == run.augment
+        && run.speaker.is_all_takes()
         && &legacy.config == config
         && legacy.genotype == run.genotype;
     if !same {
@@ -387,7 +405,8 @@ fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
         savee: args.savee.as_deref(),
     };
     let augment = Augmentation { copies: args.augment, seed: args.run.seed };
-    let data = load(&corpora, args.classes, args.preparation.preparation(), augment, &args.run.cache)?;
+    let data =
+        load(&corpora, args.classes, args.preparation.preparation(), augment, speaker_estimate(args), &args.run.cache)?;
     for s in &data.skipped {
         eprintln!("skipped (unreadable): {s}");
     }

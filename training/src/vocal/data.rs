@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::augment::Room;
-use super::input::{BANDS, Preparation, frontend, segment_frames, subtract_speaker_means, unify};
+use super::input::{BANDS, Preparation, SpeakerEstimate, frontend, segment_frames, subtract_speaker_means, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
 use crate::data::{Dataset, emodb, ravdess, savee};
 use crate::feature_cache::FeatureCache;
@@ -80,12 +80,13 @@ pub struct Corpora<'a> {
 }
 
 /// Loads the corpora given (at least one), keeps `classes`, computes features through the cache and prepares
-/// each utterance's window with `preparation`.
+/// each utterance's window with `preparation`, its speaker estimate formed as `speaker` says.
 pub fn load(
     corpora: &Corpora<'_>,
     classes: ClassSet,
     preparation: Preparation,
     augment: Augmentation,
+    speaker: SpeakerEstimate,
     cache: &Path,
 ) -> Result<VocalData, TrainError> {
     let invalid = |e: String| TrainError::Invalid(e);
@@ -139,8 +140,10 @@ pub fn load(
     }
     if preparation.speaker.is_some() {
         let speakers = dataset.items.iter().map(|item| item.group.as_str());
-        subtract_speaker_means(windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s))), BANDS);
-        subtract_speaker_means(copies.iter_mut().map(|c| &mut c.window).zip(rooms.iter().map(String::as_str)), BANDS);
+        let takes = windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s)));
+        subtract_speaker_means(takes, BANDS, speaker);
+        let copy_windows = copies.iter_mut().map(|c| &mut c.window).zip(rooms.iter().map(String::as_str));
+        subtract_speaker_means(copy_windows, BANDS, speaker);
     }
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {

@@ -162,26 +162,77 @@ impl Preparation {
     }
 }
 
-/// Subtracts from each prepared window (`frames × mels`) its speaker's band means: the mean over the speaker's
-/// windows of each window's band means, the value the engine's running estimate tends to over a take.
-/// `windows` pairs each window with its speaker's name.
-pub fn subtract_speaker_means<'a>(windows: impl IntoIterator<Item = (&'a mut Vec<f32>, &'a str)>, mels: usize) {
+/// How a take's speaker estimate (the band means subtracted from it) is formed in training and evaluation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SpeakerEstimate {
+    /// The mean over every take of the speaker, itself included: the value the engine's running estimate tends to
+    /// over a long track.
+    #[default]
+    AllTakes,
+    /// The mean over `count` other takes of the speaker drawn at random (seeded per take): what the running
+    /// estimate knows after a few takes, never the take itself — closer to a track's first minute. A speaker with
+    /// one take is its own estimate, as the running estimate starts from the first segment.
+    OtherTakes {
+        /// Takes averaged.
+        count: usize,
+        /// Seed of the draw.
+        seed: u64,
+    },
+}
+
+impl SpeakerEstimate {
+    /// Whether this is [`SpeakerEstimate::AllTakes`] (run keys leave it out, so runs made before the option keep
+    /// their keys).
+    pub fn is_all_takes(&self) -> bool {
+        *self == Self::AllTakes
+    }
+}
+
+/// Subtracts from each prepared window (`frames × mels`) its speaker estimate: the mean of the band means of the
+/// speaker's windows that `estimate` picks. `windows` pairs each window with its speaker's name.
+pub fn subtract_speaker_means<'a>(
+    windows: impl IntoIterator<Item = (&'a mut Vec<f32>, &'a str)>,
+    mels: usize,
+    estimate: SpeakerEstimate,
+) {
+    use rand::SeedableRng;
     use std::collections::HashMap;
     let windows: Vec<(&mut Vec<f32>, &str)> = windows.into_iter().collect();
-    let mut sums: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
-    let mut means = vec![0.0f32; mels];
-    for (window, speaker) in &windows {
-        earmark_core::speaker::band_means(window, mels, &mut means);
-        let (sum, count) = sums.entry(speaker).or_insert_with(|| (vec![0.0; mels], 0));
-        sum.iter_mut().zip(&means).for_each(|(s, &m)| *s += f64::from(m));
-        *count += 1;
-    }
-    let means: HashMap<&str, Vec<f32>> = sums
-        .into_iter()
-        .map(|(speaker, (sum, count))| (speaker, sum.iter().map(|s| (s / count as f64) as f32).collect()))
+    let band_means: Vec<Vec<f32>> = windows
+        .iter()
+        .map(|(window, _)| {
+            let mut means = vec![0.0f32; mels];
+            earmark_core::speaker::band_means(window, mels, &mut means);
+            means
+        })
         .collect();
-    for (window, speaker) in windows {
-        earmark_core::speaker::subtract(window, &means[speaker]);
+    let mut takes: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, speaker)) in windows.iter().enumerate() {
+        takes.entry(speaker).or_default().push(i);
+    }
+    let average = |picked: &mut dyn Iterator<Item = usize>| {
+        let (mut sum, mut count) = (vec![0.0f64; mels], 0usize);
+        for i in picked {
+            sum.iter_mut().zip(&band_means[i]).for_each(|(s, &m)| *s += f64::from(m));
+            count += 1;
+        }
+        sum.iter().map(|s| (s / count as f64) as f32).collect::<Vec<f32>>()
+    };
+    let all: HashMap<&str, Vec<f32>> =
+        takes.iter().map(|(speaker, own)| (*speaker, average(&mut own.iter().copied()))).collect();
+    for (i, (window, speaker)) in windows.into_iter().enumerate() {
+        let own = &takes[speaker];
+        let estimate = match estimate {
+            SpeakerEstimate::OtherTakes { count, seed } if own.len() > 1 && count > 0 => {
+                let others: Vec<usize> = own.iter().copied().filter(|&j| j != i).collect();
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
+                let picked = rand::seq::index::sample(&mut rng, others.len(), count.min(others.len()));
+                average(&mut picked.into_iter().map(|k| others[k]))
+            }
+            SpeakerEstimate::OtherTakes { .. } if own.len() == 1 => band_means[i].clone(),
+            _ => all[speaker].clone(),
+        };
+        earmark_core::speaker::subtract(window, &estimate);
     }
 }
 
@@ -336,12 +387,44 @@ mod preparation_tests {
         let mut windows: Vec<Option<Vec<f32>>> = a.iter().chain(&b).map(|w| prepared(w)).collect();
         windows.push(None);
         let speakers = ["a", "a", "b", "b", "c"];
-        subtract_speaker_means(windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s))), 2);
+        let pairs = windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s)));
+        subtract_speaker_means(pairs, 2, SpeakerEstimate::AllTakes);
         assert_eq!(windows[0], windows[2], "the same take by either speaker reads the same");
         assert_eq!(windows[1], windows[3]);
         let mean = |w: &Option<Vec<f32>>| w.as_ref().unwrap().iter().sum::<f32>() / 80.0;
         assert!(mean(&windows[1]) - mean(&windows[0]) > 9.0, "the louder take stays louder than the quiet one");
         assert!(windows[4].is_none());
+    }
+
+    /// With other takes as the estimate, no take is measured against itself: with one other take drawn, each of a
+    /// speaker's three takes is shifted by exactly another take's band means, the draw is the same every run, and a
+    /// speaker's only take is its own estimate.
+    #[test]
+    fn an_estimate_from_other_takes_never_includes_the_take() {
+        let levels = [-40.0, -25.0, -10.0];
+        let raw: Vec<Vec<f32>> = levels.iter().map(|&l| vec![l; 8]).collect();
+        let run = |seed: u64| {
+            let mut windows = raw.clone();
+            windows.push(vec![-33.0; 8]);
+            let speakers = ["a", "a", "a", "b"];
+            let estimate = SpeakerEstimate::OtherTakes { count: 1, seed };
+            subtract_speaker_means(windows.iter_mut().zip(speakers), 2, estimate);
+            windows
+        };
+        let out = run(7);
+        for (i, window) in out[..3].iter().enumerate() {
+            let shift = raw[i][0] - window[0];
+            let from = levels.iter().position(|&l| l == shift).expect("shifted by one take's level");
+            assert_ne!(from, i, "take {i} measured against itself");
+        }
+        assert_eq!(out, run(7), "the draw is seeded");
+        assert_eq!(out[3], vec![0.0; 8], "a lone take is its own estimate");
+        let all = {
+            let mut windows = raw.clone();
+            subtract_speaker_means(windows.iter_mut().zip(["a", "a", "a"]), 2, SpeakerEstimate::AllTakes);
+            windows
+        };
+        assert_eq!(all[0], vec![-15.0; 8], "every take: the mean level, −25 dB");
     }
 
     #[test]
