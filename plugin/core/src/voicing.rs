@@ -65,11 +65,24 @@ impl Voicing {
         let end = (last + 1 + self.margin_frames).min(frames);
         let kept = end - start;
         segment.copy_within(start * mels..end * mels, 0);
-        for t in kept..frames {
-            let from = (t % kept) * mels;
-            segment.copy_within(from..from + mels, t * mels);
-        }
+        repeat_to_fill(&mut segment[..frames * mels], kept * mels);
         Some(start..end)
+    }
+}
+
+/// Repeats `values[..filled]` from the start until `values` is full: the one way training and engine fill a
+/// segment that holds less sound than the model's window — a voiced cut ([`Voicing::trim_and_tile`]), a clip or
+/// file shorter than the window — so that every window a model reads is full of sound, never sound then silence
+/// or a constant pad. Does nothing when `filled` is 0. Allocates nothing.
+pub fn repeat_to_fill(values: &mut [f32], filled: usize) {
+    if filled == 0 {
+        return;
+    }
+    let mut at = filled.min(values.len());
+    while at < values.len() {
+        let n = filled.min(values.len() - at);
+        values.copy_within(0..n, at);
+        at += n;
     }
 }
 

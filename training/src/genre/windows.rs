@@ -22,7 +22,8 @@ pub struct WindowSet {
 }
 
 /// Start frames of the windows of a clip `length` frames long. A clip shorter than one window yields one window
-/// (filled by repeating the clip, see [`WindowSet::push_clip`]) rather than none, so no clip silently drops out of an evaluation.
+/// (filled by repeating the clip, see [`WindowSet::push_clip`]) rather than none, so no clip silently drops out
+/// of an evaluation.
 pub fn window_starts(length: usize, frames: usize, hop: usize) -> Vec<usize> {
     if length <= frames {
         return vec![0];
@@ -83,7 +84,7 @@ impl WindowSet {
 
     /// Cuts `features` (`frames × mels`, as the frontend returns them) of clip `owner` into windows `hop` frames
     /// apart, standardised. A clip shorter than a window fills its one window by repeating itself from the start,
-    /// exactly as the engine fills a short file's window (`FrameRing::repeat_to_full` in the core): what a model
+    /// with the engine's own fill for a short file ([`earmark_core::voicing::repeat_to_fill`]): what a model
     /// trained on is what it reads, and no window ends in a constant pad the plugin never produces.
     pub fn push_clip(&mut self, owner: usize, features: &Array2<f32>, hop: usize, standardization: Standardization) {
         assert_eq!(features.ncols(), self.mels, "mel bands differ from the window set's");
@@ -98,9 +99,7 @@ impl WindowSet {
             }
             let filled = (end - start) * self.mels;
             standardization.apply(&mut self.values[offset..offset + filled]);
-            for at in filled..self.frames * self.mels {
-                self.values[offset + at] = self.values[offset + at % filled];
-            }
+            earmark_core::voicing::repeat_to_fill(&mut self.values[offset..], filled);
             self.owners.push(owner);
         }
     }

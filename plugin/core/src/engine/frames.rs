@@ -48,20 +48,16 @@ impl FrameRing {
     /// Tops a ring that is not yet full up by repeating the frames it holds, oldest first, as if the sound went
     /// on looping: a file shorter than a model's window is read as more of itself, the way every window the
     /// model trained on was full of sound, rather than as sound followed by silence the training material
-    /// never ended in. Does nothing on an empty ring.
+    /// never ended in ([`crate::voicing::repeat_to_fill`]). Does nothing on an empty ring.
     pub fn repeat_to_full(&mut self) {
-        let held = self.len;
-        if held == 0 {
+        if self.len == 0 {
             return;
         }
-        let start = (self.next + self.capacity - held) % self.capacity;
-        for k in 0..self.capacity - held {
-            let from = (start + k % held) % self.capacity * self.n_mels;
-            let to = self.next * self.n_mels;
-            self.data.copy_within(from..from + self.n_mels, to);
-            self.next = (self.next + 1) % self.capacity;
-        }
-        self.len = self.capacity;
+        // Oldest frame first at the start of the buffer, then the one fill rule training uses too.
+        let start = (self.next + self.capacity - self.len) % self.capacity;
+        self.data.rotate_left(start * self.n_mels);
+        crate::voicing::repeat_to_fill(&mut self.data, self.len * self.n_mels);
+        (self.next, self.len) = (0, self.capacity);
     }
 
     /// Calls `f(t, frame)` for the held frames, oldest (`t = 0`) first.
