@@ -1,7 +1,7 @@
 //! What the recurrent kernels share: a call's sizes, its gradients, the layout changes between burn's
 //! batch-first sequences and the kernels' time-major rows, and the cells' activations.
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2, Axis, s};
 
 /// Sizes of one call: `batch × time` frames of `input` features into `hidden` units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +30,38 @@ pub struct Gradients {
     pub b_input: Vec<f32>,
     /// Of the recurrent bias `[gates · hidden]`.
     pub b_hidden: Vec<f32>,
+}
+
+impl Gradients {
+    /// What follows from the gradients of every frame's pre-activations, once back-propagation through time has
+    /// them: `d_input_side` of `x·W + b` and `d_hidden_side` of `h·U + c` (`None`: the same, as in an LSTM; a
+    /// GRU's differ in its new gate), time-major `[time · batch, gates · hidden]`. `x` is the input and `states`
+    /// the hidden states, time-major; `U` meets the state *before* each frame, so the first frame (a zero state)
+    /// adds nothing to its gradient.
+    pub fn from_frames(
+        dims: Dims,
+        (x, w_input): (&Array2<f32>, ArrayView2<f32>),
+        states: &Array2<f32>,
+        d_input_side: &Array2<f32>,
+        d_hidden_side: Option<&Array2<f32>>,
+    ) -> Self {
+        let Dims { batch, time, hidden, .. } = dims;
+        let d_hidden = d_hidden_side.unwrap_or(d_input_side);
+        let w_hidden = if time > 1 {
+            states.slice(s![..(time - 1) * batch, ..]).t().dot(&d_hidden.slice(s![batch.., ..]))
+        } else {
+            Array2::zeros((hidden, d_hidden.ncols()))
+        };
+        let b_input = d_input_side.sum_axis(Axis(0)).to_vec();
+        let b_hidden = d_hidden_side.map_or_else(|| b_input.clone(), |d| d.sum_axis(Axis(0)).to_vec());
+        Self {
+            x: batch_first(&d_input_side.dot(&w_input.t()), batch, time),
+            w_input: x.t().dot(d_input_side),
+            w_hidden,
+            b_input,
+            b_hidden,
+        }
+    }
 }
 
 pub fn sigmoid(v: f32) -> f32 {

@@ -7,7 +7,7 @@
 //! inside the reset product, so the two biases stay apart.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis, s};
+use ndarray::{Array2, ArrayView1, ArrayView2, s};
 
 use super::arrays::{Dims, Gradients, batch_first, sigmoid, tanh, time_major};
 
@@ -112,18 +112,8 @@ pub fn backward(tape: &Tape, weights: Weights, d_out: &[f32]) -> Gradients {
             general_mat_mul(1.0, &frame, &weights.w_hidden.t(), 1.0, &mut d_state);
         }
     }
-    let w_hidden = if time > 1 {
-        tape.states.slice(s![..(time - 1) * batch, ..]).t().dot(&d_hidden_side.slice(s![batch.., ..]))
-    } else {
-        Array2::zeros((hidden, 3 * hidden))
-    };
-    Gradients {
-        x: batch_first(&d_input_side.dot(&weights.w_input.t()), batch, time),
-        w_input: tape.x.t().dot(&d_input_side),
-        w_hidden,
-        b_input: d_input_side.sum_axis(Axis(0)).to_vec(),
-        b_hidden: d_hidden_side.sum_axis(Axis(0)).to_vec(),
-    }
+    let input = (&tape.x, weights.w_input);
+    Gradients::from_frames(tape.dims, input, &tape.states, &d_input_side, Some(&d_hidden_side))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! them; inside, rows are time-major (`t · batch + b`) so that one frame's rows are contiguous.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, Axis, s};
+use ndarray::{Array2, ArrayView2, s};
 
 use super::arrays::{Dims, Gradients, batch_first, sigmoid, slice_mut, tanh, time_major};
 
@@ -119,20 +119,7 @@ pub fn backward(tape: &Tape, w_input: ArrayView2<f32>, w_hidden: ArrayView2<f32>
             general_mat_mul(1.0, &frame, &w_hidden.t(), 0.0, &mut d_state);
         }
     }
-    let w_hidden_grad = if time > 1 {
-        let before = tape.states.slice(s![..(time - 1) * batch, ..]);
-        before.t().dot(&d_gates.slice(s![batch.., ..]))
-    } else {
-        Array2::zeros((hidden, width))
-    };
-    let bias = d_gates.sum_axis(Axis(0)).to_vec();
-    Gradients {
-        x: batch_first(&d_gates.dot(&w_input.t()), batch, time),
-        w_input: tape.x.t().dot(&d_gates),
-        w_hidden: w_hidden_grad,
-        b_input: bias.clone(),
-        b_hidden: bias,
-    }
+    Gradients::from_frames(tape.dims, (&tape.x, w_input), &tape.states, &d_gates, None)
 }
 
 #[cfg(test)]
