@@ -11,8 +11,9 @@
 //! becomes the runner, takes every queued request, runs those whose inputs agree in shape (all but the batch
 //! axis) as one batch and hands each caller its rows; a caller that queued during that run becomes the next
 //! runner. A request waits only while another run of the same graph is in flight — which one GPU serialises
-//! anyway — and is then combined with whatever else arrived during it. Nothing is ever held back for a batch to fill, so a readout's
-//! latency and the gates that start other models (content → vocal emotion) are not delayed by batching.
+//! anyway — and is then combined with whatever else arrived during it. Nothing is ever held back for a batch to
+//! fill, so a readout's latency and the gates that start other models (content → vocal emotion) are not delayed
+//! by batching.
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};

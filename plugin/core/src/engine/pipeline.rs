@@ -370,12 +370,12 @@ impl ModelPipeline {
 
     /// Ends a finite stream (offline analysis), after the frontend's last frames went through [`Self::on_frame`]
     /// (only when [`Self::awaits_end`]). A stream that gave no readout is analysed once more at its end — if it
-    /// never filled one segment, with its frames repeated to fill it ([`FrameRing::repeat_to_full`]: padding a
-    /// 2.7 s birdsong with 2.3 s of silence made a 5 s genre window read it as Pop/Rock at 0.88) — so every file
-    /// with a signal gets a readout, also one whose
-    /// signal stopped (and the gate closed) before its first segment filled, like a 5.3 s solo phrase ending in
-    /// a decay for a 5 s window; a silent one gets none, as in the plugin. Otherwise nothing more happens: the
-    /// plugin never sees a stream's end either, and `earmark analyze` must give exactly the plugin's readouts.
+    /// never filled one segment, with its frames repeated to fill it ([`FrameRing::repeat_to_full`], as training
+    /// fills a clip shorter than its window; no training window ends in silence) — so every file with a signal
+    /// gets a readout, also one whose signal stopped (and the gate closed) before its first segment filled, like
+    /// a 5.3 s solo phrase ending in a decay for a 5 s window; a silent one gets none, as in the plugin. Otherwise
+    /// nothing more happens: the plugin never sees a stream's end either, and `earmark analyze` must give exactly
+    /// the plugin's readouts.
     pub fn finish(&mut self, mut on_update: impl FnMut(&ModelReadout)) {
         let stage = &mut self.stage;
         if (stage.running || stage.heard) && stage.readout.updates == 0 && !stage.ring.is_empty() {
