@@ -14,6 +14,7 @@ mod gradient_check;
 pub mod instruments;
 pub mod metrics;
 pub mod norm;
+pub mod norm_pool;
 pub mod onnx;
 pub mod recurrent;
 pub mod report;

@@ -28,17 +28,21 @@ pub fn batch_norm_2d(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     let variance = (centred.clone() * centred.clone()).sum_dim(2).sum_dim(0).div_scalar(count);
     let scale = (variance.clone().add_scalar(norm.epsilon).sqrt().recip()) * norm.gamma.val().reshape([1, channels, 1]);
     let y = centred * scale + norm.beta.val().reshape([1, channels, 1]);
-    let device = y.device();
+    update_running(norm, mean.reshape([channels]), variance.reshape([channels]));
+    y.reshape([batch, channels, height, width])
+}
+
+/// Moves `norm`'s running statistics toward a batch's `mean` and biased `variance` by the module's momentum, as
+/// burn's `BatchNorm` does in training.
+pub fn update_running(norm: &BatchNorm, mean: Tensor<1>, variance: Tensor<1>) {
+    let device = mean.device();
     let momentum = norm.momentum;
-    let running = |state: &burn::module::RunningState<Tensor<1>>, batch_value: Tensor<3>| {
+    let running = |state: &burn::module::RunningState<Tensor<1>>, batch_value: Tensor<1>| {
         let old = state.value_sync().to_device(&device);
-        state.update(
-            old.mul_scalar(1.0 - momentum).add(batch_value.detach().reshape([channels]).mul_scalar(momentum)).detach(),
-        );
+        state.update(old.mul_scalar(1.0 - momentum).add(batch_value.detach().mul_scalar(momentum)).detach());
     };
     running(&norm.running_mean, mean);
     running(&norm.running_var, variance);
-    y.reshape([batch, channels, height, width])
 }
 
 #[cfg(test)]

@@ -237,10 +237,10 @@ impl Tagger {
 
     /// `[batch, 1, time, mel]` → embedding `[batch, N_dim]` (ReLU).
     pub fn embed(&self, x: Tensor<4>) -> Tensor<2> {
-        let y = self.blocks.iter().fold(x, |x, b| {
-            let y = crate::norm::batch_norm_2d(&b.norm, crate::conv::conv2d(&b.conv, x));
-            b.pool.forward(relu(y))
-        });
+        let y = self
+            .blocks
+            .iter()
+            .fold(x, |x, b| crate::norm_pool::norm_relu_pool(&b.norm, &b.pool, crate::conv::conv2d(&b.conv, x)));
         // Max + mean over time, per channel and remaining band; bands are kept (flattened), not averaged.
         let pooled: Tensor<3> = y.clone().max_dim(2).squeeze_dim(2) + y.mean_dim(2).squeeze_dim(2);
         relu(self.embedding.forward(pooled.flatten(1, 2)))
