@@ -12,7 +12,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
 
-use super::kernel::{self, BlockDims};
+use super::kernel::{self, BlockDims, Norm};
 use crate::backend_io::{read, write};
 
 /// The block tail as one operation.
@@ -50,8 +50,12 @@ impl Call {
         Self { dims, x, gamma: read::<B>(gamma).0, beta: read::<B>(beta).0, mean, variance, epsilon }
     }
 
+    fn norm(&self) -> Norm<'_> {
+        Norm { mean: &self.mean, variance: &self.variance, gamma: &self.gamma, beta: &self.beta, epsilon: self.epsilon }
+    }
+
     fn forward(&self) -> Vec<f32> {
-        kernel::forward(&self.x, &self.dims, [&self.mean, &self.variance], &self.gamma, &self.beta, self.epsilon)
+        kernel::forward(&self.x, &self.dims, &self.norm())
     }
 
     fn output_shape(&self) -> Vec<usize> {
@@ -94,9 +98,7 @@ impl<B: Backend> Backward<B, 3> for NormPoolBackward {
         let device = d_out.device();
         let call = ops.state;
         let d = call.dims;
-        let stats = [call.mean.as_slice(), call.variance.as_slice()];
-        let (d_x, d_gamma, d_beta) =
-            kernel::backward(&call.x, &d, stats, &call.gamma, &call.beta, call.epsilon, &read::<B>(d_out).0);
+        let (d_x, d_gamma, d_beta) = kernel::backward(&call.x, &d, &call.norm(), &read::<B>(d_out).0);
         let shapes = [vec![d.batch, d.channels, d.height, d.width], vec![d.channels], vec![d.channels]];
         for ((parent, values), shape) in ops.parents.into_iter().zip([d_x, d_gamma, d_beta]).zip(shapes) {
             if let Some(node) = parent {

@@ -75,6 +75,21 @@ pub fn statistics(x: &[f32], d: &BlockDims) -> (Vec<f32>, Vec<f32>) {
         .unzip()
 }
 
+/// Per channel: the batch statistics, γ and β, and the ε under the variance.
+#[derive(Clone, Copy, Debug)]
+pub struct Norm<'a> {
+    /// Batch mean.
+    pub mean: &'a [f32],
+    /// Biased batch variance.
+    pub variance: &'a [f32],
+    /// Scale γ.
+    pub gamma: &'a [f32],
+    /// Shift β.
+    pub beta: &'a [f32],
+    /// ε.
+    pub epsilon: f64,
+}
+
 /// Per channel, the affine map `x ↦ x · scale + shift` that normalises with the batch statistics and applies
 /// γ and β, and `1/σ`.
 struct Affine {
@@ -84,25 +99,18 @@ struct Affine {
 }
 
 impl Affine {
-    fn new(mean: &[f32], variance: &[f32], gamma: &[f32], beta: &[f32], epsilon: f64) -> Self {
-        let inv_std: Vec<f32> = variance.iter().map(|&v| (1.0 / (f64::from(v) + epsilon).sqrt()) as f32).collect();
-        let scale: Vec<f32> = inv_std.iter().zip(gamma).map(|(s, g)| s * g).collect();
-        let shift = mean.iter().zip(&scale).zip(beta).map(|((m, s), b)| b - m * s).collect();
+    fn new(n: &Norm<'_>) -> Self {
+        let inv_std: Vec<f32> = n.variance.iter().map(|&v| (1.0 / (f64::from(v) + n.epsilon).sqrt()) as f32).collect();
+        let scale: Vec<f32> = inv_std.iter().zip(n.gamma).map(|(s, g)| s * g).collect();
+        let shift = n.mean.iter().zip(&scale).zip(n.beta).map(|((m, s), b)| b - m * s).collect();
         Self { scale, shift, inv_std }
     }
 }
 
 /// `[batch, channels, height / 2, width / 2]`: each 2 × 2 block's mean of `relu(γ (x − μ) / σ + β)`, with `μ`, `σ²`
 /// the batch statistics `mean`, `variance`.
-pub fn forward(
-    x: &[f32],
-    d: &BlockDims,
-    [mean, variance]: [&[f32]; 2],
-    gamma: &[f32],
-    beta: &[f32],
-    epsilon: f64,
-) -> Vec<f32> {
-    let affine = Affine::new(mean, variance, gamma, beta, epsilon);
+pub fn forward(x: &[f32], d: &BlockDims, norm: &Norm<'_>) -> Vec<f32> {
+    let affine = Affine::new(norm);
     let [out_h, out_w] = d.out();
     let mut out = vec![0.0; d.batch * d.channels * out_h * out_w];
     let planes = x.chunks_exact(d.plane()).zip(out.chunks_exact_mut(out_h * out_w));
@@ -121,16 +129,9 @@ pub fn forward(
 }
 
 /// The gradients of the input, γ and β given the loss's gradient `d_out` with respect to the output.
-pub fn backward(
-    x: &[f32],
-    d: &BlockDims,
-    [mean, variance]: [&[f32]; 2],
-    gamma: &[f32],
-    beta: &[f32],
-    epsilon: f64,
-    d_out: &[f32],
-) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let affine = Affine::new(mean, variance, gamma, beta, epsilon);
+pub fn backward(x: &[f32], d: &BlockDims, norm: &Norm<'_>, d_out: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (mean, gamma) = (norm.mean, norm.gamma);
+    let affine = Affine::new(norm);
     let [out_h, out_w] = d.out();
     // The gradient reaching each normalised value: a quarter of its block's, where the ReLU let it through
     // (zero in a dropped odd row or column).
@@ -216,7 +217,8 @@ mod tests {
             let x = fill(d.batch * d.channels * d.plane(), 1);
             let (gamma, beta) = (fill(d.channels, 2), fill(d.channels, 3));
             let (mean, variance) = statistics(&x, &d);
-            let y = forward(&x, &d, [&mean, &variance], &gamma, &beta, 1e-5);
+            let norm = Norm { mean: &mean, variance: &variance, gamma: &gamma, beta: &beta, epsilon: 1e-5 };
+            let y = forward(&x, &d, &norm);
             let expected = naive(&x, &d, &gamma, &beta, 1e-5);
             assert_eq!(y.len(), expected.len());
             for (a, b) in y.iter().zip(&expected) {
@@ -234,11 +236,15 @@ mod tests {
             let d_out = fill(d.batch * d.channels * out_h * out_w, 7);
             let run = |p: &[Vec<f32>]| {
                 let (mean, variance) = statistics(&p[0], &d);
-                forward(&p[0], &d, [&mean, &variance], &p[1], &p[2], 1e-5)
+                forward(&p[0], &d, &Norm { mean: &mean, variance: &variance, gamma: &p[1], beta: &p[2], epsilon: 1e-5 })
             };
             let (mean, variance) = statistics(&params[0], &d);
-            let (d_x, d_gamma, d_beta) =
-                backward(&params[0], &d, [&mean, &variance], &params[1], &params[2], 1e-5, &d_out);
+            let (d_x, d_gamma, d_beta) = backward(
+                &params[0],
+                &d,
+                &Norm { mean: &mean, variance: &variance, gamma: &params[1], beta: &params[2], epsilon: 1e-5 },
+                &d_out,
+            );
             check(&params, &[d_x, d_gamma, d_beta], |p| run(p).iter().zip(&d_out).map(|(o, g)| f64::from(o * g)).sum());
         }
     }
