@@ -1,5 +1,5 @@
-//! Finite-difference checks of the crate's hand-written backward passes (recurrent layers, convolution; tests
-//! only).
+//! Finite-difference checks of the crate's hand-written backward passes (recurrent layers, convolution, the
+//! fused block tail; tests only), and the element-wise comparison their forward tests share.
 
 /// A small deterministic pseudo-random fill in [−1, 1).
 pub fn fill(n: usize, seed: u32) -> Vec<f32> {
@@ -30,5 +30,13 @@ pub fn check(params: &[Vec<f32>], analytic: &[Vec<f32>], loss: impl Fn(&[Vec<f32
             let got = f64::from(analytic[k][i]);
             assert!((got - numeric).abs() < 2e-3, "parameter {k}[{i}]: backward {got} vs finite differences {numeric}");
         }
+    }
+}
+
+/// Asserts that `got` has `expected`'s length and every value within 1e-5 of it; `what` names the case.
+pub fn assert_close(got: &[f32], expected: &[f32], what: impl std::fmt::Debug) {
+    assert_eq!(got.len(), expected.len(), "{what:?}: length");
+    for (a, b) in got.iter().zip(expected) {
+        assert!((a - b).abs() < 1e-5, "{what:?}: {a} vs {b}");
     }
 }

@@ -141,7 +141,7 @@ pub fn backward(x: &[f32], d: &ConvDims, weight: ArrayView2<f32>, d_out: &[f32])
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradient_check::{check, fill};
+    use crate::gradient_check::{assert_close, check, fill};
 
     /// Straight from the definition, for comparison.
     fn naive(x: &[f32], d: &ConvDims, w: &[f32]) -> Vec<f32> {
@@ -188,10 +188,7 @@ mod tests {
             let w = fill(d.filters * d.patch(), 2);
             let y = forward(&x, &d, ArrayView2::from_shape((d.filters, d.patch()), &w).unwrap());
             let expected = naive(&x, &d, &w);
-            assert_eq!(y.len(), expected.len());
-            for (a, b) in y.iter().zip(&expected) {
-                assert!((a - b).abs() < 1e-5, "{d:?}: {a} vs {b}");
-            }
+            assert_close(&y, &expected, d);
         }
     }
 

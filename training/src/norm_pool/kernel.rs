@@ -181,7 +181,7 @@ pub fn backward(x: &[f32], d: &BlockDims, norm: &Norm<'_>, d_out: &[f32]) -> (Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradient_check::{check, fill};
+    use crate::gradient_check::{assert_close, check, fill};
 
     /// Straight from the definition: normalise, ReLU, then average each 2 × 2 block.
     fn naive(x: &[f32], d: &BlockDims, gamma: &[f32], beta: &[f32], epsilon: f64) -> Vec<f32> {
@@ -220,10 +220,7 @@ mod tests {
             let norm = Norm { mean: &mean, variance: &variance, gamma: &gamma, beta: &beta, epsilon: 1e-5 };
             let y = forward(&x, &d, &norm);
             let expected = naive(&x, &d, &gamma, &beta, 1e-5);
-            assert_eq!(y.len(), expected.len());
-            for (a, b) in y.iter().zip(&expected) {
-                assert!((a - b).abs() < 1e-5, "{d:?}: {a} vs {b}");
-            }
+            assert_close(&y, &expected, d);
         }
     }
 
