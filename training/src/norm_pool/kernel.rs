@@ -116,7 +116,11 @@ pub fn forward(x: &[f32], d: &BlockDims, norm: &Norm<'_>) -> Vec<f32> {
     let planes = x.chunks_exact(d.plane()).zip(out.chunks_exact_mut(out_h * out_w));
     for (k, (plane, pooled)) in planes.enumerate() {
         let (scale, shift) = (affine.scale[k % d.channels], affine.shift[k % d.channels]);
-        let act = |v: f32| (v * scale + shift).max(0.0);
+        // Not `f32::max`, which answers 0 for NaN: a diverged training must reach the fit loop's non-finite check.
+        let act = |v: f32| {
+            let y = v * scale + shift;
+            if y < 0.0 { 0.0 } else { y }
+        };
         for (oh, row) in pooled.chunks_exact_mut(out_w).enumerate() {
             let top = &plane[2 * oh * d.width..][..2 * out_w];
             let bottom = &plane[(2 * oh + 1) * d.width..][..2 * out_w];
@@ -222,6 +226,18 @@ mod tests {
             let expected = naive(&x, &d, &gamma, &beta, 1e-5);
             assert_close(&y, &expected, d);
         }
+    }
+
+    /// A non-finite input reaches the output (and so the loss, where the fit loop stops a diverged training).
+    #[test]
+    fn a_nan_input_is_not_hidden_by_the_relu() {
+        let d = SHAPES[0];
+        let mut x = fill(d.batch * d.channels * d.plane(), 8);
+        x[0] = f32::NAN;
+        let (gamma, beta) = (fill(d.channels, 2), fill(d.channels, 3));
+        let (mean, variance) = statistics(&x, &d);
+        let y = forward(&x, &d, &Norm { mean: &mean, variance: &variance, gamma: &gamma, beta: &beta, epsilon: 1e-5 });
+        assert!(y[0].is_nan(), "the first channel's output: {}", y[0]);
     }
 
     /// The statistics move with the input, so the check differentiates through them too.
