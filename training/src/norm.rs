@@ -17,7 +17,7 @@ use burn::tensor::Tensor;
 /// training under autodiff, with the running statistics updated by the module's momentum; the running
 /// statistics otherwise.
 pub fn batch_norm_2d(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
-    if !(x.device().is_autodiff() && norm.training.is_enabled()) {
+    if !uses_batch_statistics(norm, &x.device()) {
         return norm.forward(x);
     }
     let [batch, channels, height, width] = x.dims();
@@ -30,6 +30,12 @@ pub fn batch_norm_2d(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     let y = centred * scale + norm.beta.val().reshape([1, channels, 1]);
     update_running(norm, mean.reshape([channels]), variance.reshape([channels]));
     y.reshape([batch, channels, height, width])
+}
+
+/// Whether `norm` normalises by the batch's own statistics on `device` (training under autodiff) rather than by
+/// its running ones.
+pub fn uses_batch_statistics(norm: &BatchNorm, device: &burn::tensor::Device) -> bool {
+    device.is_autodiff() && norm.training.is_enabled()
 }
 
 /// Moves `norm`'s running statistics toward a batch's `mean` and biased `variance` by the module's momentum, as

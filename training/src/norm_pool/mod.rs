@@ -19,7 +19,7 @@ pub fn norm_relu_pool(norm: &BatchNorm, pool: &AvgPool2d, x: Tensor<4>) -> Tenso
         && matches!(pool.padding, PaddingConfig2d::Valid)
         && !pool.ceil_mode;
     let device = x.device();
-    let training = device.is_autodiff() && norm.training.is_enabled();
+    let training = crate::norm::uses_batch_statistics(norm, &device);
     if !(halving && training && crate::backend_io::fused_backend(&device)) {
         return pool.forward(relu(crate::norm::batch_norm_2d(norm, x)));
     }
