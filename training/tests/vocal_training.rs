@@ -13,7 +13,7 @@ use earmark_training::train::{Resumable, TrainError};
 use earmark_training::vocal::darts::genotype::{CellGenotype, Genotype};
 use earmark_training::vocal::darts::network::NasConfig;
 use earmark_training::vocal::darts::ops::Primitive as P;
-use earmark_training::vocal::data::VocalData;
+use earmark_training::vocal::data::{Balance, VocalData};
 use earmark_training::vocal::export::write_model;
 use earmark_training::vocal::frames::{FrameTraining, RecurrentCell};
 use earmark_training::vocal::input::{
@@ -126,6 +126,7 @@ fn small_pipeline() -> PipelineConfig {
         frame_training: FrameTraining { epochs: 4, batch_size: 8, learning_rate: 1e-2, seed: 1 },
         fusion_epochs: 30,
         frame_features: None,
+        balance: Balance::None,
         seed: 1,
     }
 }

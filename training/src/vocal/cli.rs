@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::darts::genotype::Genotype;
 use super::darts::network::NasConfig;
 use super::darts::search::{SearchConfig, SearchOutcome, search};
-use super::data::{Augmentation, ClassSet, VocalData, load};
+use super::data::{Augmentation, Balance, ClassSet, VocalData, load};
 use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
 use super::input::{Preparation, SpeakerEstimate};
@@ -127,6 +127,10 @@ pub struct TrainArgs {
     /// folder. Such a model is evaluated like any other but cannot be exported (the plugin computes only log-mel).
     #[arg(long)]
     pub frame_features: Option<PathBuf>,
+    /// How the frame stream weighs its training takes: `corpus-class` gives every (corpus, class) cell the same
+    /// total weight (corpus-balanced training), `none` every take the same.
+    #[arg(long, value_enum, default_value_t = Balance::None)]
+    pub balance: Balance,
 }
 
 /// `earmark-train nas …`.
@@ -494,6 +498,7 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
         frame_training: FrameTraining { epochs: t.frame_epochs, seed, ..FrameTraining::default() },
         fusion_epochs: t.fusion_epochs,
         frame_features: t.frame_features.clone(),
+        balance: t.balance,
         seed,
     }
 }

@@ -151,3 +151,54 @@ pub fn load(
     }
     Ok(VocalData { dataset, classes, windows, skipped, frames, preparation, copies })
 }
+
+/// Whether each (corpus, class) cell of the training takes weighs the same in the frame stream's loss.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Balance {
+    /// Every take weighs the same: the largest corpus (RAVDESS has about half the 4-class takes) sets the decision
+    /// boundaries.
+    #[default]
+    None,
+    /// Every (corpus, class) cell weighs the same in total, so no corpus and no class within a corpus outweighs
+    /// another: the cross-corpus literature's corpus-balanced sampling, as loss weights.
+    CorpusClass,
+}
+
+/// Loss weights for takes given as (speaker group, class): each non-empty (corpus, class) cell gets the same total,
+/// scaled so that the weights' mean is 1. A group's corpus is the part before its `:` (the merged corpora's
+/// `corpus:speaker`); a group without one is a corpus of its own name.
+pub fn corpus_class_weights<'a>(takes: impl IntoIterator<Item = (&'a str, usize)>) -> Vec<f32> {
+    let cells: Vec<(&str, usize)> =
+        takes.into_iter().map(|(group, class)| (group.split_once(':').map_or(group, |(c, _)| c), class)).collect();
+    let mut counts: std::collections::HashMap<(&str, usize), usize> = std::collections::HashMap::new();
+    for cell in &cells {
+        *counts.entry(*cell).or_default() += 1;
+    }
+    let per_cell = cells.len() as f64 / counts.len().max(1) as f64;
+    cells.iter().map(|cell| (per_cell / counts[cell] as f64) as f32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::corpus_class_weights;
+
+    #[test]
+    fn every_corpus_and_class_cell_weighs_the_same_and_the_mean_weight_is_one() {
+        // RAVDESS-like: 6 angry + 2 neutral; SAVEE-like: 1 angry + 1 neutral.
+        let mut takes = vec![("ravdess:01", 1); 6];
+        takes.extend([("ravdess:02", 0); 2]);
+        takes.extend([("savee:DC", 1), ("savee:JE", 0)]);
+        let w = corpus_class_weights(takes.iter().copied());
+        assert_eq!(w.len(), 10);
+        let total = |corpus: &str, class: usize| -> f32 {
+            takes.iter().zip(&w).filter(|((g, c), _)| g.starts_with(corpus) && *c == class).map(|(_, w)| w).sum()
+        };
+        for (corpus, class) in [("ravdess", 0), ("ravdess", 1), ("savee", 0), ("savee", 1)] {
+            assert!((total(corpus, class) - 2.5).abs() < 1e-5, "{corpus} {class}: {w:?}");
+        }
+        assert!((w.iter().sum::<f32>() / 10.0 - 1.0).abs() < 1e-6);
+        // One corpus, balanced classes: every weight 1.
+        assert!(corpus_class_weights([("a", 0), ("b", 1)]).iter().all(|&w| (w - 1.0).abs() < 1e-6));
+    }
+}

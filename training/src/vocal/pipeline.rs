@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::darts::genotype::Genotype;
 use super::darts::network::{DerivedNetwork, NasConfig};
 use super::darts::search::InputSet;
-use super::data::VocalData;
+use super::data::{Balance, VocalData, corpus_class_weights};
 use super::frames::{
     CellChoice, FrameModel, FrameStream, FrameStreamConfig, FrameTraining, MelProsody, RecurrentCell, choose_cell,
     fit_standardization, load_npy_frames, prosody_frames, stream_probabilities,
@@ -47,6 +47,9 @@ pub struct PipelineConfig {
     /// built-in log-mel + prosody features.
     #[serde(default)]
     pub frame_features: Option<PathBuf>,
+    /// How the frame stream weighs its training takes.
+    #[serde(default)]
+    pub balance: Balance,
     /// Seed.
     pub seed: u64,
 }
@@ -208,6 +211,16 @@ pub fn fitted_input(data: &VocalData, train: &[usize]) -> SpectrogramInput {
     SpectrogramInput::paper().fitted(train.iter().filter_map(|&i| data.windows[i].as_deref()))
 }
 
+/// The frame stream's loss weights for the training takes `items` (in order), or none.
+fn frame_weights(data: &VocalData, balance: Balance, items: impl Iterator<Item = usize>) -> Option<Vec<f32>> {
+    match balance {
+        Balance::None => None,
+        Balance::CorpusClass => {
+            Some(corpus_class_weights(items.map(|i| (data.dataset.items[i].group.as_str(), data.classes[i]))))
+        }
+    }
+}
+
 fn frame_probabilities(model: &FrameModel, windows: &[Array2<f32>], batch: usize) -> Vec<Vec<f32>> {
     let device = Device::default();
     let classes = model.stream.classes();
@@ -297,6 +310,8 @@ pub fn run_fold(
             raw_train.iter_mut().for_each(|f| standardization.apply(f));
             let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
             let train_seq: Vec<(Array2<f32>, usize)> = raw_train.into_iter().zip(train_truth).collect();
+            let copy_items = copies.iter().map(|c| c.of);
+            let weights = frame_weights(data, config.balance, train.iter().copied().chain(copy_items));
             let val_seq: Vec<(Array2<f32>, usize)> =
                 prosody_frames(&prosody, &val_w, 32)?.into_iter().zip(truth(&validation)).collect();
             let frame_config = FrameStreamConfig {
@@ -307,7 +322,7 @@ pub fn run_fold(
             let CellChoice { cell, run, candidates } = choose_cell(
                 &frame_config,
                 &config.cells,
-                (&train_seq, &val_seq),
+                (&train_seq, weights.as_deref(), &val_seq),
                 &config.frame_training,
                 show_progress,
                 checkpoint,
@@ -329,10 +344,11 @@ pub fn run_fold(
                 layers: config.layers,
                 ..FrameStreamConfig::new(tr[0].0.ncols(), classes)
             };
+            let weights = frame_weights(data, config.balance, train.iter().copied());
             let CellChoice { cell, run, candidates } = choose_cell(
                 &frame_config,
                 &config.cells,
-                (&tr, &va),
+                (&tr, weights.as_deref(), &va),
                 &config.frame_training,
                 show_progress,
                 checkpoint,

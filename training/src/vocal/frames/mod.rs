@@ -213,7 +213,8 @@ mod tests {
     fn training_on_separable_classes_lowers_the_loss() {
         let _lock = TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let (train, validation) = (separable(32, 6, 1), separable(16, 6, 2));
-        let run = train_frame_stream(&tiny(RecurrentCell::Gru), &train, &validation, &QUICK, false, None).unwrap();
+        let run =
+            train_frame_stream(&tiny(RecurrentCell::Gru), (&train, None), &validation, &QUICK, false, None).unwrap();
         let first = &run.history[0];
         let last = run.history.last().unwrap();
         assert!(last.loss < first.loss * 0.7, "{:?}", run.history);
@@ -227,9 +228,15 @@ mod tests {
         let _lock = TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let (train, validation) = (separable(24, 6, 3), separable(12, 6, 4));
         let training = FrameTraining { epochs: 4, ..QUICK };
-        let choice =
-            choose_cell(&tiny(RecurrentCell::Lstm), &RecurrentCell::ALL, (&train, &validation), &training, false, None)
-                .unwrap();
+        let choice = choose_cell(
+            &tiny(RecurrentCell::Lstm),
+            &RecurrentCell::ALL,
+            (&train, None, &validation),
+            &training,
+            false,
+            None,
+        )
+        .unwrap();
         assert_eq!(choice.candidates.iter().map(|c| c.0).collect::<Vec<_>>(), RecurrentCell::ALL);
         let lowest = choice.candidates.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
         assert_eq!(choice.cell, lowest.0);
@@ -245,9 +252,15 @@ mod tests {
         let good = separable(4, 5, 5);
         let wide = vec![(Array2::zeros((5, 4)), 0)];
         let config = tiny(RecurrentCell::Gru);
-        assert!(train_frame_stream(&config, &wide, &good, &QUICK, false, None).is_err());
-        assert!(train_frame_stream(&config, &good, &[(Array2::zeros((5, 3)), 2)], &QUICK, false, None).is_err());
-        assert!(train_frame_stream(&config, &good, &[], &QUICK, false, None).is_err());
+        assert!(train_frame_stream(&config, (&wide, None), &good, &QUICK, false, None).is_err());
+        assert!(
+            train_frame_stream(&config, (&good, None), &[(Array2::zeros((5, 3)), 2)], &QUICK, false, None).is_err()
+        );
+        assert!(train_frame_stream(&config, (&good, None), &[], &QUICK, false, None).is_err());
+        let short = [1.0f32; 3];
+        assert!(train_frame_stream(&config, (&good, Some(&short)), &good, &QUICK, false, None).is_err());
+        let negative = [1.0, 1.0, -1.0, 1.0];
+        assert!(train_frame_stream(&config, (&good, Some(&negative)), &good, &QUICK, false, None).is_err());
     }
 
     #[test]

@@ -145,12 +145,22 @@ fn check_sequences(config: &FrameStreamConfig, items: &Sequences, what: &str) ->
     Ok(())
 }
 
-/// The frame stream's objective: cross-entropy over length-grouped batches; validation by the validation loss.
+/// The frame stream's objective: cross-entropy over length-grouped batches (each sequence's term scaled by its
+/// weight when weights are given); validation by the plain validation loss.
 struct FrameObjective<'a> {
     train: &'a Sequences,
+    weights: Option<&'a [f32]>,
     validation: &'a Sequences,
     batch_size: usize,
     ce: CrossEntropyLoss,
+}
+
+/// Mean over the batch of `weight × −log p(class)`: with weights of mean 1 over the training set, an epoch's
+/// expected loss is the weighted training loss, as if sequences were drawn in proportion to their weights.
+fn weighted_cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>, weights: Tensor<1>) -> Tensor<1> {
+    let [batch, _] = logits.dims();
+    let picked: Tensor<1> = log_softmax(logits, 1).gather(1, targets.reshape([batch, 1])).reshape([batch]);
+    (picked * weights).sum().neg().div_scalar(batch as f32)
 }
 
 impl Objective<FrameStream> for FrameObjective<'_> {
@@ -165,7 +175,14 @@ impl Objective<FrameStream> for FrameObjective<'_> {
 
     fn loss(&mut self, stream: &FrameStream, batch: &[usize], device: &Device) -> Tensor<1> {
         let (x, targets) = batch_tensor(self.train, batch, device);
-        self.ce.forward(stream.forward(x), targets)
+        match self.weights {
+            None => self.ce.forward(stream.forward(x), targets),
+            Some(weights) => {
+                let w: Vec<f32> = batch.iter().map(|&i| weights[i]).collect();
+                let w = Tensor::from_data(TensorData::new(w, [batch.len()]), device);
+                weighted_cross_entropy(stream.forward(x), targets, w)
+            }
+        }
     }
 
     fn validate(&mut self, stream: &FrameStream, _training_loss: f64) -> Validation {
@@ -174,10 +191,12 @@ impl Objective<FrameStream> for FrameObjective<'_> {
     }
 }
 
-/// Trains a [`FrameStream`] with Adam on `train` and keeps the epoch with the lowest loss on `validation`.
+/// Trains a [`FrameStream`] with Adam on `train` (each sequence's loss scaled by `weights[i]` when given, e.g.
+/// [`corpus_class_weights`](crate::vocal::data::corpus_class_weights)) and keeps the epoch with the lowest loss on
+/// `validation`.
 pub fn train_frame_stream(
     config: &FrameStreamConfig,
-    train: &Sequences,
+    (train, weights): (&Sequences, Option<&[f32]>),
     validation: &Sequences,
     training: &FrameTraining,
     show_progress: bool,
@@ -186,11 +205,21 @@ pub fn train_frame_stream(
     config.validate().map_err(TrainError::Invalid)?;
     check_sequences(config, train, "training")?;
     check_sequences(config, validation, "validation")?;
+    if let Some(w) = weights
+        && (w.len() != train.len() || w.iter().any(|w| !w.is_finite() || *w < 0.0))
+    {
+        return Err(TrainError::Invalid(format!(
+            "{} training weights for {} training sequences (each finite and at least 0)",
+            w.len(),
+            train.len()
+        )));
+    }
     let seeds = Seeds::new(training.seed, Stage::VocalFrames, FoldId::Cv(0));
     let device = init_device(&seeds);
     let stream = config.init(&device).map_err(TrainError::Invalid)?;
     let mut objective = FrameObjective {
         train,
+        weights,
         validation,
         batch_size: training.batch_size,
         ce: CrossEntropyLossConfig::new().init(&device),
@@ -237,7 +266,7 @@ pub struct CellChoice {
 pub fn choose_cell(
     config: &FrameStreamConfig,
     cells: &[RecurrentCell],
-    (train, validation): (&Sequences, &Sequences),
+    (train, weights, validation): (&Sequences, Option<&[f32]>, &Sequences),
     training: &FrameTraining,
     show_progress: bool,
     checkpoint: Option<&Resumable>,
@@ -248,7 +277,7 @@ pub fn choose_cell(
         let stage = checkpoint.map(|c| c.stage(&format!("frames-{}", cell.label().to_lowercase())));
         let run = train_frame_stream(
             &FrameStreamConfig { cell, ..config.clone() },
-            train,
+            (train, weights),
             validation,
             training,
             show_progress,
@@ -261,4 +290,32 @@ pub fn choose_cell(
     }
     let (cell, run) = best.ok_or_else(|| TrainError::Invalid("no recurrent cell to choose from".into()))?;
     Ok(CellChoice { cell, run, candidates })
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Int, Tensor, TensorData};
+
+    use super::*;
+
+    fn logits_and_targets(device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
+        let logits = Tensor::from_data(TensorData::new(vec![2.0f32, -1.0, 0.5, 0.3, -0.7, 1.2], [3, 2]), device);
+        (logits, Tensor::from_data(TensorData::new(vec![0i64, 1, 1], [3]), device))
+    }
+
+    #[test]
+    fn weighted_cross_entropy_is_the_plain_one_at_unit_weights_and_scales_each_term() {
+        let device = Device::default();
+        let (logits, targets) = logits_and_targets(&device);
+        let plain = emit::values(CrossEntropyLossConfig::new().init(&device).forward(logits.clone(), targets.clone()));
+        let ones = Tensor::from_data(TensorData::new(vec![1.0f32; 3], [3]), &device);
+        let unit = emit::values(weighted_cross_entropy(logits.clone(), targets.clone(), ones));
+        assert!((plain[0] - unit[0]).abs() < 1e-6, "{plain:?} {unit:?}");
+        // By hand: −log softmax of each row's target, weighted 2, 0, 1, over a batch of 3.
+        let nll = |a: f32, b: f32| (a.exp() + b.exp()).ln() - b;
+        let expected = (2.0 * nll(-1.0, 2.0) + 0.0 * nll(0.5, 0.3) + nll(-0.7, 1.2)) / 3.0;
+        let w = Tensor::from_data(TensorData::new(vec![2.0f32, 0.0, 1.0], [3]), &device);
+        let weighted = emit::values(weighted_cross_entropy(logits, targets, w));
+        assert!((weighted[0] - expected).abs() < 1e-5, "{weighted:?} against {expected}");
+    }
 }
