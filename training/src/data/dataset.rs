@@ -347,6 +347,12 @@ impl Dataset {
         Ok(Self { name: self.name.clone(), kind: self.kind, classes, hierarchy, items })
     }
 
+    /// The part (corpus) a merged group key `<part name>:<group>` ([`Dataset::merge`]) comes from; `None` for a
+    /// group of an unmerged set.
+    pub fn corpus_of(group: &str) -> Option<&str> {
+        group.split_once(':').map(|(corpus, _)| corpus)
+    }
+
     /// Concatenates datasets of one kind under a new name (e.g. EmoDB + RAVDESS for speech emotion).
     ///
     /// * Group keys become `<part name>:<group>`, because speaker `03` of one corpus is not actor `03` of another

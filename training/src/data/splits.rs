@@ -224,7 +224,7 @@ pub fn rotating_group_folds(dataset: &Dataset, k: usize, seed: u64) -> Result<Ve
 /// held out for validation.
 pub fn leave_one_corpus_out_folds(dataset: &Dataset, seed: u64) -> Result<Vec<Fold>, DataError> {
     let groups = dataset.group_members();
-    let corpus_of = |group: &str| group.split_once(':').map(|(c, _)| c.to_string());
+    let corpus_of = |group: &str| Dataset::corpus_of(group).map(str::to_string);
     let mut corpora: Vec<String> = groups.keys().filter_map(|g| corpus_of(g)).collect();
     corpora.dedup();
     if corpora.len() < 2 || groups.keys().any(|g| corpus_of(g).is_none()) {

@@ -131,6 +131,10 @@ pub struct TrainArgs {
     /// total weight (corpus-balanced training), `none` every take the same.
     #[arg(long, value_enum, default_value_t = Balance::None)]
     pub balance: Balance,
+    /// Train the frame stream against a corpus adversary of this strength (gradient reversal; 0: none; the
+    /// domain-adversarial literature uses 0.1–1). Needs training takes of two corpora or more.
+    #[arg(long, default_value_t = 0.0)]
+    pub corpus_adversary: f32,
 }
 
 /// `earmark-train nas …`.
@@ -495,7 +499,12 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
         hidden: t.hidden,
         layers: t.rnn_layers,
         cells: t.cells.clone(),
-        frame_training: FrameTraining { epochs: t.frame_epochs, seed, ..FrameTraining::default() },
+        frame_training: FrameTraining {
+            epochs: t.frame_epochs,
+            seed,
+            corpus_adversary: t.corpus_adversary,
+            ..FrameTraining::default()
+        },
         fusion_epochs: t.fusion_epochs,
         frame_features: t.frame_features.clone(),
         balance: t.balance,

@@ -170,7 +170,7 @@ pub enum Balance {
 /// `corpus:speaker`); a group without one is a corpus of its own name.
 pub fn corpus_class_weights<'a>(takes: impl IntoIterator<Item = (&'a str, usize)>) -> Vec<f32> {
     let cells: Vec<(&str, usize)> =
-        takes.into_iter().map(|(group, class)| (group.split_once(':').map_or(group, |(c, _)| c), class)).collect();
+        takes.into_iter().map(|(group, class)| (Dataset::corpus_of(group).unwrap_or(group), class)).collect();
     let mut counts: std::collections::HashMap<(&str, usize), usize> = std::collections::HashMap::new();
     for cell in &cells {
         *counts.entry(*cell).or_default() += 1;
@@ -179,9 +179,24 @@ pub fn corpus_class_weights<'a>(takes: impl IntoIterator<Item = (&'a str, usize)
     cells.iter().map(|cell| (per_cell / counts[cell] as f64) as f32).collect()
 }
 
+/// Each take's corpus as an index (`0..n`, corpora numbered in name order), for the corpus adversary; groups as in
+/// [`corpus_class_weights`].
+pub fn corpus_indices<'a>(groups: impl IntoIterator<Item = &'a str>) -> Vec<usize> {
+    let corpora: Vec<&str> = groups.into_iter().map(|g| Dataset::corpus_of(g).unwrap_or(g)).collect();
+    let mut names = corpora.clone();
+    names.sort_unstable();
+    names.dedup();
+    corpora.iter().map(|c| names.binary_search(c).expect("listed")).collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::corpus_class_weights;
+    use super::{corpus_class_weights, corpus_indices};
+
+    #[test]
+    fn corpora_are_numbered_in_name_order() {
+        assert_eq!(corpus_indices(["savee:DC", "emodb:03", "savee:JE", "ravdess:01"]), [2, 0, 2, 1]);
+    }
 
     #[test]
     fn every_corpus_and_class_cell_weighs_the_same_and_the_mean_weight_is_one() {

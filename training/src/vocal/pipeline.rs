@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use super::darts::genotype::Genotype;
 use super::darts::network::{DerivedNetwork, NasConfig};
 use super::darts::search::InputSet;
-use super::data::{Balance, VocalData, corpus_class_weights};
+use super::data::{Balance, VocalData, corpus_class_weights, corpus_indices};
 use super::frames::{
-    CellChoice, FrameModel, FrameStream, FrameStreamConfig, FrameTraining, MelProsody, RecurrentCell, choose_cell,
-    fit_standardization, load_npy_frames, prosody_frames, stream_probabilities,
+    CellChoice, FrameModel, FrameStream, FrameStreamConfig, FrameTraining, MelProsody, RecurrentCell, TrainingTakes,
+    choose_cell, fit_standardization, load_npy_frames, prosody_frames, stream_probabilities,
 };
 use super::fusion::{Fusion, train_fusion};
 use super::input::{Preparation, SpectrogramInput, frontend};
@@ -212,13 +212,18 @@ pub fn fitted_input(data: &VocalData, train: &[usize]) -> SpectrogramInput {
 }
 
 /// The frame stream's loss weights for the training takes `items` (in order), or none.
-fn frame_weights(data: &VocalData, balance: Balance, items: impl Iterator<Item = usize>) -> Option<Vec<f32>> {
+fn frame_weights(data: &VocalData, balance: Balance, items: &[usize]) -> Option<Vec<f32>> {
     match balance {
         Balance::None => None,
         Balance::CorpusClass => {
-            Some(corpus_class_weights(items.map(|i| (data.dataset.items[i].group.as_str(), data.classes[i]))))
+            Some(corpus_class_weights(items.iter().map(|&i| (data.dataset.items[i].group.as_str(), data.classes[i]))))
         }
     }
+}
+
+/// The corpus of each of `items`, as an index (for the corpus adversary).
+fn corpora_of(data: &VocalData, items: &[usize]) -> Vec<usize> {
+    corpus_indices(items.iter().map(|&i| data.dataset.items[i].group.as_str()))
 }
 
 fn frame_probabilities(model: &FrameModel, windows: &[Array2<f32>], batch: usize) -> Vec<Vec<f32>> {
@@ -310,8 +315,9 @@ pub fn run_fold(
             raw_train.iter_mut().for_each(|f| standardization.apply(f));
             let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
             let train_seq: Vec<(Array2<f32>, usize)> = raw_train.into_iter().zip(train_truth).collect();
-            let copy_items = copies.iter().map(|c| c.of);
-            let weights = frame_weights(data, config.balance, train.iter().copied().chain(copy_items));
+            let items: Vec<usize> = train.iter().copied().chain(copies.iter().map(|c| c.of)).collect();
+            let (weights, corpora) = (frame_weights(data, config.balance, &items), corpora_of(data, &items));
+            let takes = TrainingTakes { sequences: &train_seq, weights: weights.as_deref(), corpora: Some(&corpora) };
             let val_seq: Vec<(Array2<f32>, usize)> =
                 prosody_frames(&prosody, &val_w, 32)?.into_iter().zip(truth(&validation)).collect();
             let frame_config = FrameStreamConfig {
@@ -322,7 +328,7 @@ pub fn run_fold(
             let CellChoice { cell, run, candidates } = choose_cell(
                 &frame_config,
                 &config.cells,
-                (&train_seq, weights.as_deref(), &val_seq),
+                (takes, &val_seq),
                 &config.frame_training,
                 show_progress,
                 checkpoint,
@@ -344,11 +350,12 @@ pub fn run_fold(
                 layers: config.layers,
                 ..FrameStreamConfig::new(tr[0].0.ncols(), classes)
             };
-            let weights = frame_weights(data, config.balance, train.iter().copied());
+            let (weights, corpora) = (frame_weights(data, config.balance, &train), corpora_of(data, &train));
+            let takes = TrainingTakes { sequences: &tr, weights: weights.as_deref(), corpora: Some(&corpora) };
             let CellChoice { cell, run, candidates } = choose_cell(
                 &frame_config,
                 &config.cells,
-                (&tr, weights.as_deref(), &va),
+                (takes, &va),
                 &config.frame_training,
                 show_progress,
                 checkpoint,

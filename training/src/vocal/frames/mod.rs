@@ -14,6 +14,7 @@
 //! keeps the recurrent cell with the lowest validation loss ("we choose the cell structure with the lowest
 //! validation loss"); the paper chose among searched cells, we choose among LSTM and GRU.
 
+pub mod adversary;
 mod prosody;
 mod stream;
 mod train;
@@ -207,20 +208,46 @@ mod tests {
     // 30 epochs: with 12, one full test run saw the loss only start to fall by the last epoch (0.72 → 0.66; it
     // passes alone every time, so something in that run drew its weights or dropout differently), which failed
     // a test meant to show that training learns, not how fast.
-    const QUICK: FrameTraining = FrameTraining { epochs: 30, batch_size: 8, learning_rate: 1e-2, seed: 7 };
+    const QUICK: FrameTraining =
+        FrameTraining { epochs: 30, batch_size: 8, learning_rate: 1e-2, seed: 7, corpus_adversary: 0.0 };
 
     #[test]
     fn training_on_separable_classes_lowers_the_loss() {
         let _lock = TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let (train, validation) = (separable(32, 6, 1), separable(16, 6, 2));
-        let run =
-            train_frame_stream(&tiny(RecurrentCell::Gru), (&train, None), &validation, &QUICK, false, None).unwrap();
+        let run = train_frame_stream(
+            &tiny(RecurrentCell::Gru),
+            TrainingTakes::plain(&train),
+            &validation,
+            &QUICK,
+            false,
+            None,
+        )
+        .unwrap();
         let first = &run.history[0];
         let last = run.history.last().unwrap();
         assert!(last.loss < first.loss * 0.7, "{:?}", run.history);
         assert!(run.validation_loss < 0.4, "{:?}", run.history);
         assert_eq!(run.validation_loss, run.history[run.best_epoch - 1].validation_loss);
         assert!((frame_loss(&run.stream, &validation, 5) - run.validation_loss).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_stream_trained_against_a_corpus_adversary_still_learns_the_classes() {
+        let _lock = TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let (train, validation) = (separable(32, 6, 1), separable(16, 6, 2));
+        let corpora: Vec<usize> = (0..train.len()).map(|i| (i / 2) % 2).collect();
+        let takes = TrainingTakes { corpora: Some(&corpora), ..TrainingTakes::plain(&train) };
+        let training = FrameTraining { corpus_adversary: 0.5, ..QUICK };
+        let run = train_frame_stream(&tiny(RecurrentCell::Gru), takes, &validation, &training, false, None).unwrap();
+        assert!(run.validation_loss < 0.4, "{:?}", run.history);
+        // It needs the corpora, and two of them.
+        let config = tiny(RecurrentCell::Gru);
+        let plain = TrainingTakes::plain(&train);
+        assert!(train_frame_stream(&config, plain, &validation, &training, false, None).is_err());
+        let one = vec![0; train.len()];
+        let takes = TrainingTakes { corpora: Some(&one), ..plain };
+        assert!(train_frame_stream(&config, takes, &validation, &training, false, None).is_err());
     }
 
     #[test]
@@ -231,7 +258,7 @@ mod tests {
         let choice = choose_cell(
             &tiny(RecurrentCell::Lstm),
             &RecurrentCell::ALL,
-            (&train, None, &validation),
+            (TrainingTakes::plain(&train), &validation),
             &training,
             false,
             None,
@@ -252,15 +279,43 @@ mod tests {
         let good = separable(4, 5, 5);
         let wide = vec![(Array2::zeros((5, 4)), 0)];
         let config = tiny(RecurrentCell::Gru);
-        assert!(train_frame_stream(&config, (&wide, None), &good, &QUICK, false, None).is_err());
+        assert!(train_frame_stream(&config, TrainingTakes::plain(&wide), &good, &QUICK, false, None).is_err());
         assert!(
-            train_frame_stream(&config, (&good, None), &[(Array2::zeros((5, 3)), 2)], &QUICK, false, None).is_err()
+            train_frame_stream(
+                &config,
+                TrainingTakes::plain(&good),
+                &[(Array2::zeros((5, 3)), 2)],
+                &QUICK,
+                false,
+                None
+            )
+            .is_err()
         );
-        assert!(train_frame_stream(&config, (&good, None), &[], &QUICK, false, None).is_err());
+        assert!(train_frame_stream(&config, TrainingTakes::plain(&good), &[], &QUICK, false, None).is_err());
         let short = [1.0f32; 3];
-        assert!(train_frame_stream(&config, (&good, Some(&short)), &good, &QUICK, false, None).is_err());
+        assert!(
+            train_frame_stream(
+                &config,
+                TrainingTakes { weights: Some(&short), ..TrainingTakes::plain(&good) },
+                &good,
+                &QUICK,
+                false,
+                None
+            )
+            .is_err()
+        );
         let negative = [1.0, 1.0, -1.0, 1.0];
-        assert!(train_frame_stream(&config, (&good, Some(&negative)), &good, &QUICK, false, None).is_err());
+        assert!(
+            train_frame_stream(
+                &config,
+                TrainingTakes { weights: Some(&negative), ..TrainingTakes::plain(&good) },
+                &good,
+                &QUICK,
+                false,
+                None
+            )
+            .is_err()
+        );
     }
 
     #[test]

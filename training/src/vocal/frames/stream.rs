@@ -164,17 +164,28 @@ impl FrameStream {
 
     /// `[batch, time, features]` → logits `[batch, classes]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<2> {
-        if self.functionals {
+        self.output.forward(self.embedding(x))
+    }
+
+    /// `[batch, time, features]` → the take's embedding `[batch, fc]` the classifier reads (the fully connected
+    /// layer after ReLU): what a corpus adversary looks at while training.
+    pub fn embedding(&self, x: Tensor<3>) -> Tensor<2> {
+        let pooled = if self.functionals {
             let [batch, _, features] = x.dims();
             let mean = x.clone().mean_dim(1);
             let spread = (x - mean.clone()).powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt();
-            let pooled = Tensor::cat(vec![mean, spread], 2).reshape([batch, 2 * features]);
-            return self.output.forward(relu(self.fc.forward(pooled)));
-        }
-        let (h, weights) = self.attend(x);
-        let [batch, time, hidden] = h.dims();
-        let pooled: Tensor<2> = weights.reshape([batch, 1, time]).matmul(h).reshape([batch, hidden]);
-        self.output.forward(relu(self.fc.forward(pooled)))
+            Tensor::cat(vec![mean, spread], 2).reshape([batch, 2 * features])
+        } else {
+            let (h, weights) = self.attend(x);
+            let [batch, time, hidden] = h.dims();
+            weights.reshape([batch, 1, time]).matmul(h).reshape([batch, hidden])
+        };
+        relu(self.fc.forward(pooled))
+    }
+
+    /// Width of [`Self::embedding`].
+    pub fn embedding_width(&self) -> usize {
+        self.fc.weight.dims()[1]
     }
 
     /// Class probabilities (softmax of [`Self::forward`]).

@@ -13,11 +13,12 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::adversary::{WithCorpusAdversary, ramped_strength};
 use super::stream::{FrameStream, FrameStreamConfig, RecurrentCell};
 use crate::onnx::emit;
 use crate::train::{
-    FitConfig, FitRun, FoldId, Keep, Objective, Resumable, Schedule, Seeds, Stage, TrainError, Validation, fit,
-    init_device,
+    FitConfig, FitRun, FitState, FoldId, Keep, Objective, Resumable, Schedule, Seeds, Stage, TrainError, Validation,
+    fit, init_device,
 };
 
 /// How to train the frame stream.
@@ -31,11 +32,14 @@ pub struct FrameTraining {
     pub learning_rate: f64,
     /// Seed of initial weights and data order.
     pub seed: u64,
+    /// Strength of the corpus adversary (0: none; see [`super::adversary`]).
+    #[serde(default)]
+    pub corpus_adversary: f32,
 }
 
 impl Default for FrameTraining {
     fn default() -> Self {
-        Self { epochs: 50, batch_size: 32, learning_rate: 1e-3, seed: 0 }
+        Self { epochs: 50, batch_size: 32, learning_rate: 1e-3, seed: 0, corpus_adversary: 0.0 }
     }
 }
 
@@ -145,11 +149,47 @@ fn check_sequences(config: &FrameStreamConfig, items: &Sequences, what: &str) ->
     Ok(())
 }
 
+/// A frame stream's training takes and how each counts.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainingTakes<'a> {
+    /// The labelled sequences.
+    pub sequences: &'a Sequences,
+    /// Each sequence's loss weight (e.g. [`corpus_class_weights`](crate::vocal::data::corpus_class_weights);
+    /// mean 1), or every take alike.
+    pub weights: Option<&'a [f32]>,
+    /// Each sequence's corpus (`0..n`), which [`FrameTraining::corpus_adversary`] needs.
+    pub corpora: Option<&'a [usize]>,
+}
+
+impl<'a> TrainingTakes<'a> {
+    /// Every take alike, no corpora.
+    pub fn plain(sequences: &'a Sequences) -> Self {
+        Self { sequences, weights: None, corpora: None }
+    }
+
+    fn check(&self) -> Result<(), TrainError> {
+        let n = self.sequences.len();
+        if let Some(w) = self.weights
+            && (w.len() != n || w.iter().any(|w| !w.is_finite() || *w < 0.0))
+        {
+            return Err(TrainError::Invalid(format!(
+                "{} training weights for {n} training sequences (each finite and at least 0)",
+                w.len()
+            )));
+        }
+        if let Some(c) = self.corpora
+            && c.len() != n
+        {
+            return Err(TrainError::Invalid(format!("{} corpus labels for {n} training sequences", c.len())));
+        }
+        Ok(())
+    }
+}
+
 /// The frame stream's objective: cross-entropy over length-grouped batches (each sequence's term scaled by its
 /// weight when weights are given); validation by the plain validation loss.
 struct FrameObjective<'a> {
-    train: &'a Sequences,
-    weights: Option<&'a [f32]>,
+    train: TrainingTakes<'a>,
     validation: &'a Sequences,
     batch_size: usize,
     ce: CrossEntropyLoss,
@@ -163,63 +203,103 @@ fn weighted_cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>, weights: T
     (picked * weights).sum().neg().div_scalar(batch as f32)
 }
 
-impl Objective<FrameStream> for FrameObjective<'_> {
-    fn train_len(&self) -> usize {
-        self.train.len()
-    }
-
-    /// Sequences of one length per batch (no padding), shuffled within and across lengths.
-    fn batches(&mut self, order_seed: u64, batch_size: usize) -> Vec<Vec<usize>> {
-        batches(self.train, batch_size, Some(&mut ChaCha8Rng::seed_from_u64(order_seed)))
-    }
-
-    fn loss(&mut self, stream: &FrameStream, batch: &[usize], device: &Device) -> Tensor<1> {
-        let (x, targets) = batch_tensor(self.train, batch, device);
-        match self.weights {
-            None => self.ce.forward(stream.forward(x), targets),
+impl FrameObjective<'_> {
+    /// The emotion loss of a batch's logits.
+    fn emotion_loss(&self, logits: Tensor<2>, targets: Tensor<1, Int>, batch: &[usize], device: &Device) -> Tensor<1> {
+        match self.train.weights {
+            None => self.ce.forward(logits, targets),
             Some(weights) => {
                 let w: Vec<f32> = batch.iter().map(|&i| weights[i]).collect();
-                let w = Tensor::from_data(TensorData::new(w, [batch.len()]), device);
-                weighted_cross_entropy(stream.forward(x), targets, w)
+                weighted_cross_entropy(logits, targets, Tensor::from_data(TensorData::new(w, [batch.len()]), device))
             }
         }
     }
 
-    fn validate(&mut self, stream: &FrameStream, _training_loss: f64) -> Validation {
+    /// Sequences of one length per batch (no padding), shuffled within and across lengths.
+    fn length_batches(&self, order_seed: u64, batch_size: usize) -> Vec<Vec<usize>> {
+        batches(self.train.sequences, batch_size, Some(&mut ChaCha8Rng::seed_from_u64(order_seed)))
+    }
+
+    fn validation(&self, stream: &FrameStream) -> Validation {
         let loss = frame_loss(stream, self.validation, self.batch_size);
         Validation { score: (-loss, 0.0), loss: Some(loss), summary: format!("validation loss {loss:.4}") }
     }
 }
 
-/// Trains a [`FrameStream`] with Adam on `train` (each sequence's loss scaled by `weights[i]` when given, e.g.
-/// [`corpus_class_weights`](crate::vocal::data::corpus_class_weights)) and keeps the epoch with the lowest loss on
-/// `validation`.
+impl Objective<FrameStream> for FrameObjective<'_> {
+    fn train_len(&self) -> usize {
+        self.train.sequences.len()
+    }
+
+    fn batches(&mut self, order_seed: u64, batch_size: usize) -> Vec<Vec<usize>> {
+        self.length_batches(order_seed, batch_size)
+    }
+
+    fn loss(&mut self, stream: &FrameStream, batch: &[usize], device: &Device) -> Tensor<1> {
+        let (x, targets) = batch_tensor(self.train.sequences, batch, device);
+        self.emotion_loss(stream.forward(x), targets, batch, device)
+    }
+
+    fn validate(&mut self, stream: &FrameStream, _training_loss: f64) -> Validation {
+        self.validation(stream)
+    }
+}
+
+/// The emotion objective plus the corpus adversary's cross-entropy (its gradient reversed into the stream, with
+/// the ramped strength of the epoch); validation and the kept epoch by the emotion's validation loss alone.
+struct AdversarialObjective<'a> {
+    emotion: FrameObjective<'a>,
+    corpora: &'a [usize],
+    strength: f32,
+    epochs: usize,
+    ramped: f32,
+}
+
+impl Objective<WithCorpusAdversary> for AdversarialObjective<'_> {
+    fn train_len(&self) -> usize {
+        self.emotion.train.sequences.len()
+    }
+
+    fn batches(&mut self, order_seed: u64, batch_size: usize) -> Vec<Vec<usize>> {
+        self.emotion.length_batches(order_seed, batch_size)
+    }
+
+    fn start_epoch(&mut self, epoch: usize, _augment_seed: u64) {
+        self.ramped = ramped_strength(self.strength, (epoch - 1) as f64 / self.epochs.max(1) as f64);
+    }
+
+    fn loss(&mut self, model: &WithCorpusAdversary, batch: &[usize], device: &Device) -> Tensor<1> {
+        let (x, targets) = batch_tensor(self.emotion.train.sequences, batch, device);
+        let (logits, corpus_logits) = model.forward(x, self.ramped);
+        let corpora: Vec<i64> = batch.iter().map(|&i| self.corpora[i] as i64).collect();
+        let corpora = Tensor::from_data(TensorData::new(corpora, [batch.len()]), device);
+        self.emotion.emotion_loss(logits, targets, batch, device) + self.emotion.ce.forward(corpus_logits, corpora)
+    }
+
+    fn validate(&mut self, model: &WithCorpusAdversary, _training_loss: f64) -> Validation {
+        self.emotion.validation(&model.stream)
+    }
+}
+
+/// Trains a [`FrameStream`] with Adam on `train` and keeps the epoch with the lowest loss on `validation`; with
+/// [`FrameTraining::corpus_adversary`] above 0, against a corpus adversary ([`super::adversary`]).
 pub fn train_frame_stream(
     config: &FrameStreamConfig,
-    (train, weights): (&Sequences, Option<&[f32]>),
+    train: TrainingTakes<'_>,
     validation: &Sequences,
     training: &FrameTraining,
     show_progress: bool,
     checkpoint: Option<&Resumable>,
 ) -> Result<FrameRun, TrainError> {
     config.validate().map_err(TrainError::Invalid)?;
-    check_sequences(config, train, "training")?;
+    check_sequences(config, train.sequences, "training")?;
     check_sequences(config, validation, "validation")?;
-    if let Some(w) = weights
-        && (w.len() != train.len() || w.iter().any(|w| !w.is_finite() || *w < 0.0))
-    {
-        return Err(TrainError::Invalid(format!(
-            "{} training weights for {} training sequences (each finite and at least 0)",
-            w.len(),
-            train.len()
-        )));
-    }
+    train.check()?;
     let seeds = Seeds::new(training.seed, Stage::VocalFrames, FoldId::Cv(0));
     let device = init_device(&seeds);
     let stream = config.init(&device).map_err(TrainError::Invalid)?;
-    let mut objective = FrameObjective {
+    let emotion = FrameObjective {
         train,
-        weights,
         validation,
         batch_size: training.batch_size,
         ce: CrossEntropyLossConfig::new().init(&device),
@@ -233,21 +313,39 @@ pub fn train_frame_stream(
         schedule: Schedule::Constant,
         keep: Keep::Best,
     };
-    let fitted = fit(
-        stream,
-        AdamConfig::new().init(),
-        &mut objective,
-        &fit_config,
-        &FitRun::new(seeds, show_progress).resuming(checkpoint),
-    )?;
-    let history = fitted
-        .state
+    let run = FitRun::new(seeds, show_progress).resuming(checkpoint);
+    if training.corpus_adversary > 0.0 {
+        let corpora = train
+            .corpora
+            .ok_or_else(|| TrainError::Invalid("the corpus adversary needs each training take's corpus".into()))?;
+        let count = corpora.iter().max().map_or(0, |&c| c + 1);
+        if (0..count).filter(|c| corpora.contains(c)).count() < 2 {
+            return Err(TrainError::Invalid("the corpus adversary needs training takes of two corpora or more".into()));
+        }
+        let model = WithCorpusAdversary::new(stream, count, &device);
+        let mut objective = AdversarialObjective {
+            emotion,
+            corpora,
+            strength: training.corpus_adversary,
+            epochs: training.epochs,
+            ramped: 0.0,
+        };
+        let fitted = fit(model, AdamConfig::new().init(), &mut objective, &fit_config, &run)?;
+        return Ok(frame_run(fitted.state, fitted.model.stream));
+    }
+    let mut objective = emotion;
+    let fitted = fit(stream, AdamConfig::new().init(), &mut objective, &fit_config, &run)?;
+    Ok(frame_run(fitted.state, fitted.model))
+}
+
+fn frame_run(state: FitState, stream: FrameStream) -> FrameRun {
+    let history = state
         .history
         .iter()
         .map(|e| FrameEpoch { loss: e.loss, validation_loss: e.validation_loss.unwrap_or(f64::NAN) })
         .collect();
-    let validation_loss = fitted.state.best_score.map_or(f64::NAN, |s| -s.0);
-    Ok(FrameRun { stream: fitted.model, history, best_epoch: fitted.state.best_epoch, validation_loss })
+    let validation_loss = state.best_score.map_or(f64::NAN, |s| -s.0);
+    FrameRun { stream, history, best_epoch: state.best_epoch, validation_loss }
 }
 
 /// The outcome of [`choose_cell`].
@@ -266,7 +364,7 @@ pub struct CellChoice {
 pub fn choose_cell(
     config: &FrameStreamConfig,
     cells: &[RecurrentCell],
-    (train, weights, validation): (&Sequences, Option<&[f32]>, &Sequences),
+    (train, validation): (TrainingTakes<'_>, &Sequences),
     training: &FrameTraining,
     show_progress: bool,
     checkpoint: Option<&Resumable>,
@@ -277,7 +375,7 @@ pub fn choose_cell(
         let stage = checkpoint.map(|c| c.stage(&format!("frames-{}", cell.label().to_lowercase())));
         let run = train_frame_stream(
             &FrameStreamConfig { cell, ..config.clone() },
-            (train, weights),
+            train,
             validation,
             training,
             show_progress,
