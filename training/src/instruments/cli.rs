@@ -490,18 +490,27 @@ fn cross_figures(
     let e = figures::emotion_figures(&probabilities, &other.dataset)
         .ok_or_else(|| CommandError::Usage("cross-set figures need the tags valence and arousal".into()))?;
     let [va, vf, aa, af, qa, qf] = e.figures().map(|x| 100.0 * x);
+    let (valence_auc, arousal_auc) = e.roc_auc();
+    let auc = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{x:.3}"));
     let text = format!(
-        "{} clips: valence accuracy {va:.1} % (macro F1 {vf:.1}), arousal {aa:.1} % ({af:.1}), quadrant {qa:.1} % ({qf:.1}).\n\n**Quadrant**\n\n{}",
+        "{} clips: valence accuracy {va:.1} % (macro F1 {vf:.1}, ROC-AUC {}), arousal {aa:.1} % ({af:.1}, ROC-AUC {}), quadrant {qa:.1} % ({qf:.1}).\n\n**Quadrant**\n\n{}",
         e.quadrant.total(),
+        auc(valence_auc),
+        auc(arousal_auc),
         e.quadrant.markdown(&["Q1", "Q2", "Q3", "Q4"])
     );
-    let metrics = [
+    let mut metrics: std::collections::BTreeMap<String, f64> = [
         (format!("cross_{name}_valence_accuracy"), e.valence.accuracy()),
         (format!("cross_{name}_arousal_accuracy"), e.arousal.accuracy()),
         (format!("cross_{name}_quadrant_accuracy"), e.quadrant.accuracy()),
     ]
     .into_iter()
     .collect();
+    for (key, value) in [("valence", valence_auc), ("arousal", arousal_auc)] {
+        if let Some(value) = value {
+            metrics.insert(format!("cross_{name}_{key}_roc_auc"), value);
+        }
+    }
     Ok((name, text, metrics))
 }
 

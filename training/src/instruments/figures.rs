@@ -19,6 +19,10 @@ pub struct EmotionFold {
     pub arousal: Confusion,
     /// Quadrants Q1 … Q4 (indices 0 … 3).
     pub quadrant: Confusion,
+    /// P(high valence) and its truth for every clip.
+    pub valence_scores: Column,
+    /// P(high arousal) and its truth for every clip.
+    pub arousal_scores: Column,
 }
 
 impl EmotionFold {
@@ -33,6 +37,12 @@ impl EmotionFold {
             self.quadrant.accuracy(),
             self.quadrant.macro_f1(),
         ]
+    }
+
+    /// Valence and arousal ROC-AUC: how well the scores order the clips whatever the threshold (a model on music
+    /// unlike its training may order clips well and still sit on one side of 0.5).
+    pub fn roc_auc(&self) -> (Option<f64>, Option<f64>) {
+        (roc_auc(&self.valence_scores), roc_auc(&self.arousal_scores))
     }
 }
 
@@ -60,14 +70,17 @@ pub fn emotion_figures(probabilities: &[(usize, Vec<f32>)], dataset: &Dataset) -
     let v = dataset.classes.iter().position(|c| c == "valence")?;
     let a = dataset.classes.iter().position(|c| c == "arousal")?;
     let (mut valence, mut arousal, mut quadrant) = (Confusion::new(2), Confusion::new(2), Confusion::new(4));
+    let (mut valence_scores, mut arousal_scores) = (Column::new(), Column::new());
     for (item, p) in probabilities {
         let Some((tv, ta)) = truth(dataset, *item, v, a) else { continue };
+        valence_scores.push((p[v], tv));
+        arousal_scores.push((p[a], ta));
         let (pv, pa) = (p[v] >= 0.5, p[a] >= 0.5);
         valence.add(&Confusion::from_pairs(2, &[usize::from(tv)], &[usize::from(pv)]));
         arousal.add(&Confusion::from_pairs(2, &[usize::from(ta)], &[usize::from(pa)]));
         quadrant.add(&Confusion::from_pairs(4, &[quadrant_of(tv, ta)], &[quadrant_of(pv, pa)]));
     }
-    Some(EmotionFold { valence, arousal, quadrant })
+    Some(EmotionFold { valence, arousal, quadrant, valence_scores, arousal_scores })
 }
 
 fn fold_figures(record: &TagRecord, dataset: &Dataset) -> Vec<(usize, EmotionFold)> {
@@ -331,6 +344,8 @@ mod tests {
         assert_eq!(e.valence.accuracy(), 0.75);
         assert_eq!(e.quadrant.accuracy(), 0.75);
         assert_eq!(quadrant_of(true, false), 3);
+        // The scores still order every clip right: Q4's valence 0.4 is under 0.5 but over both low clips'.
+        assert_eq!(e.roc_auc(), (Some(1.0), Some(1.0)));
     }
 
     fn outcome(test_probabilities: Vec<(usize, Vec<f32>)>) -> TagOutcome {
