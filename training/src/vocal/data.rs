@@ -165,6 +165,13 @@ pub enum Balance {
     CorpusClass,
 }
 
+impl Balance {
+    /// Every take alike (the default).
+    pub fn is_none(&self) -> bool {
+        *self == Self::None
+    }
+}
+
 /// Loss weights for takes given as (speaker group, class): each non-empty (corpus, class) cell gets the same total,
 /// scaled so that the weights' mean is 1. A group's corpus is the part before its `:` (the merged corpora's
 /// `corpus:speaker`); a group without one is a corpus of its own name.
@@ -192,6 +199,18 @@ pub fn corpus_indices<'a>(groups: impl IntoIterator<Item = &'a str>) -> Vec<usiz
 #[cfg(test)]
 mod tests {
     use super::{corpus_class_weights, corpus_indices};
+
+    #[test]
+    fn balance_is_named_in_settings_only_when_it_is_not_the_default() {
+        #[derive(serde::Serialize)]
+        struct Settings {
+            #[serde(skip_serializing_if = "super::Balance::is_none")]
+            balance: super::Balance,
+        }
+        assert_eq!(serde_json::to_string(&Settings { balance: super::Balance::None }).unwrap(), "{}");
+        let used = serde_json::to_string(&Settings { balance: super::Balance::CorpusClass }).unwrap();
+        assert_eq!(used, r#"{"balance":"corpus-class"}"#);
+    }
 
     #[test]
     fn corpora_are_numbered_in_name_order() {

@@ -47,8 +47,9 @@ pub struct PipelineConfig {
     /// built-in log-mel + prosody features.
     #[serde(default)]
     pub frame_features: Option<PathBuf>,
-    /// How the frame stream weighs its training takes.
-    #[serde(default)]
+    /// How the frame stream weighs its training takes (left out of the fold store's key when it is the default,
+    /// so runs made before the option keep their folds).
+    #[serde(default, skip_serializing_if = "Balance::is_none")]
     pub balance: Balance,
     /// Seed.
     pub seed: u64,

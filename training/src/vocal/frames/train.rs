@@ -32,9 +32,14 @@ pub struct FrameTraining {
     pub learning_rate: f64,
     /// Seed of initial weights and data order.
     pub seed: u64,
-    /// Strength of the corpus adversary (0: none; see [`super::adversary`]).
-    #[serde(default)]
+    /// Strength of the corpus adversary (0: none; see [`super::adversary`]). Left out of the fold store's key
+    /// when 0, so runs made before the option keep their folds.
+    #[serde(default, skip_serializing_if = "no_adversary")]
     pub corpus_adversary: f32,
+}
+
+fn no_adversary(strength: &f32) -> bool {
+    *strength == 0.0
 }
 
 impl Default for FrameTraining {
@@ -399,6 +404,18 @@ mod tests {
     fn logits_and_targets(device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
         let logits = Tensor::from_data(TensorData::new(vec![2.0f32, -1.0, 0.5, 0.3, -0.7, 1.2], [3, 2]), device);
         (logits, Tensor::from_data(TensorData::new(vec![0i64, 1, 1], [3]), device))
+    }
+
+    /// A run's fold store keys its folds by the serialised settings: runs made before the adversary existed
+    /// keep their folds only if the default leaves the key as it was.
+    #[test]
+    fn the_adversary_enters_the_settings_only_when_used() {
+        let plain = serde_json::to_string(&FrameTraining::default()).unwrap();
+        assert!(!plain.contains("corpus_adversary"), "{plain}");
+        let used = serde_json::to_string(&FrameTraining { corpus_adversary: 0.5, ..FrameTraining::default() }).unwrap();
+        assert!(used.contains("\"corpus_adversary\":0.5"), "{used}");
+        let back: FrameTraining = serde_json::from_str(&plain).unwrap();
+        assert_eq!(back, FrameTraining::default());
     }
 
     #[test]
