@@ -584,7 +584,7 @@ pub fn run(command: &NasCommand) -> CommandResult<()> {
                     description: format!(
                         "Emotion of the last 8 s of a voice ({}): {}, trained by Earmark on {}.",
                         names.join(", "),
-                        ship.description(),
+                        ship.description(&config.cells),
                         corpus_names(args)
                     ),
                     classes: names.clone(),

@@ -104,12 +104,21 @@ impl Stream {
     /// All three, in report order.
     pub const ALL: [Stream; 3] = [Stream::Spectrogram, Stream::Frames, Stream::Fusion];
 
-    /// What a model shipping this stream is, in one phrase (manifest description, report title).
-    pub fn description(self) -> &'static str {
+    /// What a model shipping this stream is, in one phrase (manifest description, report title), for a frame
+    /// stream over `cells`.
+    pub fn description(self, cells: &[RecurrentCell]) -> &'static str {
+        let functionals = cells == [RecurrentCell::Functionals];
         match self {
             Self::Spectrogram => "EmotionNAS' DARTS-searched spectrogram network",
+            Self::Frames if functionals => {
+                "EmotionNAS' frame stream with each feature's mean and spread over the take in place of its \
+                 recurrence (log-mel, energy, pitch and voicing)"
+            }
             Self::Frames => {
                 "EmotionNAS' frame stream (a recurrent network with attention over log-mel, energy, pitch and voicing)"
+            }
+            Self::Fusion if functionals => {
+                "EmotionNAS (DARTS-searched spectrogram network + a frame stream of per-take means and spreads, fused)"
             }
             Self::Fusion => "EmotionNAS (DARTS-searched spectrogram network + recurrent frame stream, fused)",
         }

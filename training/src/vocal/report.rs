@@ -5,6 +5,8 @@ use std::path::Path;
 
 use super::darts::genotype::Genotype;
 use super::darts::search::SearchOutcome;
+use super::data::Balance;
+use super::frames::RecurrentCell;
 use super::input::Preparation;
 use super::pipeline::{FoldOutcome, PipelineConfig, Stream};
 use crate::metrics::Confusion;
@@ -163,9 +165,31 @@ pub fn preparation_text(p: &Preparation) -> String {
     steps.join("; ")
 }
 
+/// How the frame stream was shaped and trained, for the report's retraining line.
+fn frame_training_text(config: &PipelineConfig) -> String {
+    let mut text = if config.cells == [RecurrentCell::Functionals] {
+        "each feature's mean and spread over the take into two fully connected layers, lowest validation loss kept"
+            .to_string()
+    } else {
+        format!(
+            "{} recurrent layers of {}, cells tried: {}, lowest validation loss kept",
+            config.layers,
+            config.hidden,
+            config.cells.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+        )
+    };
+    if config.balance == Balance::CorpusClass {
+        text.push_str("; every (corpus, class) cell of the training takes weighs the same in its loss");
+    }
+    if config.frame_training.corpus_adversary > 0.0 {
+        let _ = write!(text, "; against a corpus adversary of strength {}", config.frame_training.corpus_adversary);
+    }
+    text
+}
+
 /// Writes the model folder's REPORT.md.
 pub fn write_report(path: &Path, r: &ReportInput<'_>) -> std::io::Result<()> {
-    let mut s = format!("# Vocal emotion — {}\n\n", r.shipped.description());
+    let mut s = format!("# Vocal emotion — {}\n\n", r.shipped.description(&r.config.cells));
     let _ = writeln!(
         s,
         "Classes: {}. Input: 8 s of the vocal frontend (16 kHz, 25 ms Hamming windows every 11 ms, 140 mel bands, dB), \
@@ -203,13 +227,10 @@ pub fn write_report(path: &Path, r: &ReportInput<'_>) -> std::io::Result<()> {
     let _ = writeln!(
         s,
         "Retraining: derived network {} epochs (SGD 0.025 cosine, best validation UA kept); frame stream {} epochs \
-         (Adam 1e-3, {} recurrent layers of {}, cells tried: {}, lowest validation loss kept); fusion perceptron {} \
-         epochs (Adam 1e-3) on the validation speakers' stream probabilities.\n",
+         (Adam 1e-3, {}); fusion perceptron {} epochs (Adam 1e-3) on the validation speakers' stream probabilities.\n",
         config.net_training.epochs,
         config.frame_training.epochs,
-        config.layers,
-        config.hidden,
-        config.cells.iter().map(|c| c.label()).collect::<Vec<_>>().join(", "),
+        frame_training_text(config),
         config.fusion_epochs
     );
     let _ = writeln!(
@@ -229,4 +250,44 @@ pub fn write_report(path: &Path, r: &ReportInput<'_>) -> std::io::Result<()> {
     }
     let _ = write!(s, "\n## Exact command\n\n```sh\n{}\n```\n", r.command);
     std::fs::write(path, s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocal::darts::network::NasConfig;
+    use crate::vocal::frames::FrameTraining;
+    use crate::vocal::train::NetTrainConfig;
+
+    fn config(cells: Vec<RecurrentCell>, balance: Balance, corpus_adversary: f32) -> PipelineConfig {
+        PipelineConfig {
+            net: NasConfig { layers: 3, channels: 2, steps: 4, classes: 4, stem_stride: 2 },
+            net_training: NetTrainConfig::default(),
+            hidden: 64,
+            layers: 2,
+            cells,
+            frame_training: FrameTraining { corpus_adversary, ..FrameTraining::default() },
+            fusion_epochs: 100,
+            frame_features: None,
+            balance,
+            seed: 1,
+        }
+    }
+
+    /// The report and manifest say what was trained: a functionals stream is not called recurrent, and the
+    /// balance and the adversary are named when used.
+    #[test]
+    fn the_frame_stream_is_described_as_trained() {
+        let recurrent = config(RecurrentCell::ALL.to_vec(), Balance::None, 0.0);
+        let text = frame_training_text(&recurrent);
+        assert!(text.starts_with("2 recurrent layers of 64, cells tried: LSTM, GRU"), "{text}");
+        assert!(!text.contains("corpus"), "{text}");
+        assert!(Stream::Frames.description(&recurrent.cells).contains("recurrent network"));
+        let functionals = config(vec![RecurrentCell::Functionals], Balance::CorpusClass, 0.5);
+        let text = frame_training_text(&functionals);
+        assert!(text.starts_with("each feature's mean and spread"), "{text}");
+        assert!(text.contains("every (corpus, class) cell") && text.contains("corpus adversary of strength 0.5"));
+        let described = Stream::Frames.description(&functionals.cells);
+        assert!(described.contains("mean and spread") && !described.contains("recurrent network"), "{described}");
+    }
 }
