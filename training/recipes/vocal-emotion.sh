@@ -6,13 +6,15 @@
 # model (models/vocal-emotion/genotype.json, from that search on EmoDB + RAVDESS).
 #
 # One command evaluates and ships: leave-one-corpus-out (3 folds) and leave-speakers-out (5 folds over all three
-# corpora), 12 epochs per stream, then the final model on every speaker, shipping its frame stream (the stream
-# that carries best to the held-out corpora; the report has all three); about 70 minutes of one core. Each
-# finished fold is saved, and --resume picks an interrupted run up where it stopped. Then, for the report's
-# comparison of window preparations, leave-one-corpus-out with the earlier preparations (about 20 minutes
-# each), the augmentation arm (every training take re-recorded once; about 40 minutes) and the functionals frame
-# stream, leaving corpora and speakers out with its own final model in runs/nas-functionals/model (not shipped: the
-# report compares it; about 45 minutes). Every step is seeded.
+# corpora), 12 epochs per stream, then the final model on every speaker, shipping its frame stream — as functionals
+# (each feature's mean and spread over the take), trained corpus-balanced, each take's speaker estimate formed from
+# 3 other takes of its speaker (what a vocal's first minutes give): the setting that carries best to held-out
+# corpora; about 65 minutes of one core. Each finished fold is saved, and --resume picks an interrupted run up
+# where it stopped. Then the report's comparisons: leave-one-corpus-out with the earlier preparations (about 20
+# minutes each), with every take's speaker estimate from all its takes (the recurrent stream shipped before, and
+# the functionals stream), the augmentation arm (about 40 minutes), and under the 3-other-takes estimate the
+# recurrent stream (corpora and speakers), the functionals stream unbalanced, and the corpus adversary (about 25
+# minutes each leaving corpora out, 40–50 leaving speakers out). Every step is seeded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 emodb=${1:-../shared/data/emodb}
@@ -28,14 +30,28 @@ if [[ ${SEARCH:-0} == 1 || ! -f $genotype ]]; then
     --steps-per-epoch 12 --batch 16
   genotype=runs/nas/genotype.json
 fi
-$train nas train "${corpora[@]}" --split corpus,speakers --preparation speaker-level --run runs/nas-cross \
-  --genotype "$genotype" "${schedule[@]}" --resume --out models/vocal-emotion --ship frames
+honest=(--preparation speaker-level --speaker-takes 3)
+$train nas train "${corpora[@]}" --split corpus,speakers "${honest[@]}" --cells functionals --balance corpus-class \
+  --run runs/nas-cross --genotype "$genotype" "${schedule[@]}" --resume --out models/vocal-emotion --ship frames
+# Comparisons with every take's speaker estimate formed from all its takes (the take itself included).
 for preparation in raw speaker; do
   $train nas train "${corpora[@]}" --split corpus --preparation "$preparation" --run "runs/nas-loco-$preparation" \
     --genotype "$genotype" "${schedule[@]}" --resume
 done
+$train nas train "${corpora[@]}" --split corpus,speakers --preparation speaker-level --run runs/nas-recurrent \
+  --genotype "$genotype" "${schedule[@]}" --resume --out runs/nas-recurrent/model --ship frames
 $train nas train "${corpora[@]}" --split corpus --preparation speaker-level --augment 1 --run runs/nas-loco-augment \
   --genotype "$genotype" "${schedule[@]}" --resume
 $train nas train "${corpora[@]}" --split corpus,speakers --preparation speaker-level --cells functionals \
   --run runs/nas-functionals --genotype "$genotype" "${schedule[@]}" --resume --out runs/nas-functionals/model \
   --ship frames
+# Comparisons under the 3-other-takes estimate: the recurrent stream, the functionals stream unbalanced, the
+# re-recorded takes, and a corpus adversary on the functionals stream.
+$train nas train "${corpora[@]}" --split corpus,speakers "${honest[@]}" --run runs/nas-recurrent-takes3 \
+  --genotype "$genotype" "${schedule[@]}" --resume
+$train nas train "${corpora[@]}" --split corpus,speakers "${honest[@]}" --cells functionals \
+  --run runs/nas-functionals-takes3 --genotype "$genotype" "${schedule[@]}" --resume
+$train nas train "${corpora[@]}" --split corpus "${honest[@]}" --augment 1 --run runs/nas-augment-takes3 \
+  --genotype "$genotype" "${schedule[@]}" --resume
+$train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --corpus-adversary 0.5 \
+  --run runs/nas-adversary-takes3 --genotype "$genotype" "${schedule[@]}" --resume

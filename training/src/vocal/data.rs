@@ -201,18 +201,6 @@ mod tests {
     use super::{corpus_class_weights, corpus_indices};
 
     #[test]
-    fn balance_is_named_in_settings_only_when_it_is_not_the_default() {
-        #[derive(serde::Serialize)]
-        struct Settings {
-            #[serde(skip_serializing_if = "super::Balance::is_none")]
-            balance: super::Balance,
-        }
-        assert_eq!(serde_json::to_string(&Settings { balance: super::Balance::None }).unwrap(), "{}");
-        let used = serde_json::to_string(&Settings { balance: super::Balance::CorpusClass }).unwrap();
-        assert_eq!(used, r#"{"balance":"corpus-class"}"#);
-    }
-
-    #[test]
     fn corpora_are_numbered_in_name_order() {
         assert_eq!(corpus_indices(["savee:DC", "emodb:03", "savee:JE", "ravdess:01"]), [2, 0, 2, 1]);
     }

@@ -274,6 +274,18 @@ mod tests {
         }
     }
 
+    /// A run's fold store keys its folds by the serialised settings: the balance enters them only when used, so
+    /// runs made before the option keep their folds.
+    #[test]
+    fn the_balance_enters_the_settings_only_when_used() {
+        let plain = serde_json::to_string(&config(vec![RecurrentCell::Lstm], Balance::None, 0.0)).unwrap();
+        assert!(!plain.contains("balance"), "{plain}");
+        let used = serde_json::to_string(&config(vec![RecurrentCell::Lstm], Balance::CorpusClass, 0.0)).unwrap();
+        assert!(used.contains(r#""balance":"corpus-class""#), "{used}");
+        let back: PipelineConfig = serde_json::from_str(&plain).unwrap();
+        assert_eq!(back.balance, Balance::None);
+    }
+
     /// The report and manifest say what was trained: a functionals stream is not called recurrent, and the
     /// balance and the adversary are named when used.
     #[test]
