@@ -292,30 +292,14 @@ mod tests {
             .is_err()
         );
         assert!(train_frame_stream(&config, TrainingTakes::plain(&good), &[], &QUICK, false, None).is_err());
-        let short = [1.0f32; 3];
-        assert!(
-            train_frame_stream(
-                &config,
-                TrainingTakes { weights: Some(&short), ..TrainingTakes::plain(&good) },
-                &good,
-                &QUICK,
-                false,
-                None
-            )
-            .is_err()
-        );
-        let negative = [1.0, 1.0, -1.0, 1.0];
-        assert!(
-            train_frame_stream(
-                &config,
-                TrainingTakes { weights: Some(&negative), ..TrainingTakes::plain(&good) },
-                &good,
-                &QUICK,
-                false,
-                None
-            )
-            .is_err()
-        );
+        // Weights must be one per training sequence, finite and not negative.
+        let weighted = |weights: &[f32]| {
+            let takes = TrainingTakes { weights: Some(weights), ..TrainingTakes::plain(&good) };
+            train_frame_stream(&config, takes, &good, &QUICK, false, None)
+        };
+        assert!(weighted(&[1.0; 3]).is_err());
+        assert!(weighted(&[1.0, 1.0, -1.0, 1.0]).is_err());
+        assert!(weighted(&[1.0, f32::NAN, 1.0, 1.0]).is_err());
     }
 
     #[test]
