@@ -53,5 +53,7 @@ $train nas train "${corpora[@]}" --split corpus,speakers "${honest[@]}" --cells 
   --run runs/nas-functionals-takes3 --genotype "$genotype" "${schedule[@]}" --resume
 $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --augment 1 --run runs/nas-augment-takes3 \
   --genotype "$genotype" "${schedule[@]}" --resume
-$train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --corpus-adversary 0.5 \
-  --run runs/nas-adversary-takes3 --genotype "$genotype" "${schedule[@]}" --resume
+for strength in 0.5 0.1; do
+  $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --corpus-adversary "$strength" \
+    --run "runs/nas-adversary-$strength-takes3" --genotype "$genotype" "${schedule[@]}" --resume
+done
