@@ -176,8 +176,7 @@ impl Balance {
 /// scaled so that the weights' mean is 1. A group's corpus is the part before its `:` (the merged corpora's
 /// `corpus:speaker`); a group without one is a corpus of its own name.
 pub fn corpus_class_weights<'a>(takes: impl IntoIterator<Item = (&'a str, usize)>) -> Vec<f32> {
-    let cells: Vec<(&str, usize)> =
-        takes.into_iter().map(|(group, class)| (Dataset::corpus_of(group).unwrap_or(group), class)).collect();
+    let cells: Vec<(&str, usize)> = takes.into_iter().map(|(group, class)| (corpus_name(group), class)).collect();
     let mut counts: std::collections::HashMap<(&str, usize), usize> = std::collections::HashMap::new();
     for cell in &cells {
         *counts.entry(*cell).or_default() += 1;
@@ -186,10 +185,15 @@ pub fn corpus_class_weights<'a>(takes: impl IntoIterator<Item = (&'a str, usize)
     cells.iter().map(|cell| (per_cell / counts[cell] as f64) as f32).collect()
 }
 
+/// A group's corpus for the weights and the adversary: its merged corpus, or the group itself in an unmerged set.
+fn corpus_name(group: &str) -> &str {
+    Dataset::corpus_of(group).unwrap_or(group)
+}
+
 /// Each take's corpus as an index (`0..n`, corpora numbered in name order), for the corpus adversary; groups as in
 /// [`corpus_class_weights`].
 pub fn corpus_indices<'a>(groups: impl IntoIterator<Item = &'a str>) -> Vec<usize> {
-    let corpora: Vec<&str> = groups.into_iter().map(|g| Dataset::corpus_of(g).unwrap_or(g)).collect();
+    let corpora: Vec<&str> = groups.into_iter().map(corpus_name).collect();
     let mut names = corpora.clone();
     names.sort_unstable();
     names.dedup();

@@ -107,7 +107,7 @@ impl Stream {
     /// What a model shipping this stream is, in one phrase (manifest description, report title), for a frame
     /// stream over `cells`.
     pub fn description(self, cells: &[RecurrentCell]) -> &'static str {
-        let functionals = cells == [RecurrentCell::Functionals];
+        let functionals = RecurrentCell::functionals_only(cells);
         match self {
             Self::Spectrogram => "EmotionNAS' DARTS-searched spectrogram network",
             Self::Frames if functionals => {
@@ -311,12 +311,12 @@ pub fn run_fold(
             let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
             let (mut train_w, val_w, test_w) =
                 (windows(data, &train), windows(data, &validation), windows(data, &test));
-            let mut train_truth = truth(&train);
+            // The training takes: the recorded ones, then their re-recorded copies (each labelled as its original).
+            let items: Vec<usize> = train.iter().copied().chain(copies.iter().map(|c| c.of)).collect();
             for copy in &copies {
                 train_w.push(
                     Array2::from_shape_vec((data.frames, input.mels), copy.window.clone()).expect("frames × bands"),
                 );
-                train_truth.push(data.classes[copy.of]);
             }
             // The training features are extracted once: standardising them afterwards is what the extractor
             // does with the standardisation baked in.
@@ -324,8 +324,7 @@ pub fn run_fold(
             let standardization = fit_standardization(&raw_train);
             raw_train.iter_mut().for_each(|f| standardization.apply(f));
             let prosody = prosody.with_standardization(&standardization).map_err(TrainError::Invalid)?;
-            let train_seq: Vec<(Array2<f32>, usize)> = raw_train.into_iter().zip(train_truth).collect();
-            let items: Vec<usize> = train.iter().copied().chain(copies.iter().map(|c| c.of)).collect();
+            let train_seq: Vec<(Array2<f32>, usize)> = raw_train.into_iter().zip(truth(&items)).collect();
             let (weights, corpora) = (frame_weights(data, config.balance, &items), corpora_of(data, &items));
             let takes = TrainingTakes { sequences: &train_seq, weights: weights.as_deref(), corpora: Some(&corpora) };
             let val_seq: Vec<(Array2<f32>, usize)> =

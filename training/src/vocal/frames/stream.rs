@@ -29,6 +29,12 @@ impl RecurrentCell {
     /// The recurrent cells, in the order [`choose_cell`](super::choose_cell) tries them.
     pub const ALL: [Self; 2] = [Self::Lstm, Self::Gru];
 
+    /// Whether a stream over `cells` is sure to be functionals (no recurrent cell to choose instead): what the
+    /// report and manifest call it.
+    pub fn functionals_only(cells: &[Self]) -> bool {
+        cells == [Self::Functionals]
+    }
+
     /// The name in reports.
     pub fn label(self) -> &'static str {
         match self {
