@@ -129,6 +129,20 @@ pub struct TaggerArgs {
     /// to ± half as many (0: none).
     #[arg(long, default_value_t = 0.0)]
     pub augment_db: f32,
+    /// Mixup's α: each training window mixed with another of its batch as sounds, at a weight drawn from
+    /// Beta(α, α), and its targets likewise (0: none; 0.2–1 are usual).
+    #[arg(long, default_value_t = 0.0, value_parser = mixup_alpha)]
+    pub mixup: f32,
+}
+
+/// Mixup's α: 0 (off) or positive and finite.
+fn mixup_alpha(text: &str) -> Result<f32, String> {
+    let alpha: f32 = text.parse().map_err(|e| format!("{e}"))?;
+    if alpha.is_finite() && alpha >= 0.0 {
+        Ok(alpha)
+    } else {
+        Err(format!("mixup α must be 0 (off) or positive, not {text}"))
+    }
 }
 
 /// Instrument commands.
@@ -217,6 +231,7 @@ impl TaggerArgs {
             extra_hop: self.extra_hop,
             eval_hop: self.eval_hop,
             augment_db: self.augment_db,
+            mixup: self.mixup,
             seed,
         };
         (net, train)

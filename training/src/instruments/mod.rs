@@ -11,6 +11,7 @@ pub mod data;
 pub mod export;
 pub mod figures;
 pub mod metrics;
+pub mod mixup;
 pub mod model;
 pub mod report;
 pub mod study;

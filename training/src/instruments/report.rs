@@ -279,6 +279,14 @@ pub fn task_markdown(r: &TaskReport<'_>) -> String {
             )
         } else {
             String::new()
+        } + &if r.train.mixup > 0.0 {
+            format!(
+                "; mixup: each training window mixed as sound with another of its batch at a weight drawn from \
+                 Beta({a}, {a}), its targets likewise",
+                a = r.train.mixup
+            )
+        } else {
+            String::new()
         },
         minutes = seconds / 60.0,
     );

@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{Column, LevelScores, average_precision, best_threshold, f1_at, level_scores, roc_auc};
+use super::mixup;
 use super::model::{Tagger, TaggerConfig};
 use crate::data::{Dataset, Fold, Target};
 use crate::genre::models::Standardization;
@@ -112,8 +113,17 @@ pub struct TagTrainConfig {
     /// epoch — the level, microphone and mastering differences between recordings.
     #[serde(default)]
     pub augment_db: f32,
+    /// Mixup's α (0: none): each training window mixed with another of its batch as sounds, at λ ~ Beta(α, α),
+    /// targets likewise (see [`super::mixup`]). Left out of the fold store's key when 0, so runs made before it
+    /// existed keep their folds.
+    #[serde(default, skip_serializing_if = "no_mixup")]
+    pub mixup: f32,
     /// Seed.
     pub seed: u64,
+}
+
+fn no_mixup(alpha: &f32) -> bool {
+    *alpha == 0.0
 }
 
 /// Results of one fold.
@@ -290,6 +300,8 @@ struct TagObjective<'a> {
     /// Augmentation range in dB and the standardisation's deviation (dB in the standardised domain).
     augment_db: f32,
     std: f32,
+    /// Mixup's α (0: none).
+    mixup: f32,
     rng: ChaCha8Rng,
 }
 
@@ -323,18 +335,27 @@ impl Objective<Tagger> for TagObjective<'_> {
 
     fn loss(&mut self, net: &Tagger, batch: &[usize], device: &Device) -> Tensor<1> {
         let owners: Vec<usize> = batch.iter().map(|&w| self.train.owners[w]).collect();
-        let out = net.forward(self.batch(batch, device));
-        let fine = masked_bce(
-            out.fine,
-            stack(&self.targets.fine, &owners, false, device),
-            stack(&self.targets.fine, &owners, true, device),
-        );
+        let x = self.batch(batch, device);
+        let mix = (self.mixup > 0.0)
+            .then(|| mixup::draw(self.mixup, batch.len(), &mut self.rng).expect("α checked by the command"));
+        let x = match &mix {
+            Some(m) => m.mix_features(x, self.std, device),
+            None => x,
+        };
+        // A level's (targets, mask), mixed like the windows when mixing.
+        let level = |rows: &[TagRow]| {
+            let (t, m) = (stack(rows, &owners, false, device), stack(rows, &owners, true, device));
+            match &mix {
+                Some(mix) => (mix.mix_targets(t, device), mix.mix_mask(m, device)),
+                None => (t, m),
+            }
+        };
+        let out = net.forward(x);
+        let (t, m) = level(&self.targets.fine);
+        let fine = masked_bce(out.fine, t, m);
         if self.lambda < 1.0 {
-            let coarse = masked_bce(
-                out.coarse,
-                stack(&self.targets.coarse, &owners, false, device),
-                stack(&self.targets.coarse, &owners, true, device),
-            );
+            let (t, m) = level(&self.targets.coarse);
+            let coarse = masked_bce(out.coarse, t, m);
             fine.mul_scalar(self.lambda) + coarse.mul_scalar(1.0 - self.lambda)
         } else {
             fine
@@ -382,6 +403,7 @@ pub fn train_fold(
         batch_size: size,
         augment_db: config.augment_db,
         std: s.std,
+        mixup: config.mixup,
         rng: ChaCha8Rng::seed_from_u64(0),
     };
     let fit_config = FitConfig {
@@ -512,20 +534,7 @@ mod tests {
         let hierarchy = Hierarchy::of(&dataset).unwrap();
         let features = vec![Some(Array2::<f32>::zeros((100, 4))), Some(Array2::<f32>::zeros((100, 4)))];
         let clips = TagClips { dataset: &dataset, features: &features, hierarchy: &hierarchy, extra_from: Some(1) };
-        let config = TagTrainConfig {
-            lambda: 1.0,
-            learning_rate: 1e-3,
-            weight_decay: 0.0,
-            warmup: 0,
-            epochs: 1,
-            patience: 1,
-            batch_size: 4,
-            train_hop: 10,
-            extra_hop: Some(40),
-            eval_hop: 20,
-            augment_db: 0.0,
-            seed: 1,
-        };
+        let config = TagTrainConfig { extra_hop: Some(40), ..small_config() };
         let s = Standardization { mean: 0.0, std: 1.0 };
         let set = clips.training_windows(&[0, 1], (20, 4), &config, s);
         // 100 frames in 20-frame windows: starts 0, 10, …, 80 for the set's own clip; 0, 40, 80 for the extra.
@@ -534,6 +543,36 @@ mod tests {
         // Without an extra hop, extras are cut like the set's own clips.
         let same = clips.training_windows(&[0, 1], (20, 4), &TagTrainConfig { extra_hop: None, ..config }, s);
         assert_eq!(same.owners.iter().filter(|&&o| o == 1).count(), 9);
+    }
+
+    fn small_config() -> TagTrainConfig {
+        TagTrainConfig {
+            lambda: 1.0,
+            learning_rate: 1e-3,
+            weight_decay: 0.0,
+            warmup: 0,
+            epochs: 1,
+            patience: 1,
+            batch_size: 4,
+            train_hop: 10,
+            extra_hop: None,
+            eval_hop: 20,
+            augment_db: 0.0,
+            mixup: 0.0,
+            seed: 1,
+        }
+    }
+
+    /// A run's fold store keys its folds by the serialised settings: runs made before mixup existed keep their
+    /// folds only if the default leaves the key as it was.
+    #[test]
+    fn mixup_enters_the_settings_only_when_used() {
+        let config = small_config();
+        let plain = serde_json::to_string(&config).unwrap();
+        assert!(!plain.contains("mixup"), "{plain}");
+        let used = serde_json::to_string(&TagTrainConfig { mixup: 0.2, ..config.clone() }).unwrap();
+        assert!(used.contains("\"mixup\":0.2"), "{used}");
+        assert_eq!(serde_json::from_str::<TagTrainConfig>(&plain).unwrap(), config);
     }
 
     #[test]
