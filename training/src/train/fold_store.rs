@@ -1,6 +1,12 @@
 //! Per-configuration, per-fold results of a cross-validated study, written to one JSON file after every finished
 //! fold, so an interrupted study (hours of CPU) resumes where it stopped instead of starting over. The genre and
 //! instrument studies both keep their runs here.
+//!
+//! Two processes of the same run share its folds when both resume (`--resume`): our trainings are single-threaded,
+//! so on a two-core machine a second process halves a cross-validation's wall time. Each fold is claimed by an OS
+//! file lock before it trains (a process that dies releases its claims, so nothing stale blocks a later resume), a
+//! process skips the folds another holds, and every finished fold is merged into the file under a lock on the
+//! store, so neither process overwrites the other's folds.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -83,6 +89,8 @@ where
     }
 
     /// Records a finished fold and rewrites the file (temporary file + rename: a crash never leaves half of it).
+    /// When resuming, the folds another process of the run stored since are read back and kept (under a lock on
+    /// the store, so two processes finishing at once do not drop each other's fold).
     pub fn insert(
         &mut self,
         key: &str,
@@ -90,6 +98,10 @@ where
         fold: usize,
         outcome: O,
     ) -> Result<(), TrainError> {
+        let _store_lock = if self.resume { Some(self.lock_store()?) } else { None };
+        if self.resume {
+            self.reload()?;
+        }
         let record = self.records.entry(key.to_string()).or_default();
         record.net = Some(net.clone());
         record.train = Some(train.clone());
@@ -97,6 +109,34 @@ where
         record.folds.insert(fold, outcome);
         let json = serde_json::to_string_pretty(&self.records).expect("records serialise");
         super::write_atomic(&self.path, json.as_bytes()).map_err(|e| TrainError::io(&self.path, e))
+    }
+
+    /// Adds the folds the file holds and this store does not (another process's), keeping this store's own.
+    fn reload(&mut self) -> Result<(), TrainError> {
+        if !self.path.is_file() {
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(&self.path).map_err(|e| TrainError::io(&self.path, e))?;
+        let on_disk: BTreeMap<String, FoldRecord<N, T, O>> =
+            serde_json::from_str(&text).map_err(|e| TrainError::io(&self.path, e))?;
+        for (key, theirs) in on_disk {
+            let ours = self.records.entry(key).or_default();
+            for (fold, outcome) in theirs.folds {
+                ours.folds.entry(fold).or_insert(outcome);
+            }
+            if ours.net.is_none() {
+                (ours.net, ours.train, ours.parameters) = (theirs.net, theirs.train, theirs.parameters);
+            }
+        }
+        Ok(())
+    }
+
+    /// An exclusive lock on the store (`<file>.lock` beside it), held until the returned file is dropped.
+    fn lock_store(&self) -> Result<std::fs::File, TrainError> {
+        let path = self.path.with_extension("lock");
+        let file = std::fs::File::create(&path).map_err(|e| TrainError::io(&path, e))?;
+        file.lock().map_err(|e| TrainError::io(&path, e))?;
+        Ok(file)
     }
 
     /// Runs the first `run_folds` of `folds` for one configuration, skipping those already stored and saving after
@@ -111,17 +151,44 @@ where
         mut train_one: impl FnMut(&crate::data::Fold, usize, &Resumable) -> Result<O, TrainError>,
     ) -> Result<FoldRecord<N, T, O>, TrainError> {
         let key = Self::key(net, train);
+        let mut busy = Vec::new();
         for (number, fold) in folds.iter().enumerate().take(run_folds) {
             if self.has(&key, number) {
                 continue;
             }
+            let checkpoint = self.checkpoint(&key, FoldId::Cv(number));
+            // Without --resume this process owns the run (a fresh start); resuming, it shares it.
+            let _claim = if self.resume {
+                match FoldClaim::take(&checkpoint.path)? {
+                    Some(claim) => {
+                        // Another process may have finished this fold since the store was opened.
+                        self.reload()?;
+                        if self.has(&key, number) {
+                            continue;
+                        }
+                        Some(claim)
+                    }
+                    None => {
+                        busy.push(number + 1);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
             if let Some(label) = label {
                 eprintln!("{label} · fold {}/{run_folds}", number + 1);
             }
-            let checkpoint = self.checkpoint(&key, FoldId::Cv(number));
             let outcome = train_one(fold, number, &checkpoint)?;
             self.insert(&key, (net, train, parameters), number, outcome)?;
             checkpoint.finish()?;
+        }
+        if !busy.is_empty() {
+            self.reload()?;
+            busy.retain(|&n| !self.has(&key, n - 1));
+            if !busy.is_empty() {
+                return Err(TrainError::FoldsBusy { folds: busy, store: self.path.clone() });
+            }
         }
         Ok(self.get(&key))
     }
@@ -129,6 +196,36 @@ where
     /// The record of `key` (empty when nothing ran).
     pub fn get(&self, key: &str) -> FoldRecord<N, T, O> {
         self.records.get(key).cloned().unwrap_or_default()
+    }
+}
+
+/// A fold claimed by this process: an exclusive OS lock on `<checkpoint>.claim`, released (and the file removed)
+/// when dropped or when the process dies.
+struct FoldClaim {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl FoldClaim {
+    /// The claim of the fold whose checkpoint is `checkpoint`, or `None` when another process holds it.
+    fn take(checkpoint: &Path) -> Result<Option<Self>, TrainError> {
+        let path = checkpoint.with_extension("claim");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
+        }
+        let file = std::fs::File::create(&path).map_err(|e| TrainError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Self { path, _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(TrainError::io(&path, e)),
+        }
+    }
+}
+
+impl Drop for FoldClaim {
+    fn drop(&mut self) {
+        // A process that opened the file before it goes finds the fold stored when it re-reads the store.
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -169,5 +266,78 @@ where
     /// fold, and keeps it, so that a re-export with `--resume` rewrites the model and report without retraining).
     pub fn checkpoint(&self, net: &N, train: &T, fold: FoldId) -> Resumable {
         self.store.checkpoint(&FoldStore::<N, T, O>::key(net, train), fold)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Fold;
+
+    type Store = FoldStore<u32, u32, f64>;
+
+    fn folds(n: usize) -> Vec<Fold> {
+        vec![Fold::default(); n]
+    }
+
+    /// Trains "fold n" as the value n + 0.5, counting the folds this process trained.
+    fn run(store: &mut Store, trained: &mut Vec<usize>) -> Result<FoldRecord<u32, u32, f64>, TrainError> {
+        store.run_folds((&1, &2, 3), &folds(4), 4, None, |_, n, _| {
+            trained.push(n);
+            Ok(n as f64 + 0.5)
+        })
+    }
+
+    #[test]
+    fn two_resuming_processes_keep_each_others_folds() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut a, mut b) =
+            (Store::open(dir.path(), "s.json", true).unwrap(), Store::open(dir.path(), "s.json", true).unwrap());
+        let key = Store::key(&1, &2);
+        a.insert(&key, (&1, &2, 3), 0, 0.5).unwrap();
+        // b opened before a stored fold 0: storing its own fold must not drop a's.
+        b.insert(&key, (&1, &2, 3), 1, 1.5).unwrap();
+        let stored = Store::open(dir.path(), "s.json", true).unwrap().get(&key);
+        assert_eq!(stored.folds.keys().copied().collect::<Vec<_>>(), vec![0, 1]);
+        assert_eq!(stored.parameters, 3);
+    }
+
+    #[test]
+    fn a_fold_another_process_holds_is_skipped_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "s.json", true).unwrap();
+        let key = Store::key(&1, &2);
+        // "Another process" holds fold 3's claim (an OS lock on its own open file).
+        let held = FoldClaim::take(&store.checkpoint(&key, FoldId::Cv(2)).path).unwrap().expect("free");
+        let mut trained = Vec::new();
+        let error = run(&mut store, &mut trained).unwrap_err();
+        assert_eq!(trained, vec![0, 1, 3]);
+        assert!(matches!(&error, TrainError::FoldsBusy { folds, .. } if folds == &vec![3]), "{error}");
+        assert!(error.to_string().contains("--resume"), "{error}");
+        // The other process stores fold 3 and lets go: a second call finds every fold and trains none.
+        let mut other = Store::open(dir.path(), "s.json", true).unwrap();
+        other.insert(&key, (&1, &2, 3), 2, 2.5).unwrap();
+        drop(held);
+        trained.clear();
+        let record = run(&mut store, &mut trained).unwrap();
+        assert!(trained.is_empty(), "{trained:?}");
+        assert_eq!(record.folds.values().copied().collect::<Vec<_>>(), vec![0.5, 1.5, 2.5, 3.5]);
+        // No claim files are left behind.
+        let claims = std::fs::read_dir(dir.path().join("checkpoints"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "claim"))
+            .count();
+        assert_eq!(claims, 0);
+    }
+
+    #[test]
+    fn a_fresh_run_owns_its_folds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "s.json", false).unwrap();
+        let key = Store::key(&1, &2);
+        let _held = FoldClaim::take(&store.checkpoint(&key, FoldId::Cv(2)).path).unwrap().expect("free");
+        let mut trained = Vec::new();
+        run(&mut store, &mut trained).unwrap();
+        assert_eq!(trained, vec![0, 1, 2, 3]);
     }
 }
