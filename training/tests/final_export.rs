@@ -104,11 +104,9 @@ fn the_genre_export_trains_a_final_model_and_writes_it() {
     assert_eq!(manifest.labels.classes, ["high", "low"]);
 }
 
-#[test]
-fn the_instrument_export_trains_a_final_model_and_writes_it() {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("mixtures");
+/// Twelve 3 s clips, violin (440 Hz) or flute (1.8 kHz), with their manifest and hierarchy in `dir/mixtures`.
+fn instrument_clips(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("mixtures");
     let mut csv = String::from("path,group,tags\n");
     for i in 0..12u32 {
         let (tag, hz) = if i % 2 == 0 { ("violin", 440.0) } else { ("flute", 1800.0) };
@@ -122,43 +120,32 @@ fn the_instrument_export_trains_a_final_model_and_writes_it() {
         r#"[{"name": "strings", "members": ["violin"]}, {"name": "woodwinds", "members": ["flute"]}]"#,
     )
     .unwrap();
-    let out = dir.path().join("model");
+    data.join("manifest.csv")
+}
+
+/// `instruments export` of a small ResAtt tagger over `manifest` into `dir/model`, run folder `dir/run`.
+fn instrument_export(dir: &Path, manifest: &Path, extra: &[&str]) -> Result<(), String> {
     let path = |p: &Path| p.display().to_string();
-    let args = [
-        "t",
-        "export",
-        "--data",
-        &path(&data.join("manifest.csv")),
-        "--run",
-        &path(&dir.path().join("run")),
-        "--cache",
-        &path(&dir.path().join("cache")),
-        "--folds",
-        "3",
-        "--method",
-        "resatt",
-        "--width",
-        "2",
-        "--blocks",
-        "2",
-        "--embedding",
-        "8",
-        "--frames",
-        "64",
-        "--epochs",
-        "2",
-        "--batch",
-        "8",
-        // Another set with the same tags (here the same clips): every fold's model and the final one score it.
-        "--cross-data",
-        &path(&data.join("manifest.csv")),
-        "--quiet",
-        "--out",
-        &path(&out),
-    ];
+    let (data, run) = (path(manifest), path(&dir.join("run")));
+    let (cache, out) = (path(&dir.join("cache")), path(&dir.join("model")));
+    let mut args = vec!["t", "export", "--data", &data, "--run", &run, "--cache", &cache];
+    let small = ["--folds", "3", "--method", "resatt", "--width", "2", "--blocks", "2", "--embedding", "8"];
+    args.extend(small);
+    args.extend(["--frames", "64", "--epochs", "2", "--batch", "8", "--quiet", "--out", &out]);
+    args.extend(extra);
     let cli = Instruments::try_parse_from(args).unwrap();
-    earmark_training::instruments::cli::run(&cli.command).unwrap();
-    let manifest = assert_exported(&out);
+    earmark_training::instruments::cli::run(&cli.command).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_instrument_export_trains_a_final_model_and_writes_it() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = instrument_clips(dir.path());
+    // Another set with the same tags (here the same clips): every fold's model and the final one score it.
+    let cross = manifest.display().to_string();
+    instrument_export(dir.path(), &manifest, &["--cross-data", &cross]).unwrap();
+    let manifest = assert_exported(&dir.path().join("model"));
     assert_eq!(manifest.labels.classes.len(), 2);
     assert!(manifest.metrics.contains_key("heldout_fine_roc_auc"), "{:?}", manifest.metrics.keys());
     let study: serde_json::Value =
@@ -166,6 +153,51 @@ fn the_instrument_export_trains_a_final_model_and_writes_it() {
     let folds = study.as_object().unwrap().values().next().unwrap()["folds"].as_object().unwrap().clone();
     assert_eq!(folds.len(), 3);
     assert!(folds.values().all(|f| !f["held_out"].is_null()), "every fold's model scored on the other set");
+}
+
+/// Holds the claim another process would hold on a fit of the run (an OS lock on its own open file).
+fn hold(path: &Path) -> std::fs::File {
+    let file = std::fs::File::create(path).unwrap();
+    file.lock().unwrap();
+    file
+}
+
+/// Two processes resuming one export share it: a fold the other holds is left to it (this one trains the
+/// final model meanwhile and stops with an error naming the fold), the final model the other holds likewise,
+/// and a run once every claim is free writes the model and report.
+#[test]
+fn a_resumed_instrument_export_leaves_the_fits_another_process_holds() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = instrument_clips(dir.path());
+    // A first run leaves the final model's checkpoint (kept), whose name gives the configuration's hash.
+    instrument_export(dir.path(), &manifest, &["--resume"]).unwrap();
+    let checkpoints = dir.path().join("run/checkpoints");
+    let hash = std::fs::read_dir(&checkpoints)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().into_string().unwrap().strip_suffix("-final.ckpt").map(String::from))
+        .next()
+        .expect("the final model's checkpoint");
+    // Fold 2 is taken off the store, as if another process were still training it.
+    let store_path = dir.path().join("run/tag-study.json");
+    let complete = std::fs::read_to_string(&store_path).unwrap();
+    let mut store: serde_json::Value = serde_json::from_str(&complete).unwrap();
+    store.as_object_mut().unwrap().values_mut().next().unwrap()["folds"].as_object_mut().unwrap().remove("1");
+    std::fs::write(&store_path, serde_json::to_string(&store).unwrap()).unwrap();
+    let model = dir.path().join("model");
+    std::fs::remove_dir_all(&model).unwrap();
+    let fold = hold(&checkpoints.join(format!("{hash}-fold2.claim")));
+    let error = instrument_export(dir.path(), &manifest, &["--resume"]).unwrap_err();
+    assert!(error.contains("another process is training fold(s) 2"), "{error}");
+    assert!(!model.exists(), "no report before every fold is in");
+    // The other process stores its fold and lets go, but holds the final model: this one leaves it too.
+    std::fs::write(&store_path, complete).unwrap();
+    drop(fold);
+    let final_model = hold(&checkpoints.join(format!("{hash}-final.claim")));
+    instrument_export(dir.path(), &manifest, &["--resume"]).expect_err("the final model is held");
+    drop(final_model);
+    instrument_export(dir.path(), &manifest, &["--resume"]).unwrap();
+    assert_exported(&model);
 }
 
 #[derive(Parser)]

@@ -16,7 +16,7 @@ use super::train::{TagTrainConfig, train_fold};
 use crate::data::Fold;
 use crate::data::splits::rotating_group_folds;
 use crate::onnx::graph::ExportInfo;
-use crate::train::FoldId;
+use crate::train::{FoldId, TrainError};
 
 /// The instrument family's run folder unless `--run` names another (the flat tagger's tasks share it).
 const FAMILY: &str = "instruments";
@@ -351,13 +351,29 @@ fn export(
     // too (`held_out` in the run's records), not only the final one.
     let cross = cross_data.map(|p| load_held_out(p, &data.run.cache, &loaded)).transpose()?;
     let mut runner = runner(&loaded, cross.as_ref(), &folds, data)?;
-    let record = runner.run(&format!("{:?}", net.method), &net, &train)?;
+    let label = format!("{:?}", net.method);
+    // With a second process on the run (`--resume`), folds it holds leave this one free to train the final model
+    // meanwhile; the report waits for every fold.
+    let (record, folds_busy) = match runner.run(&label, &net, &train) {
+        Ok(record) => (Some(record), None),
+        Err(busy @ TrainError::Busy { .. }) => (None, Some(busy)),
+        Err(e) => return Err(e.into()),
+    };
     let checkpoint = runner.checkpoint(&net, &train, FoldId::Final);
+    let Some(_claim) = runner.store.claim(&checkpoint)? else {
+        return Err(folds_busy.unwrap_or_else(|| runner.store.busy("the final model")).into());
+    };
     // The final model trains on every group but the validation chunk (which picks the epoch and thresholds).
     let fold = folds[0].for_final_model();
     let clips = loaded.clips();
     eprintln!("final model on {} clips (validation {})", fold.train.len(), fold.validation.len());
     let (model, outcome) = train_fold(&net, &train, &clips, &fold, FoldId::Final, !data.run.quiet, Some(&checkpoint))?;
+    let record = match record {
+        Some(record) => record,
+        // The folds another process held: stored by now, or still training (then this stops, the final model
+        // kept in its checkpoint for the process that writes the report).
+        None => runner.run(&label, &net, &train)?,
+    };
     let command = crate::train::command_line();
     let data_text = if describe.is_empty() { data.data.display().to_string() } else { describe.to_string() };
     if data.task != TagTask::Instruments {

@@ -48,15 +48,14 @@ pub enum TrainError {
     /// Not enough data or a bad configuration.
     #[error("{0}")]
     Invalid(String),
-    /// Folds another process of the same run is still training (`--resume` shares a run's folds).
+    /// Fits another process of the same run is still training (`--resume` shares a run's folds and final model).
     #[error(
-        "fold(s) {} of this run are being trained by another process (it holds their claims beside {}); when it has finished, run the same command with --resume again to go on from every fold",
-        folds.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        "another process is training {what} of this run (it holds the claims beside {}); when it has finished, run the same command with --resume again to go on",
         store.display()
     )]
-    FoldsBusy {
-        /// Fold numbers, from 1.
-        folds: Vec<usize>,
+    Busy {
+        /// What is busy: "fold(s) 2, 4", "the final model".
+        what: String,
         /// The run's fold store.
         store: std::path::PathBuf,
     },

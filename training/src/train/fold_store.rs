@@ -111,6 +111,17 @@ where
         super::write_atomic(&self.path, json.as_bytes()).map_err(|e| TrainError::io(&self.path, e))
     }
 
+    /// Claims the fit checkpointed at `checkpoint` for this process: `None` when another process of the run holds
+    /// it. Without `--resume` this process owns the run and every claim is granted.
+    pub fn claim(&self, checkpoint: &Resumable) -> Result<Option<FoldClaim>, TrainError> {
+        if self.resume { FoldClaim::take(&checkpoint.path) } else { Ok(Some(FoldClaim(None))) }
+    }
+
+    /// The error for a fit another process of the run holds.
+    pub fn busy(&self, what: &str) -> TrainError {
+        TrainError::Busy { what: what.to_string(), store: self.path.clone() }
+    }
+
     /// Adds the folds the file holds and this store does not (another process's), keeping this store's own.
     fn reload(&mut self) -> Result<(), TrainError> {
         if !self.path.is_file() {
@@ -158,24 +169,17 @@ where
             }
             let checkpoint = self.checkpoint(&key, FoldId::Cv(number));
             // Without --resume this process owns the run (a fresh start); resuming, it shares it.
-            let _claim = if self.resume {
-                match FoldClaim::take(&checkpoint.path)? {
-                    Some(claim) => {
-                        // Another process may have finished this fold since the store was opened.
-                        self.reload()?;
-                        if self.has(&key, number) {
-                            continue;
-                        }
-                        Some(claim)
-                    }
-                    None => {
-                        busy.push(number + 1);
-                        continue;
-                    }
-                }
-            } else {
-                None
+            let Some(_claim) = self.claim(&checkpoint)? else {
+                busy.push(number + 1);
+                continue;
             };
+            // Another process may have finished this fold since the store was opened.
+            if self.resume {
+                self.reload()?;
+                if self.has(&key, number) {
+                    continue;
+                }
+            }
             if let Some(label) = label {
                 eprintln!("{label} · fold {}/{run_folds}", number + 1);
             }
@@ -187,7 +191,8 @@ where
             self.reload()?;
             busy.retain(|&n| !self.has(&key, n - 1));
             if !busy.is_empty() {
-                return Err(TrainError::FoldsBusy { folds: busy, store: self.path.clone() });
+                let folds = busy.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                return Err(self.busy(&format!("fold(s) {folds}")));
             }
         }
         Ok(self.get(&key))
@@ -199,15 +204,13 @@ where
     }
 }
 
-/// A fold claimed by this process: an exclusive OS lock on `<checkpoint>.claim`, released (and the file removed)
-/// when dropped or when the process dies.
-struct FoldClaim {
-    path: PathBuf,
-    _file: std::fs::File,
-}
+/// A fit claimed by this process (a fold's or the final model's): an exclusive OS lock on `<checkpoint>.claim`,
+/// released (and the file removed) when dropped or when the process dies. A run that does not resume holds an
+/// empty claim: it owns the whole run.
+pub struct FoldClaim(Option<(PathBuf, std::fs::File)>);
 
 impl FoldClaim {
-    /// The claim of the fold whose checkpoint is `checkpoint`, or `None` when another process holds it.
+    /// The claim of the fit whose checkpoint is `checkpoint`, or `None` when another process holds it.
     fn take(checkpoint: &Path) -> Result<Option<Self>, TrainError> {
         let path = checkpoint.with_extension("claim");
         if let Some(dir) = path.parent() {
@@ -215,7 +218,7 @@ impl FoldClaim {
         }
         let file = std::fs::File::create(&path).map_err(|e| TrainError::io(&path, e))?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(Self { path, _file: file })),
+            Ok(()) => Ok(Some(Self(Some((path, file))))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(e)) => Err(TrainError::io(&path, e)),
         }
@@ -225,7 +228,9 @@ impl FoldClaim {
 impl Drop for FoldClaim {
     fn drop(&mut self) {
         // A process that opened the file before it goes finds the fold stored when it re-reads the store.
-        let _ = std::fs::remove_file(&self.path);
+        if let Some((path, _)) = &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -312,7 +317,7 @@ mod tests {
         let mut trained = Vec::new();
         let error = run(&mut store, &mut trained).unwrap_err();
         assert_eq!(trained, vec![0, 1, 3]);
-        assert!(matches!(&error, TrainError::FoldsBusy { folds, .. } if folds == &vec![3]), "{error}");
+        assert!(matches!(&error, TrainError::Busy { what, .. } if what == "fold(s) 3"), "{error}");
         assert!(error.to_string().contains("--resume"), "{error}");
         // The other process stores fold 3 and lets go: a second call finds every fold and trains none.
         let mut other = Store::open(dir.path(), "s.json", true).unwrap();
@@ -328,6 +333,21 @@ mod tests {
             .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "claim"))
             .count();
         assert_eq!(claims, 0);
+    }
+
+    #[test]
+    fn the_final_model_is_claimed_once_while_resuming_and_always_by_a_fresh_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) =
+            (Store::open(dir.path(), "s.json", true).unwrap(), Store::open(dir.path(), "s.json", true).unwrap());
+        let final_model = a.checkpoint(&Store::key(&1, &2), FoldId::Final);
+        let held = a.claim(&final_model).unwrap().expect("free");
+        assert!(b.claim(&final_model).unwrap().is_none());
+        assert!(b.busy("the final model").to_string().contains("another process is training the final model"));
+        let fresh = Store::open(dir.path(), "s.json", false).unwrap();
+        assert!(fresh.claim(&final_model).unwrap().is_some());
+        drop(held);
+        assert!(b.claim(&final_model).unwrap().is_some());
     }
 
     #[test]
