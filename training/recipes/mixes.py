@@ -1,13 +1,17 @@
 """Builds the manifests the instrument and content recipes train on, from what the other steps wrote:
 
-    python3 training/recipes/mixes.py piano EMOPIA_MANIFEST MIXTURES_FOLDER OUT_FOLDER
+    python3 training/recipes/mixes.py piano EMOPIA_MANIFEST MIXTURES_FOLDER OUT_FOLDER [NEGATIVE_MANIFEST...]
     python3 training/recipes/mixes.py content FOURQ_MANIFEST EMOPIA_MANIFEST MIXTURES_FOLDER SPEECH_MANIFEST NOISE_FOLDER OUT_FOLDER
+    python3 training/recipes/mixes.py negatives TAGS_FOLDER OUT_FOLDER MANIFEST...
 
 `piano`: 250 rendered EMOPIA performances (one render per clip, drawn with a fixed seed) tagged `piano` with
-every other tag known absent: solo piano the instrument tagger trains on beside its mixtures.
+every other tag known absent: solo piano the instrument tagger trains on beside its mixtures; then every row of
+the NEGATIVE_MANIFESTs (generated noise) with every tag known absent.
 `content`: the content model's set — music (every 4Q clip, 300 further EMOPIA renders, the first 600 training
 mixtures, whose speech tag is unannotated where a voice is mixed in), speech (every utterance of the list) and
 neither (every noise clip); groups prefixed by source so artists, songs, speakers and clips never collide.
+`negatives`: every row of the MANIFESTs (speech, generated noise) with no tag, beside TAGS_FOLDER's `tags.txt` and
+`hierarchy.json`: training-only clips that teach a tagger's scores to stay low on what is not music.
 Only the standard library: the recipes run on a fresh machine."""
 
 import csv
@@ -36,6 +40,11 @@ def emopia_draw(manifest):
     return [(absolute(manifest, r["path"]), "emopia-" + r["group"]) for r in picked]
 
 
+def untagged(manifests):
+    """Every row of the manifests as a clip with no tag (every tag known absent), paths made absolute."""
+    return [[absolute(m, r["path"]), r["group"], "", ""] for m in manifests for r in rows(m)]
+
+
 def write(out, header, body):
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "manifest.csv"), "w", newline="") as f:
@@ -46,9 +55,10 @@ def write(out, header, body):
 
 def main(argv):
     header = ["path", "group", "tags", "unannotated"]
-    if argv[:1] == ["piano"] and len(argv) == 4:
-        emopia, mixtures, out = argv[1:]
-        write(out, header, [[p, g, "piano", ""] for p, g in emopia_draw(emopia)[:250]])
+    if argv[:1] == ["piano"] and len(argv) >= 4:
+        emopia, mixtures, out, negatives = argv[1], argv[2], argv[3], argv[4:]
+        body = [[p, g, "piano", ""] for p, g in emopia_draw(emopia)[:250]]
+        write(out, header, body + untagged(negatives))
         for name in ("tags.txt", "hierarchy.json"):
             shutil.copy(os.path.join(mixtures, name), os.path.join(out, name))
     elif argv[:1] == ["content"] and len(argv) == 7:
@@ -67,6 +77,11 @@ def main(argv):
             f.write("music\nspeech\n")
         with open(os.path.join(out, "hierarchy.json"), "w") as f:
             json.dump([{"members": ["music"], "name": "music"}, {"members": ["speech"], "name": "speech"}], f, indent=2)
+    elif argv[:1] == ["negatives"] and len(argv) >= 4:
+        tags, out, manifests = argv[1], argv[2], argv[3:]
+        write(out, header, untagged(manifests))
+        for name in ("tags.txt", "hierarchy.json"):
+            shutil.copy(os.path.join(tags, name), os.path.join(out, name))
     else:
         sys.exit(__doc__)
 
