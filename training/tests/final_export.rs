@@ -155,6 +155,14 @@ fn the_instrument_export_trains_a_final_model_and_writes_it() {
     assert!(folds.values().all(|f| !f["held_out"].is_null()), "every fold's model scored on the other set");
 }
 
+#[test]
+fn a_negative_mixup_is_refused_on_the_command_line() {
+    let args = ["t", "export", "--data", "x.csv", "--out", "m", "--mixup=-0.5"];
+    let error = Instruments::try_parse_from(args).err().expect("refused").to_string();
+    assert!(error.contains("mixup α must be 0 (off) or positive"), "{error}");
+    assert!(Instruments::try_parse_from(["t", "export", "--data", "x.csv", "--out", "m", "--mixup", "0.2"]).is_ok());
+}
+
 /// Holds the claim another process would hold on a fit of the run (an OS lock on its own open file).
 fn hold(path: &Path) -> std::fs::File {
     let file = std::fs::File::create(path).unwrap();

@@ -203,6 +203,10 @@ fn a_tagger_trained_with_mixup_still_learns_the_tags() {
     assert!(outcome.fine.roc_auc > 0.9, "fine ROC-AUC {:?}", outcome.fine);
     let (_, plain) = train_fold(&config, &train(2), &clips, &fold, FoldId::Cv(0), false, None).unwrap();
     assert_ne!(outcome.losses[..2], plain.losses[..], "mixup left training unchanged");
+    // A negative α is refused before any training, not a panic mid-epoch.
+    let negative = TagTrainConfig { mixup: -0.5, ..train(2) };
+    let refused = train_fold(&config, &negative, &clips, &fold, FoldId::Cv(0), false, None).expect_err("refused");
+    assert!(refused.to_string().contains("mixup α"), "{refused}");
 }
 
 #[test]

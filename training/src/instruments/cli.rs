@@ -135,14 +135,9 @@ pub struct TaggerArgs {
     pub mixup: f32,
 }
 
-/// Mixup's α: 0 (off) or positive and finite.
+/// Mixup's α from the command line (see [`super::mixup::check_alpha`]).
 fn mixup_alpha(text: &str) -> Result<f32, String> {
-    let alpha: f32 = text.parse().map_err(|e| format!("{e}"))?;
-    if alpha.is_finite() && alpha >= 0.0 {
-        Ok(alpha)
-    } else {
-        Err(format!("mixup α must be 0 (off) or positive, not {text}"))
-    }
+    super::mixup::check_alpha(text.parse().map_err(|e| format!("{e}"))?)
 }
 
 /// Instrument commands.

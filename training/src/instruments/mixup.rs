@@ -25,6 +25,15 @@ pub struct MixDraw {
     pub lambdas: Vec<f32>,
 }
 
+/// Mixup's α as given: 0 (off) or positive and finite; anything else is refused with the reason.
+pub fn check_alpha(alpha: f32) -> Result<f32, String> {
+    if alpha.is_finite() && alpha >= 0.0 {
+        Ok(alpha)
+    } else {
+        Err(format!("mixup α must be 0 (off) or positive, not {alpha}"))
+    }
+}
+
 /// Draws mixing partners and weights for a batch of `n` windows: a random permutation, and λ ~ Beta(α, α) per
 /// window (α = 0.2 puts most λ near 0 or 1: most windows stay mostly themselves).
 pub fn draw(alpha: f32, n: usize, rng: &mut impl Rng) -> Result<MixDraw, TrainError> {
@@ -129,5 +138,7 @@ mod tests {
         let ends = d.lambdas.iter().filter(|&&l| !(0.1..=0.9).contains(&l)).count();
         assert!(ends > 1200, "{ends} of 2000 near an end");
         assert!(draw(0.0, 4, &mut rng).is_err());
+        assert_eq!(check_alpha(0.0), Ok(0.0));
+        assert!(check_alpha(-0.1).is_err() && check_alpha(f32::NAN).is_err() && check_alpha(f32::INFINITY).is_err());
     }
 }

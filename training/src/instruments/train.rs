@@ -337,7 +337,7 @@ impl Objective<Tagger> for TagObjective<'_> {
         let owners: Vec<usize> = batch.iter().map(|&w| self.train.owners[w]).collect();
         let x = self.batch(batch, device);
         let mix = (self.mixup > 0.0)
-            .then(|| mixup::draw(self.mixup, batch.len(), &mut self.rng).expect("α checked by the command"));
+            .then(|| mixup::draw(self.mixup, batch.len(), &mut self.rng).expect("α checked in train_fold"));
         let x = match &mix {
             Some(m) => m.mix_features(x, self.std, device),
             None => x,
@@ -380,6 +380,7 @@ pub fn train_fold(
     checkpoint: Option<&Resumable>,
 ) -> Result<(Tagger, TagOutcome), TrainError> {
     let started = Instant::now();
+    mixup::check_alpha(config.mixup).map_err(TrainError::Invalid)?;
     let targets = clips.targets();
     let s = standardization(fold.train.iter().filter_map(|&i| clips.features[i].as_ref()));
     let (frames, mels) = (net_config.frames, net_config.mels);
