@@ -3,6 +3,7 @@
     python3 training/recipes/mixes.py piano EMOPIA_MANIFEST MIXTURES_FOLDER OUT_FOLDER [NEGATIVE_MANIFEST...]
     python3 training/recipes/mixes.py content FOURQ_MANIFEST EMOPIA_MANIFEST MIXTURES_FOLDER SPEECH_MANIFEST NOISE_FOLDER OUT_FOLDER
     python3 training/recipes/mixes.py negatives TAGS_FOLDER OUT_FOLDER MANIFEST...
+    python3 training/recipes/mixes.py broadband NOISE_FOLDER OUT_FOLDER
 
 `piano`: 250 rendered EMOPIA performances (one render per clip, drawn with a fixed seed) tagged `piano` with
 every other tag known absent: solo piano the instrument tagger trains on beside its mixtures; then every row of
@@ -12,6 +13,8 @@ mixtures, whose speech tag is unannotated where a voice is mixed in), speech (ev
 neither (every noise clip); groups prefixed by source so artists, songs, speakers and clips never collide.
 `negatives`: every row of the MANIFESTs (speech, generated noise) with no tag, beside TAGS_FOLDER's `tags.txt` and
 `hierarchy.json`: training-only clips that teach a tagger's scores to stay low on what is not music.
+`broadband`: the noise clips (`synth --kind noise`) with no tonal layer (no chirps, moans or hum): the instrument
+tagger's negatives, which must not teach that a low held tone is no instrument.
 Only the standard library: the recipes run on a fresh machine."""
 
 import csv
@@ -77,6 +80,12 @@ def main(argv):
             f.write("music\nspeech\n")
         with open(os.path.join(out, "hierarchy.json"), "w") as f:
             json.dump([{"members": ["music"], "name": "music"}, {"members": ["speech"], "name": "speech"}], f, indent=2)
+    elif argv[:1] == ["broadband"] and len(argv) == 3:
+        noise, out = argv[1:]
+        tonal = {"chirps", "moans", "hum50", "hum60"}
+        manifest = os.path.join(noise, "manifest.csv")
+        keep = [r for r in rows(manifest) if not tonal & set(r["layers"].split(";"))]
+        write(out, header, [[absolute(manifest, r["path"]), r["group"], "", ""] for r in keep])
     elif argv[:1] == ["negatives"] and len(argv) >= 4:
         tags, out, manifests = argv[1], argv[2], argv[3:]
         write(out, header, untagged(manifests))
