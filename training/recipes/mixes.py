@@ -43,9 +43,10 @@ def emopia_draw(manifest):
     return [(absolute(manifest, r["path"]), "emopia-" + r["group"]) for r in picked]
 
 
-def untagged(manifests):
-    """Every row of the manifests as a clip with no tag (every tag known absent), paths made absolute."""
-    return [[absolute(m, r["path"]), r["group"], "", ""] for m in manifests for r in rows(m)]
+def untagged(manifests, keep=lambda row: True):
+    """Every row of the manifests that `keep` accepts, as a clip with no tag (every tag known absent), paths made
+    absolute."""
+    return [[absolute(m, r["path"]), r["group"], "", ""] for m in manifests for r in rows(m) if keep(r)]
 
 
 def write(out, header, body):
@@ -84,8 +85,7 @@ def main(argv):
         noise, out = argv[1:]
         tonal = {"chirps", "moans", "hum50", "hum60"}
         manifest = os.path.join(noise, "manifest.csv")
-        keep = [r for r in rows(manifest) if not tonal & set(r["layers"].split(";"))]
-        write(out, header, [[absolute(manifest, r["path"]), r["group"], "", ""] for r in keep])
+        write(out, header, untagged([manifest], keep=lambda r: not tonal & set(r["layers"].split(";"))))
     elif argv[:1] == ["negatives"] and len(argv) >= 4:
         tags, out, manifests = argv[1], argv[2], argv[3:]
         write(out, header, untagged(manifests))
