@@ -392,7 +392,10 @@ fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
         let y = prosody.forward(logmel.clone());
         assert_parity(&mut extractor, &format!("prosody batch {batch}"), &[array(logmel)], &[array(y)]);
     }
-    for (i, cell) in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals].into_iter().enumerate() {
+    for (i, cell) in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals, RecurrentCell::Dynamics]
+        .into_iter()
+        .enumerate()
+    {
         let config = FrameStreamConfig { hidden: 16, attention: 8, fc: 8, cell, ..FrameStreamConfig::new(features, 4) };
         let stream = config.init(&device(60 + i as u64)).unwrap();
         let model = FrameModel::new(prosody.clone(), stream).unwrap();

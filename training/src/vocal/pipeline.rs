@@ -108,8 +108,17 @@ impl Stream {
     /// stream over `cells`.
     pub fn description(self, cells: &[RecurrentCell]) -> &'static str {
         let functionals = RecurrentCell::functionals_only(cells);
+        let dynamics = cells == [RecurrentCell::Dynamics];
         match self {
             Self::Spectrogram => "EmotionNAS' DARTS-searched spectrogram network",
+            Self::Frames if dynamics => {
+                "EmotionNAS' frame stream with each feature's mean, spread and rate of change over the take in place \
+                 of its recurrence (log-mel, energy, pitch and voicing)"
+            }
+            Self::Fusion if dynamics => {
+                "EmotionNAS (DARTS-searched spectrogram network + a frame stream of per-take means, spreads and rates \
+                 of change, fused)"
+            }
             Self::Frames if functionals => {
                 "EmotionNAS' frame stream with each feature's mean and spread over the take in place of its \
                  recurrence (log-mel, energy, pitch and voicing)"

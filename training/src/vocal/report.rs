@@ -167,7 +167,11 @@ pub fn preparation_text(p: &Preparation) -> String {
 
 /// How the frame stream was shaped and trained, for the report's retraining line.
 fn frame_training_text(config: &PipelineConfig) -> String {
-    let mut text = if RecurrentCell::functionals_only(&config.cells) {
+    let mut text = if config.cells == [RecurrentCell::Dynamics] {
+        "each feature's mean, spread and root-mean-square change from one pooled frame to the next over the take \
+         into two fully connected layers, lowest validation loss kept"
+            .to_string()
+    } else if RecurrentCell::functionals_only(&config.cells) {
         "each feature's mean and spread over the take into two fully connected layers, lowest validation loss kept"
             .to_string()
     } else {

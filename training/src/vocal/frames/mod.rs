@@ -320,7 +320,7 @@ mod tests {
     fn the_frame_model_maps_log_mel_to_class_logits() {
         let device = Device::default();
         let prosody = MelProsody::new(&frontend(), 20, 5).unwrap();
-        for cell in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals] {
+        for cell in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals, RecurrentCell::Dynamics] {
             let config = FrameStreamConfig { cell, ..FrameStreamConfig::new(prosody.features(), 4) };
             let model = FrameModel::new(prosody.clone(), config.init(&device).unwrap()).unwrap();
             let x = Tensor::<4>::random([2, 1, 20, 140], Distribution::Uniform(-90.0, -10.0), &device);
@@ -330,6 +330,35 @@ mod tests {
         }
         let other = FrameStreamConfig::new(12, 4).init(&device).unwrap();
         assert!(FrameModel::new(prosody, other).is_err());
+    }
+
+    #[test]
+    fn dynamics_read_how_fast_a_take_moves_where_functionals_see_only_its_distribution() {
+        let device = Device::default();
+        // The same six frames in two orders: a slow glide and the same values jumping back and forth.
+        let glide = [0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0];
+        let jumps = [0.0f32, 5.0, 1.0, 4.0, 2.0, 3.0];
+        let take = |values: &[f32]| {
+            let data: Vec<f32> = values.iter().flat_map(|&v| [v, -v]).collect();
+            Tensor::<3>::from_data(burn::tensor::TensorData::new(data, [1, 6, 2]), &device)
+        };
+        let embed = |cell| {
+            let stream = FrameStreamConfig { cell, fc: 6, ..FrameStreamConfig::new(2, 4) }.init(&device).unwrap();
+            let pooled = |x: Tensor<3>| emit::values(stream.fc.forward(stream.pool(x)));
+            (pooled(take(&glide)), pooled(take(&jumps)))
+        };
+        let (a, b) = embed(RecurrentCell::Functionals);
+        assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-5), "{a:?} {b:?}");
+        let (a, b) = embed(RecurrentCell::Dynamics);
+        assert!(a.iter().zip(&b).any(|(x, y)| (x - y).abs() > 1e-2), "{a:?} {b:?}");
+        // The third block is each feature's root-mean-square change: 1 for the glide, √(55/5) for the jumps.
+        let stream = FrameStreamConfig { cell: RecurrentCell::Dynamics, ..FrameStreamConfig::new(2, 4) };
+        let stream = stream.init(&device).unwrap();
+        for (values, rms) in [(&glide, 1.0f32), (&jumps, 11.0f32.sqrt())] {
+            let pooled = emit::values(stream.pool(take(values)));
+            assert_eq!(pooled.len(), 6);
+            assert!((pooled[4] - rms).abs() < 1e-3 && (pooled[5] - rms).abs() < 1e-3, "{pooled:?}");
+        }
     }
 
     #[test]

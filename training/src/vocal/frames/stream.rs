@@ -23,6 +23,10 @@ pub enum RecurrentCell {
     /// No recurrence: each feature's mean and standard deviation over time (utterance functionals), then the
     /// fully connected layers. Far fewer weights to fit to one corpus's voices.
     Functionals,
+    /// The functionals and, beside them, each feature's root-mean-square change from one pooled frame to the
+    /// next: how fast the spectrum, level and pitch move — articulation rate and pitch movement, the cues that
+    /// tell a flat, slow sad take from a neutral one once level and the speaker's own balance are taken out.
+    Dynamics,
 }
 
 impl RecurrentCell {
@@ -32,7 +36,21 @@ impl RecurrentCell {
     /// Whether a stream over `cells` is sure to be functionals (no recurrent cell to choose instead): what the
     /// report and manifest call it.
     pub fn functionals_only(cells: &[Self]) -> bool {
-        cells == [Self::Functionals]
+        matches!(cells, [cell] if cell.is_functionals())
+    }
+
+    /// Whether this cell pools the take into statistics instead of reading it with recurrence and attention.
+    pub fn is_functionals(self) -> bool {
+        matches!(self, Self::Functionals | Self::Dynamics)
+    }
+
+    /// Statistics per feature the pooled vector holds (0 for a recurrent cell).
+    fn statistics(self) -> usize {
+        match self {
+            Self::Functionals => 2,
+            Self::Dynamics => 3,
+            Self::Lstm | Self::Gru => 0,
+        }
     }
 
     /// The name in reports.
@@ -41,6 +59,7 @@ impl RecurrentCell {
             Self::Lstm => "LSTM",
             Self::Gru => "GRU",
             Self::Functionals => "functionals",
+            Self::Dynamics => "functionals + dynamics",
         }
     }
 }
@@ -84,7 +103,7 @@ impl FrameStreamConfig {
     /// A freshly initialised stream.
     pub fn init(&self, device: &Device) -> Result<FrameStream, String> {
         self.validate()?;
-        let functionals = self.cell == RecurrentCell::Functionals;
+        let functionals = self.cell.is_functionals();
         let layers = (0..if functionals { 0 } else { self.layers })
             .map(|i| {
                 let input = if i == 0 { self.input } else { self.hidden };
@@ -94,7 +113,7 @@ impl FrameStreamConfig {
                 }
             })
             .collect();
-        let pooled = if functionals { 2 * self.input } else { self.hidden };
+        let pooled = if functionals { self.cell.statistics() * self.input } else { self.hidden };
         Ok(FrameStream {
             layers,
             attention: LinearConfig::new(self.hidden, self.attention).init(device),
@@ -102,6 +121,7 @@ impl FrameStreamConfig {
             fc: LinearConfig::new(pooled, self.fc).init(device),
             output: LinearConfig::new(self.fc, self.classes).init(device),
             functionals,
+            dynamics: self.cell == RecurrentCell::Dynamics,
         })
     }
 }
@@ -152,6 +172,9 @@ pub struct FrameStream {
     /// Functionals instead of recurrence and attention (the attention's weights are then unused).
     #[module(skip)]
     pub functionals: bool,
+    /// With the functionals, each feature's root-mean-square frame-to-frame change ([`RecurrentCell::Dynamics`]).
+    #[module(skip)]
+    pub dynamics: bool,
 }
 
 /// Floor under a feature's variance before its square root (features are standardised: a variance this small
@@ -176,17 +199,29 @@ impl FrameStream {
     /// `[batch, time, features]` → the take's embedding `[batch, fc]` the classifier reads (the fully connected
     /// layer after ReLU): what a corpus adversary looks at while training.
     pub fn embedding(&self, x: Tensor<3>) -> Tensor<2> {
-        let pooled = if self.functionals {
-            let [batch, _, features] = x.dims();
+        relu(self.fc.forward(self.pool(x)))
+    }
+
+    /// `[batch, time, features]` → what the fully connected layer reads: the take's statistics per feature
+    /// (functionals) or the attention-weighted sum of the recurrent states.
+    pub fn pool(&self, x: Tensor<3>) -> Tensor<2> {
+        if self.functionals {
             let mean = x.clone().mean_dim(1);
-            let spread = (x - mean.clone()).powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt();
-            Tensor::cat(vec![mean, spread], 2).reshape([batch, 2 * features])
+            let [batch, time, features] = x.dims();
+            let mut statistics = vec![mean.clone()];
+            if self.dynamics {
+                let change = x.clone().slice([0..batch, 1..time]) - x.clone().slice([0..batch, 0..time - 1]);
+                statistics.push(change.powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt());
+            }
+            let spread = (x - mean).powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt();
+            statistics.insert(1, spread);
+            let width = statistics.len() * features;
+            Tensor::cat(statistics, 2).reshape([batch, width])
         } else {
             let (h, weights) = self.attend(x);
             let [batch, time, hidden] = h.dims();
             weights.reshape([batch, 1, time]).matmul(h).reshape([batch, hidden])
-        };
-        relu(self.fc.forward(pooled))
+        }
     }
 
     /// Width of [`Self::embedding`].
@@ -209,7 +244,7 @@ impl FrameStream {
         match self.layers.first() {
             Some(RecurrentLayer::Lstm(l)) => l.input_gate.input_transform.weight.dims()[0],
             Some(RecurrentLayer::Gru(g)) => g.update_gate.input_transform.weight.dims()[0],
-            None if self.functionals => self.fc.weight.dims()[0] / 2,
+            None if self.functionals => self.fc.weight.dims()[0] / if self.dynamics { 3 } else { 2 },
             None => self.fc.weight.dims()[0],
         }
     }
@@ -224,7 +259,18 @@ impl FrameStream {
             let floor = g.initializer(&format!("{name}.variance_floor"), &[], &[VARIANCE_FLOOR])?;
             let variance = emit::add(g, &variance, &floor);
             let spread = g.node("Sqrt", &[&variance], &[]);
-            let pooled = emit::concat(g, &[&mean, &spread], 2);
+            let mut statistics = vec![mean, spread];
+            if self.dynamics {
+                let later = emit::slice(g, x, 1, 1, i64::MAX);
+                let earlier = emit::slice(g, x, 1, 0, -1);
+                let change = g.node("Sub", &[&later, &earlier], &[]);
+                let square = emit::mul(g, &change, &change);
+                let power = emit::reduce_mean(g, &square, &[1], true);
+                let power = emit::add(g, &power, &floor);
+                statistics.push(g.node("Sqrt", &[&power], &[]));
+            }
+            let statistics: Vec<&str> = statistics.iter().map(String::as_str).collect();
+            let pooled = emit::concat(g, &statistics, 2);
             let pooled = emit::reshape(g, &pooled, &[0, -1]);
             let fc = emit::linear(g, &format!("{name}.fc"), &pooled, &self.fc, 2)?;
             let fc = emit::relu(g, &fc);
