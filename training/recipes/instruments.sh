@@ -43,7 +43,7 @@ $train study instruments --data "$data/train" --run runs/instrument-study --fold
 # the final model scored on the held-out mixtures (the manifest's heldout_* figures).
 $train instruments export --data "$data/train" --train-extra "$data/piano/manifest.csv" --cross-data "$data/test" \
   --run runs/instruments --resume --folds 5 --run-folds 1 --method resatt --lambda 0.8 --width 16 --embedding 128 \
-  --epochs 16 --patience 4 --frames 256 --train-hop 256 --eval-hop 256 --augment-db 6 --seed 1 --quiet \
+  --epochs 24 --patience 6 --frames 256 --train-hop 256 --eval-hop 256 --augment-db 6 --seed 1 --quiet \
   --study runs/instrument-study/STUDY.md --out models/instruments \
   --license "Same as Earmark (GPL-3.0-or-later) for the code. Trained on mixtures of MuseScore General renders, Philharmonia Orchestra notes (free to use, not to redistribute as-is), Hydrogen drum kits (GPL), EmoDB / RAVDESS (CC BY-NC-SA 4.0) / SAVEE speech as the voice, and rendered EMOPIA piano (CC BY-NC-SA 4.0): the weights inherit the non-commercial terms of RAVDESS and EMOPIA." \
   --describe-data "earmark-train synth --kind instruments --count 2400 --seed 1701 --seconds 10 --sample-rate 16000 --samples philharmonia-subset --voices speech-corpora.csv --drum-kits /usr/share/hydrogen/data/drumkits --holdout train --soundfont MuseScore_General_Full.sf2; plus 250 rendered EMOPIA performances tagged piano and 169 generated broadband noise clips with every tag absent (earmark-train synth --kind noise --count 600 --seed 1703, the clips without chirps, moans or hum), training only"
