@@ -58,6 +58,11 @@ pub struct SpeechArgs {
     /// copy; see `vocal::augment`); validation and test takes stay as recorded.
     #[arg(long, default_value_t = 0)]
     pub augment: usize,
+    /// Excerpts of every training take: random stretches of 1.5–4 s, prepared as the engine prepares a phrase
+    /// that short (repeated to fill the window, its own level out), labelled as their take — so a phrase's first
+    /// seconds read like the whole phrase. Validation and test takes stay whole.
+    #[arg(long, default_value_t = 0)]
+    pub excerpts: usize,
     /// Each take's speaker estimate from this many other takes of its speaker, drawn at random — what the
     /// plugin's running estimate knows after a few takes, never the take itself; 0: the mean over every take of
     /// the speaker (the value the running estimate tends to over a long track). Training and test takes alike.
@@ -255,6 +260,9 @@ struct SplitRun {
     split: Split,
     preparation: Preparation,
     augment: usize,
+    /// Left out of the key when 0, so runs made before the option keep their folds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    excerpts: usize,
     genotype: Genotype,
     /// Left out of the key when it is the default, so runs made before the option keep their folds.
     #[serde(default, skip_serializing_if = "SpeakerEstimate::is_all_takes")]
@@ -264,8 +272,19 @@ struct SplitRun {
 impl SplitRun {
     fn new(split: Split, data: &VocalData, args: &SpeechArgs, genotype: &Genotype) -> Self {
         let speaker = speaker_estimate(args);
-        Self { split, preparation: data.preparation, augment: args.augment, genotype: genotype.clone(), speaker }
+        Self {
+            split,
+            preparation: data.preparation,
+            augment: args.augment,
+            excerpts: args.excerpts,
+            genotype: genotype.clone(),
+            speaker,
+        }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The speaker estimate `--speaker-takes` asks for.
@@ -306,6 +325,7 @@ fn import_legacy(store: &mut VocalStore, dir: &Path, run: &SplitRun, config: &Pi
     let same = legacy.split == run.split
         && legacy.preparation == run.preparation
         && legacy.augment == run.augment
+        && run.excerpts == 0
         && run.speaker.is_all_takes()
         && &legacy.config == config
         && legacy.genotype == run.genotype;
@@ -412,7 +432,7 @@ fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
         ravdess: args.ravdess.as_deref(),
         savee: args.savee.as_deref(),
     };
-    let augment = Augmentation { copies: args.augment, seed: args.run.seed };
+    let augment = Augmentation { copies: args.augment, excerpts: args.excerpts, seed: args.run.seed };
     let data =
         load(&corpora, args.classes, args.preparation.preparation(), augment, speaker_estimate(args), &args.run.cache)?;
     for s in &data.skipped {
@@ -668,4 +688,31 @@ pub fn study(args: &NasStudyArgs) -> CommandResult<()> {
     }
     println!("{}", rows.markdown());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's fold-store key names the excerpts only when there are some, so runs made before the option keep
+    /// their folds, and a run with excerpts never resumes folds trained without them.
+    #[test]
+    fn excerpts_enter_the_fold_key_only_when_used() {
+        let genotype: Genotype =
+            serde_json::from_str(include_str!("../../../models/vocal-emotion/genotype.json")).expect("genotype");
+        let run = |excerpts| SplitRun {
+            split: Split::Corpus,
+            preparation: Preparation::SPEAKER_LEVEL,
+            augment: 0,
+            excerpts,
+            genotype: genotype.clone(),
+            speaker: SpeakerEstimate::AllTakes,
+        };
+        let plain = serde_json::to_string(&run(0)).unwrap();
+        assert!(!plain.contains("excerpts"), "{plain}");
+        let cut = serde_json::to_string(&run(2)).unwrap();
+        assert!(cut.contains("\"excerpts\":2"), "{cut}");
+        let back: SplitRun = serde_json::from_str(&plain).unwrap();
+        assert_eq!(back.excerpts, 0);
+    }
 }

@@ -10,6 +10,8 @@ use crate::data::speech::FOUR_CLASS_SPEECH;
 use crate::data::{Dataset, emodb, ravdess, savee};
 use crate::feature_cache::FeatureCache;
 use crate::train::TrainError;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// Which emotions to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
@@ -35,11 +37,12 @@ pub struct VocalData {
     pub frames: usize,
     /// How the windows were prepared (the exported model does the same).
     pub preparation: Preparation,
-    /// Re-recorded copies of the takes ([`super::augment`]), prepared the same way; only training uses them.
+    /// Training-only copies of the takes: re-recorded through other rooms ([`super::augment`]) and short
+    /// excerpts, prepared the same way.
     pub copies: Vec<TakeCopy>,
 }
 
-/// A take re-recorded through another room.
+/// A training-only copy of a take: re-recorded through another room, or a short excerpt of it.
 pub struct TakeCopy {
     /// The item it copies.
     pub of: usize,
@@ -59,13 +62,34 @@ impl VocalData {
     }
 }
 
-/// Re-recorded copies of every take ([`super::augment`]): how many, and the seed of their rooms.
+/// Training-only copies of every take: re-recorded ones ([`super::augment`]) and excerpts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Augmentation {
-    /// Copies per take (0: none).
+    /// Re-recorded copies per take (0: none).
     pub copies: usize,
-    /// Seed of the rooms.
+    /// Excerpts per take (0: none): a random stretch of [`EXCERPT_SECONDS`] of the prepared take, prepared as the
+    /// engine prepares a take that short (repeated to fill the window, its own level out) — so a phrase's first
+    /// seconds and the whole phrase are taught to read alike.
+    pub excerpts: usize,
+    /// Seed of the rooms and the excerpts.
     pub seed: u64,
+}
+
+/// Shortest and longest excerpt in seconds: the shortest phrase (1.5 s) up to half the 8 s window.
+pub const EXCERPT_SECONDS: std::ops::Range<f64> = 1.5..4.0;
+
+/// The excerpts of one prepared take: `count` random stretches, drawn from the take's index and the seed.
+fn excerpts(preparation: &Preparation, window: &[f32], item: usize, count: usize, seed: u64) -> Vec<Vec<f32>> {
+    let frames = window.len() / BANDS;
+    let hop = frontend().hop_seconds();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ item as u64);
+    (0..count)
+        .map(|_| {
+            let keep = (rng.random_range(EXCERPT_SECONDS) / hop).round() as usize;
+            let start = rng.random_range(0..frames.max(1));
+            preparation.excerpt(window, start, keep, BANDS)
+        })
+        .collect()
 }
 
 /// The speech corpora to load (any of them, at least one).
@@ -145,6 +169,14 @@ pub fn load(
         let copy_windows = copies.iter_mut().map(|c| &mut c.window).zip(rooms.iter().map(String::as_str));
         subtract_speaker_means(copy_windows, BANDS, speaker);
     }
+    // Excerpts are cut from the prepared takes, speaker means out: the engine's running estimate is the voice's,
+    // however short the phrase.
+    for (i, window) in windows.iter().enumerate() {
+        if let Some(window) = window {
+            let cut = excerpts(&preparation, window, i, augment.excerpts, augment.seed);
+            copies.extend(cut.into_iter().map(|window| TakeCopy { of: i, window }));
+        }
+    }
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {
         return Err(invalid("fewer than two readable utterances".into()));
@@ -202,7 +234,32 @@ pub fn corpus_indices<'a>(groups: impl IntoIterator<Item = &'a str>) -> Vec<usiz
 
 #[cfg(test)]
 mod tests {
-    use super::{corpus_class_weights, corpus_indices};
+    use super::{
+        BANDS, EXCERPT_SECONDS, Preparation, corpus_class_weights, corpus_indices, excerpts, frontend, segment_frames,
+    };
+
+    #[test]
+    fn excerpts_are_seeded_stretches_of_one_and_a_half_to_four_seconds() {
+        let frames = segment_frames();
+        // Frame t holds t dB in every band, so a piece's frames name where they came from.
+        let window: Vec<f32> = (0..frames).flat_map(|t| vec![t as f32; BANDS]).collect();
+        let preparation = Preparation::VOICED;
+        let cut = excerpts(&preparation, &window, 3, 4, 1);
+        assert_eq!(cut.len(), 4);
+        assert_eq!(cut, excerpts(&preparation, &window, 3, 4, 1), "the same take and seed, the same excerpts");
+        assert_ne!(cut, excerpts(&preparation, &window, 4, 4, 1), "another take, other excerpts");
+        let hop = frontend().hop_seconds();
+        for piece in &cut {
+            let first: Vec<f32> = piece.chunks_exact(BANDS).map(|f| f[0]).collect();
+            // A contiguous stretch (wrapping at the window's end), then the same stretch again.
+            let keep = (1..frames).find(|&k| first[k] == first[0]).unwrap_or(frames);
+            assert!(first[..keep].windows(2).all(|w| w[1] == (w[0] + 1.0) % frames as f32), "{:?}", &first[..keep]);
+            assert!((0..frames).all(|t| first[t] == first[t % keep]));
+            let seconds = keep as f64 * hop;
+            assert!(EXCERPT_SECONDS.contains(&seconds) || (seconds - EXCERPT_SECONDS.end).abs() < hop, "{seconds}");
+        }
+        assert!(excerpts(&preparation, &window, 3, 0, 1).is_empty());
+    }
 
     #[test]
     fn corpora_are_numbered_in_name_order() {

@@ -133,20 +133,34 @@ impl Preparation {
     }
 
     /// A prepared window as if its take had lasted only its first `keep` frames: under voicing those frames
-    /// repeated (what the engine's cut makes of a short take), otherwise followed by silence.
+    /// repeated (what the engine's cut makes of a short take), otherwise followed by silence; its level taken out
+    /// again, as the graph takes out the level of whatever window it is given.
     pub fn shortened(&self, window: &[f32], keep: usize, mels: usize) -> Vec<f32> {
+        self.excerpt(window, 0, keep, mels)
+    }
+
+    /// A prepared window as if its take had been only the `keep` frames from frame `start` on (wrapping around
+    /// the window, which under voicing repeats the voiced stretch anyway), prepared the way the engine prepares a
+    /// take that short: see [`Self::shortened`].
+    pub fn excerpt(&self, window: &[f32], start: usize, keep: usize, mels: usize) -> Vec<f32> {
         let frames = window.len() / mels.max(1);
         let keep = keep.clamp(1, frames.max(1));
         let mut out = vec![SILENCE_DB; window.len()];
         for t in 0..frames {
-            let from = if self.voicing.is_some() {
+            let offset = if self.voicing.is_some() {
                 t % keep
             } else if t < keep {
                 t
             } else {
                 continue;
             };
+            let from = (start + offset) % frames;
             out[t * mels..(t + 1) * mels].copy_from_slice(&window[from * mels..(from + 1) * mels]);
+        }
+        if self.level {
+            // The cut is judged by its own level, as in the engine (`apply` took out the whole take's).
+            let voiced = Self { voicing: None, ..*self };
+            voiced.apply(&mut out, mels);
         }
         out
     }
@@ -425,6 +439,20 @@ mod preparation_tests {
             windows
         };
         assert_eq!(all[0], vec![-15.0; 8], "every take: the mean level, −25 dB");
+    }
+
+    #[test]
+    fn an_excerpt_is_a_stretch_of_the_take_repeated_and_levelled_as_the_engine_would_a_take_that_short() {
+        // Ten frames of two bands, frame t at t dB.
+        let window: Vec<f32> = (0..10).flat_map(|t| [t as f32, t as f32]).collect();
+        let piece = Preparation::LEVEL.excerpt(&window, 8, 3, 2);
+        // Frames 8, 9, 0 (wrapping), repeated: 8 9 0 8 9 0 8 9 0 8, mean 5.9 dB taken out.
+        let expected: Vec<f32> = [8.0f32, 9.0, 0.0].iter().cycle().take(10).flat_map(|&v| [v - 5.9, v - 5.9]).collect();
+        assert!(piece.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-4), "{piece:?}");
+        let raw = Preparation::RAW.excerpt(&window, 8, 3, 2);
+        assert_eq!(&raw[..6], &[8.0, 8.0, 9.0, 9.0, 0.0, 0.0]);
+        assert!(raw[6..].iter().all(|&v| v == SILENCE_DB), "a raw excerpt is followed by silence, its level kept");
+        assert_eq!(Preparation::LEVEL.shortened(&window, 3, 2), Preparation::LEVEL.excerpt(&window, 0, 3, 2));
     }
 
     #[test]

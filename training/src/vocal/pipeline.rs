@@ -292,7 +292,7 @@ pub fn run_fold(
     let input = fitted_input(data, &train);
     let (mut train_set, val_set, test_set) =
         (input_set(data, &input, &train), input_set(data, &input, &validation), input_set(data, &input, &test));
-    // Re-recorded copies of the training takes (augmentation) train too; validation and test stay as recorded.
+    // Training-only copies of the training takes (re-recorded, excerpts) train too; validation and test stay whole.
     let copies: Vec<&super::data::TakeCopy> = {
         let in_train: std::collections::HashSet<usize> = train.iter().copied().collect();
         data.copies.iter().filter(|c| in_train.contains(&c.of)).collect()
@@ -320,7 +320,7 @@ pub fn run_fold(
             let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
             let (mut train_w, val_w, test_w) =
                 (windows(data, &train), windows(data, &validation), windows(data, &test));
-            // The training takes: the recorded ones, then their re-recorded copies (each labelled as its original).
+            // The training takes: the recorded ones, then their copies (each labelled as its original).
             let items: Vec<usize> = train.iter().copied().chain(copies.iter().map(|c| c.of)).collect();
             for copy in &copies {
                 train_w.push(
