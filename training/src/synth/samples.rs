@@ -78,7 +78,10 @@ impl SampleBank {
                 )));
             };
             let files = find_audio_files(std::slice::from_ref(&folder)).map_err(|e| error(e.to_string()))?;
-            let files = files.into_iter().map(|path| SampleFile { pitch: pitch_from_name(&path), path });
+            let files = files
+                .into_iter()
+                .filter(|path| tag != gm::HAND_PERCUSSION || is_hand_percussion(path))
+                .map(|path| SampleFile { pitch: pitch_from_name(&path), path });
             match instruments.iter_mut().find(|(t, _)| *t == tag) {
                 Some((_, list)) => list.extend(files),
                 None => instruments.push((tag, files.collect())),
@@ -116,6 +119,40 @@ impl SampleBank {
     pub(crate) fn files(&self, tag: &str) -> &[SampleFile] {
         self.instruments.iter().find(|(t, _)| *t == tag).map_or(&[], |(_, f)| f.as_slice())
     }
+}
+
+/// Percussion kinds a `percussion/` folder may hold that are not hand percussion, by the name before a
+/// Philharmonia file's first `__`: orchestral drums, cymbals and gongs (a drum kit's or an orchestra's sound: their
+/// rolls and washes taught the tag to fire on any reverberant ensemble), and sound effects — whistles, horns,
+/// squeakers, the flexatone's and spring coil's wobble, chimes (pitched or sustained: they taught it to fire on
+/// birdsong). They are left out of the mixtures; everything else in the folder (shakers, tambourine, castanets,
+/// cowbell, agogo, guiro, woodblock, triangle, hand drums …) plays as `hand_percussion`.
+pub const NOT_HAND_PERCUSSION: [&str; 18] = [
+    "bass-drum",
+    "snare-drum",
+    "tenor-drum",
+    "tom-toms",
+    "clash-cymbals",
+    "suspended-cymbal",
+    "chinese-cymbal",
+    "tam-tam",
+    "thai-gong",
+    "train-whistle",
+    "swanee-whistle",
+    "motor-horn",
+    "squeaker",
+    "flexatone",
+    "spring-coil",
+    "wind-chimes",
+    "bell-tree",
+    "ratchet",
+];
+
+/// Whether a file of a `percussion/` folder plays as hand percussion (see [`NOT_HAND_PERCUSSION`]).
+fn is_hand_percussion(path: &Path) -> bool {
+    let stem = file_group(path).to_lowercase();
+    let kind = stem.split("__").next().unwrap_or_default();
+    !NOT_HAND_PERCUSSION.contains(&kind)
 }
 
 /// The folders directly inside `dir`, sorted by name (so every bank lists its recordings in one order).
@@ -268,6 +305,25 @@ mod tests {
         assert_eq!(pitch_from_name(Path::new("flute_C4_1_piano_normal.mp3")), Some(60));
         assert_eq!(pitch_from_name(Path::new("x_Bb4.wav")), Some(70));
         assert_eq!(pitch_from_name(Path::new("noise.wav")), None);
+    }
+
+    #[test]
+    fn a_percussion_folder_plays_its_hand_percussion_and_leaves_out_drums_cymbals_and_effects() {
+        let dir = tempfile::tempdir().unwrap();
+        for (folder, names) in [
+            ("percussion", &["tambourine__1_forte_shaken", "swanee-whistle__phrase_forte", "Tam-Tam__long_piano"][..]),
+            ("violin", &["violin_A4_1_forte_arco-normal"][..]),
+        ] {
+            std::fs::create_dir(dir.path().join(folder)).unwrap();
+            for name in names {
+                let path = dir.path().join(folder).join(format!("{name}.wav"));
+                crate::synth::wav::write(&path, &[0.5; 160], 16_000, crate::synth::wav::WavFormat::Float32).unwrap();
+            }
+        }
+        let bank = SampleBank::open(dir.path()).unwrap();
+        let names = |tag| bank.files(tag).iter().map(|f| file_group(&f.path)).collect::<Vec<_>>();
+        assert_eq!(names(gm::HAND_PERCUSSION), ["tambourine__1_forte_shaken"]);
+        assert_eq!(names("violin"), ["violin_A4_1_forte_arco-normal"], "other instruments keep every file");
     }
 
     #[test]
