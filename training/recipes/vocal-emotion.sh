@@ -57,3 +57,9 @@ for strength in 0.5 0.1; do
   $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --corpus-adversary "$strength" \
     --run "runs/nas-adversary-$strength-takes3" --genotype "$genotype" "${schedule[@]}" --resume
 done
+# Two more arms on the shipped settings, leaving corpora out: each feature's rate of change beside its mean and
+# spread, and one 1.5–4 s excerpt of every training take (about 25 and 40 minutes).
+$train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells dynamics --balance corpus-class \
+  --run runs/nas-dynamics-takes3 --genotype "$genotype" "${schedule[@]}" --resume
+$train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --excerpts 1 --balance corpus-class \
+  --run runs/nas-excerpts-takes3 --genotype "$genotype" "${schedule[@]}" --resume
