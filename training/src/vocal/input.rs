@@ -108,6 +108,14 @@ pub struct Preparation {
     pub speaker: Option<SpeakerNorm>,
 }
 
+/// Takes a window's mean level (over every frame and band, in dB) out of it: the graph's first node.
+fn subtract_level(window: &mut [f32]) {
+    if !window.is_empty() {
+        let mean = (window.iter().map(|&v| f64::from(v)).sum::<f64>() / window.len() as f64) as f32;
+        window.iter_mut().for_each(|v| *v -= mean);
+    }
+}
+
 impl Preparation {
     /// First 8 s as they are (Earmark's first vocal models).
     pub const RAW: Self = Self { voicing: None, level: false, speaker: None };
@@ -126,9 +134,8 @@ impl Preparation {
         if let Some(voicing) = &self.voicing {
             voicing.trim_and_tile(window, mels);
         }
-        if self.level && !window.is_empty() {
-            let mean = (window.iter().map(|&v| f64::from(v)).sum::<f64>() / window.len() as f64) as f32;
-            window.iter_mut().for_each(|v| *v -= mean);
+        if self.level {
+            subtract_level(window);
         }
     }
 
@@ -159,8 +166,7 @@ impl Preparation {
         }
         if self.level {
             // The cut is judged by its own level, as in the engine (`apply` took out the whole take's).
-            let voiced = Self { voicing: None, ..*self };
-            voiced.apply(&mut out, mels);
+            subtract_level(&mut out);
         }
         out
     }

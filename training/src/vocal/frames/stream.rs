@@ -103,8 +103,7 @@ impl FrameStreamConfig {
     /// A freshly initialised stream.
     pub fn init(&self, device: &Device) -> Result<FrameStream, String> {
         self.validate()?;
-        let functionals = self.cell.is_functionals();
-        let layers = (0..if functionals { 0 } else { self.layers })
+        let layers = (0..if self.cell.is_functionals() { 0 } else { self.layers })
             .map(|i| {
                 let input = if i == 0 { self.input } else { self.hidden };
                 match self.cell {
@@ -113,15 +112,14 @@ impl FrameStreamConfig {
                 }
             })
             .collect();
-        let pooled = if functionals { self.cell.statistics() * self.input } else { self.hidden };
+        let pooled = if self.cell.is_functionals() { self.cell.statistics() * self.input } else { self.hidden };
         Ok(FrameStream {
             layers,
             attention: LinearConfig::new(self.hidden, self.attention).init(device),
             score: LinearConfig::new(self.attention, 1).with_bias(false).init(device),
             fc: LinearConfig::new(pooled, self.fc).init(device),
             output: LinearConfig::new(self.fc, self.classes).init(device),
-            functionals,
-            dynamics: self.cell == RecurrentCell::Dynamics,
+            cell: self.cell,
         })
     }
 }
@@ -169,12 +167,10 @@ pub struct FrameStream {
     pub fc: Linear,
     /// The classifier.
     pub output: Linear,
-    /// Functionals instead of recurrence and attention (the attention's weights are then unused).
+    /// The cell it was built with: with functionals or their dynamics in place of recurrence and attention, the
+    /// attention's weights are unused.
     #[module(skip)]
-    pub functionals: bool,
-    /// With the functionals, each feature's root-mean-square frame-to-frame change ([`RecurrentCell::Dynamics`]).
-    #[module(skip)]
-    pub dynamics: bool,
+    pub cell: RecurrentCell,
 }
 
 /// Floor under a feature's variance before its square root (features are standardised: a variance this small
@@ -205,17 +201,16 @@ impl FrameStream {
     /// `[batch, time, features]` → what the fully connected layer reads: the take's statistics per feature
     /// (functionals) or the attention-weighted sum of the recurrent states.
     pub fn pool(&self, x: Tensor<3>) -> Tensor<2> {
-        if self.functionals {
-            let mean = x.clone().mean_dim(1);
+        if self.cell.is_functionals() {
             let [batch, time, features] = x.dims();
-            let mut statistics = vec![mean.clone()];
-            if self.dynamics {
-                let change = x.clone().slice([0..batch, 1..time]) - x.clone().slice([0..batch, 0..time - 1]);
+            let mean = x.clone().mean_dim(1);
+            let spread = (x.clone() - mean.clone()).powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt();
+            let mut statistics = vec![mean, spread];
+            if self.cell == RecurrentCell::Dynamics {
+                let change = x.clone().slice([0..batch, 1..time]) - x.slice([0..batch, 0..time - 1]);
                 statistics.push(change.powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt());
             }
-            let spread = (x - mean).powi_scalar(2).mean_dim(1).add_scalar(VARIANCE_FLOOR).sqrt();
-            statistics.insert(1, spread);
-            let width = statistics.len() * features;
+            let width = self.cell.statistics() * features;
             Tensor::cat(statistics, 2).reshape([batch, width])
         } else {
             let (h, weights) = self.attend(x);
@@ -244,14 +239,14 @@ impl FrameStream {
         match self.layers.first() {
             Some(RecurrentLayer::Lstm(l)) => l.input_gate.input_transform.weight.dims()[0],
             Some(RecurrentLayer::Gru(g)) => g.update_gate.input_transform.weight.dims()[0],
-            None if self.functionals => self.fc.weight.dims()[0] / if self.dynamics { 3 } else { 2 },
+            None if self.cell.is_functionals() => self.fc.weight.dims()[0] / self.cell.statistics(),
             None => self.fc.weight.dims()[0],
         }
     }
 
     /// Writes [`Self::forward`] into `g` (weights named `{name}.…`); returns the logits value.
     pub fn emit(&self, g: &mut GraphBuilder, name: &str, x: &str) -> Result<String, ExportError> {
-        if self.functionals {
+        if self.cell.is_functionals() {
             let mean = emit::reduce_mean(g, x, &[1], true);
             let centred = g.node("Sub", &[x, &mean], &[]);
             let square = emit::mul(g, &centred, &centred);
@@ -260,7 +255,7 @@ impl FrameStream {
             let variance = emit::add(g, &variance, &floor);
             let spread = g.node("Sqrt", &[&variance], &[]);
             let mut statistics = vec![mean, spread];
-            if self.dynamics {
+            if self.cell == RecurrentCell::Dynamics {
                 let later = emit::slice(g, x, 1, 1, i64::MAX);
                 let earlier = emit::slice(g, x, 1, 0, -1);
                 let change = g.node("Sub", &[&later, &earlier], &[]);
