@@ -140,6 +140,11 @@ pub struct TrainArgs {
     /// domain-adversarial literature uses 0.1–1). Needs training takes of two corpora or more.
     #[arg(long, default_value_t = 0.0)]
     pub corpus_adversary: f32,
+    /// Train the frame stream with the corpus as an auxiliary target of this weight (multi-task, the corpus
+    /// head's gradient passed on as is; 0: none). Exclusive with `--corpus-adversary`; needs training takes of
+    /// two corpora or more.
+    #[arg(long, default_value_t = 0.0)]
+    pub corpus_auxiliary: f32,
 }
 
 /// `earmark-train nas …`.
@@ -523,6 +528,7 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
             epochs: t.frame_epochs,
             seed,
             corpus_adversary: t.corpus_adversary,
+            corpus_auxiliary: t.corpus_auxiliary,
             ..FrameTraining::default()
         },
         fusion_epochs: t.fusion_epochs,

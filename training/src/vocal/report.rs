@@ -188,6 +188,13 @@ fn frame_training_text(config: &PipelineConfig) -> String {
     if config.frame_training.corpus_adversary > 0.0 {
         let _ = write!(text, "; against a corpus adversary of strength {}", config.frame_training.corpus_adversary);
     }
+    if config.frame_training.corpus_auxiliary > 0.0 {
+        let _ = write!(
+            text,
+            "; with the corpus as an auxiliary target of weight {}",
+            config.frame_training.corpus_auxiliary
+        );
+    }
     text
 }
 
@@ -291,7 +298,7 @@ mod tests {
     }
 
     /// The report and manifest say what was trained: a functionals stream is not called recurrent, and the
-    /// balance and the adversary are named when used.
+    /// balance, the adversary and the auxiliary target are named when used.
     #[test]
     fn the_frame_stream_is_described_as_trained() {
         let recurrent = config(RecurrentCell::ALL.to_vec(), Balance::None, 0.0);
@@ -305,5 +312,9 @@ mod tests {
         assert!(text.contains("every (corpus, class) cell") && text.contains("corpus adversary of strength 0.5"));
         let described = Stream::Frames.description(&functionals.cells);
         assert!(described.contains("mean and spread") && !described.contains("recurrent network"), "{described}");
+        let mut auxiliary = config(vec![RecurrentCell::Functionals], Balance::None, 0.0);
+        auxiliary.frame_training.corpus_auxiliary = 0.3;
+        let text = frame_training_text(&auxiliary);
+        assert!(text.contains("corpus as an auxiliary target of weight 0.3") && !text.contains("adversary"), "{text}");
     }
 }

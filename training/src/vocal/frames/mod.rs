@@ -14,7 +14,7 @@
 //! keeps the recurrent cell with the lowest validation loss ("we choose the cell structure with the lowest
 //! validation loss"); the paper chose among searched cells, we choose among LSTM and GRU.
 
-pub mod adversary;
+pub mod corpus_head;
 mod prosody;
 mod stream;
 mod train;
@@ -208,8 +208,14 @@ mod tests {
     // 30 epochs: with 12, one full test run saw the loss only start to fall by the last epoch (0.72 → 0.66; it
     // passes alone every time, so something in that run drew its weights or dropout differently), which failed
     // a test meant to show that training learns, not how fast.
-    const QUICK: FrameTraining =
-        FrameTraining { epochs: 30, batch_size: 8, learning_rate: 1e-2, seed: 7, corpus_adversary: 0.0 };
+    const QUICK: FrameTraining = FrameTraining {
+        epochs: 30,
+        batch_size: 8,
+        learning_rate: 1e-2,
+        seed: 7,
+        corpus_adversary: 0.0,
+        corpus_auxiliary: 0.0,
+    };
 
     #[test]
     fn training_on_separable_classes_lowers_the_loss() {
@@ -248,6 +254,25 @@ mod tests {
         let one = vec![0; train.len()];
         let takes = TrainingTakes { corpora: Some(&one), ..plain };
         assert!(train_frame_stream(&config, takes, &validation, &training, false, None).is_err());
+    }
+
+    #[test]
+    fn a_stream_trained_with_the_corpus_as_auxiliary_target_learns_the_classes_and_not_beside_an_adversary() {
+        let _lock = TRAINING_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let (train, validation) = (separable(32, 6, 1), separable(16, 6, 2));
+        let corpora: Vec<usize> = (0..train.len()).map(|i| (i / 2) % 2).collect();
+        let takes = TrainingTakes { corpora: Some(&corpora), ..TrainingTakes::plain(&train) };
+        let config = tiny(RecurrentCell::Gru);
+        let training = FrameTraining { corpus_auxiliary: 0.3, ..QUICK };
+        let run = train_frame_stream(&config, takes, &validation, &training, false, None).unwrap();
+        assert!(run.validation_loss < 0.4, "{:?}", run.history);
+        for wrong in [
+            FrameTraining { corpus_adversary: 0.5, ..training.clone() },
+            FrameTraining { corpus_auxiliary: -0.3, ..QUICK },
+        ] {
+            let err = train_frame_stream(&config, takes, &validation, &wrong, false, None).unwrap_err();
+            assert!(matches!(err, crate::train::TrainError::Invalid(_)), "{err}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::adversary::{WithCorpusAdversary, ramped_strength};
+use super::corpus_head::{WithCorpusHead, ramped_strength};
 use super::stream::{FrameStream, FrameStreamConfig, RecurrentCell};
 use crate::onnx::emit;
 use crate::train::{
@@ -32,19 +32,41 @@ pub struct FrameTraining {
     pub learning_rate: f64,
     /// Seed of initial weights and data order.
     pub seed: u64,
-    /// Strength of the corpus adversary (0: none; see [`super::adversary`]). Left out of the fold store's key
+    /// Strength of the corpus adversary (0: none; see [`super::corpus_head`]). Left out of the fold store's key
     /// when 0, so runs made before the option keep their folds.
-    #[serde(default, skip_serializing_if = "no_adversary")]
+    #[serde(default, skip_serializing_if = "unused")]
     pub corpus_adversary: f32,
+    /// Weight of the corpus as an auxiliary target (0: none; see [`super::corpus_head`]); exclusive with the
+    /// adversary. Left out of the key when 0, as the adversary.
+    #[serde(default, skip_serializing_if = "unused")]
+    pub corpus_auxiliary: f32,
 }
 
-fn no_adversary(strength: &f32) -> bool {
+fn unused(strength: &f32) -> bool {
     *strength == 0.0
 }
 
 impl Default for FrameTraining {
     fn default() -> Self {
-        Self { epochs: 50, batch_size: 32, learning_rate: 1e-3, seed: 0, corpus_adversary: 0.0 }
+        Self { epochs: 50, batch_size: 32, learning_rate: 1e-3, seed: 0, corpus_adversary: 0.0, corpus_auxiliary: 0.0 }
+    }
+}
+
+impl FrameTraining {
+    /// Whether a corpus head trains beside the stream.
+    fn corpus_head(&self) -> bool {
+        self.corpus_adversary > 0.0 || self.corpus_auxiliary > 0.0
+    }
+
+    /// The strength [`WithCorpusHead::forward`] gets at `progress` (0 … 1) of training: the adversary's, ramped
+    /// ([`ramped_strength`]); the auxiliary target's weight, negated and constant (its gradient helps from the
+    /// first step, so nothing needs to hold it back).
+    pub fn corpus_strength(&self, progress: f64) -> f32 {
+        if self.corpus_adversary > 0.0 {
+            ramped_strength(self.corpus_adversary, progress)
+        } else {
+            -self.corpus_auxiliary
+        }
     }
 }
 
@@ -162,7 +184,8 @@ pub struct TrainingTakes<'a> {
     /// Each sequence's loss weight (e.g. [`corpus_class_weights`](crate::vocal::data::corpus_class_weights);
     /// mean 1), or every take alike.
     pub weights: Option<&'a [f32]>,
-    /// Each sequence's corpus (`0..n`), which [`FrameTraining::corpus_adversary`] needs.
+    /// Each sequence's corpus (`0..n`), which a corpus head ([`FrameTraining::corpus_adversary`],
+    /// [`FrameTraining::corpus_auxiliary`]) needs.
     pub corpora: Option<&'a [usize]>,
 }
 
@@ -250,17 +273,17 @@ impl Objective<FrameStream> for FrameObjective<'_> {
     }
 }
 
-/// The emotion objective plus the corpus adversary's cross-entropy (its gradient reversed into the stream, with
-/// the ramped strength of the epoch); validation and the kept epoch by the emotion's validation loss alone.
-struct AdversarialObjective<'a> {
+/// The emotion objective plus the corpus head's cross-entropy (its gradient into the stream reversed or passed on,
+/// with the epoch's [`FrameTraining::corpus_strength`]); validation and the kept epoch by the emotion's validation
+/// loss alone.
+struct CorpusObjective<'a> {
     emotion: FrameObjective<'a>,
     corpora: &'a [usize],
+    training: &'a FrameTraining,
     strength: f32,
-    epochs: usize,
-    ramped: f32,
 }
 
-impl Objective<WithCorpusAdversary> for AdversarialObjective<'_> {
+impl Objective<WithCorpusHead> for CorpusObjective<'_> {
     fn train_len(&self) -> usize {
         self.emotion.train.sequences.len()
     }
@@ -270,24 +293,25 @@ impl Objective<WithCorpusAdversary> for AdversarialObjective<'_> {
     }
 
     fn start_epoch(&mut self, epoch: usize, _augment_seed: u64) {
-        self.ramped = ramped_strength(self.strength, (epoch - 1) as f64 / self.epochs.max(1) as f64);
+        self.strength = self.training.corpus_strength((epoch - 1) as f64 / self.training.epochs.max(1) as f64);
     }
 
-    fn loss(&mut self, model: &WithCorpusAdversary, batch: &[usize], device: &Device) -> Tensor<1> {
+    fn loss(&mut self, model: &WithCorpusHead, batch: &[usize], device: &Device) -> Tensor<1> {
         let (x, targets) = batch_tensor(self.emotion.train.sequences, batch, device);
-        let (logits, corpus_logits) = model.forward(x, self.ramped);
+        let (logits, corpus_logits) = model.forward(x, self.strength);
         let corpora: Vec<i64> = batch.iter().map(|&i| self.corpora[i] as i64).collect();
         let corpora = Tensor::from_data(TensorData::new(corpora, [batch.len()]), device);
         self.emotion.emotion_loss(logits, targets, batch, device) + self.emotion.ce.forward(corpus_logits, corpora)
     }
 
-    fn validate(&mut self, model: &WithCorpusAdversary, _training_loss: f64) -> Validation {
+    fn validate(&mut self, model: &WithCorpusHead, _training_loss: f64) -> Validation {
         self.emotion.validation(&model.stream)
     }
 }
 
 /// Trains a [`FrameStream`] with Adam on `train` and keeps the epoch with the lowest loss on `validation`; with
-/// [`FrameTraining::corpus_adversary`] above 0, against a corpus adversary ([`super::adversary`]).
+/// [`FrameTraining::corpus_adversary`] or [`FrameTraining::corpus_auxiliary`] above 0, beside a corpus head
+/// ([`super::corpus_head`]).
 pub fn train_frame_stream(
     config: &FrameStreamConfig,
     train: TrainingTakes<'_>,
@@ -319,22 +343,26 @@ pub fn train_frame_stream(
         keep: Keep::Best,
     };
     let run = FitRun::new(seeds, show_progress).resuming(checkpoint);
-    if training.corpus_adversary > 0.0 {
+    if training.corpus_adversary < 0.0 || training.corpus_auxiliary < 0.0 {
+        return Err(TrainError::Invalid(
+            "the corpus adversary's strength and the auxiliary's weight are 0 or more".into(),
+        ));
+    }
+    if training.corpus_adversary > 0.0 && training.corpus_auxiliary > 0.0 {
+        return Err(TrainError::Invalid(
+            "the corpus can be an adversary or an auxiliary target, not both: set one of the two to 0".into(),
+        ));
+    }
+    if training.corpus_head() {
         let corpora = train
             .corpora
-            .ok_or_else(|| TrainError::Invalid("the corpus adversary needs each training take's corpus".into()))?;
+            .ok_or_else(|| TrainError::Invalid("the corpus head needs each training take's corpus".into()))?;
         let count = corpora.iter().max().map_or(0, |&c| c + 1);
         if (0..count).filter(|c| corpora.contains(c)).count() < 2 {
-            return Err(TrainError::Invalid("the corpus adversary needs training takes of two corpora or more".into()));
+            return Err(TrainError::Invalid("the corpus head needs training takes of two corpora or more".into()));
         }
-        let model = WithCorpusAdversary::new(stream, count, &device);
-        let mut objective = AdversarialObjective {
-            emotion,
-            corpora,
-            strength: training.corpus_adversary,
-            epochs: training.epochs,
-            ramped: 0.0,
-        };
+        let model = WithCorpusHead::new(stream, count, &device);
+        let mut objective = CorpusObjective { emotion, corpora, training, strength: 0.0 };
         let fitted = fit(model, AdamConfig::new().init(), &mut objective, &fit_config, &run)?;
         return Ok(frame_run(fitted.state, fitted.model.stream));
     }
@@ -406,16 +434,28 @@ mod tests {
         (logits, Tensor::from_data(TensorData::new(vec![0i64, 1, 1], [3]), device))
     }
 
-    /// A run's fold store keys its folds by the serialised settings: runs made before the adversary existed
+    /// A run's fold store keys its folds by the serialised settings: runs made before the corpus head existed
     /// keep their folds only if the default leaves the key as it was.
     #[test]
-    fn the_adversary_enters_the_settings_only_when_used() {
+    fn the_corpus_head_enters_the_settings_only_when_used() {
         let plain = serde_json::to_string(&FrameTraining::default()).unwrap();
-        assert!(!plain.contains("corpus_adversary"), "{plain}");
+        assert!(!plain.contains("corpus_"), "{plain}");
         let used = serde_json::to_string(&FrameTraining { corpus_adversary: 0.5, ..FrameTraining::default() }).unwrap();
-        assert!(used.contains("\"corpus_adversary\":0.5"), "{used}");
+        assert!(used.contains("\"corpus_adversary\":0.5") && !used.contains("auxiliary"), "{used}");
+        let used = serde_json::to_string(&FrameTraining { corpus_auxiliary: 0.3, ..FrameTraining::default() }).unwrap();
+        assert!(used.contains("\"corpus_auxiliary\":0.3") && !used.contains("adversary"), "{used}");
         let back: FrameTraining = serde_json::from_str(&plain).unwrap();
         assert_eq!(back, FrameTraining::default());
+    }
+
+    #[test]
+    fn the_adversary_ramps_up_reversed_and_the_auxiliary_passes_on_at_its_weight_from_the_start() {
+        let adversary = FrameTraining { corpus_adversary: 0.5, ..FrameTraining::default() };
+        assert_eq!(adversary.corpus_strength(0.0), 0.0);
+        assert!((adversary.corpus_strength(1.0) - 0.5).abs() < 1e-3);
+        let auxiliary = FrameTraining { corpus_auxiliary: 0.3, ..FrameTraining::default() };
+        assert_eq!(auxiliary.corpus_strength(0.0), -0.3);
+        assert_eq!(auxiliary.corpus_strength(1.0), -0.3);
     }
 
     #[test]
