@@ -59,13 +59,15 @@ impl InputSet {
         Tensor::from_data(TensorData::new(t, [indices.len()]), device)
     }
 
-    /// Inverse-frequency class weights (mean 1) for the loss: the corpora are unbalanced (RAVDESS has half as
-    /// many neutral takes) and the paper's measure is the unweighted accuracy.
+    /// Inverse-frequency class weights (mean 1 over the classes present) for the loss: the corpora are
+    /// unbalanced (RAVDESS has half as many neutral takes) and the paper's measure is the unweighted accuracy.
+    /// A class no training take has (boredom when EmoDB is the held-out corpus) gets 1: burn's loss refuses a
+    /// weight of 0, and no target picks that class, so its weight changes nothing.
     pub fn class_weights(&self, classes: usize) -> Vec<f32> {
         let mut counts = vec![0usize; classes];
         self.classes.iter().for_each(|&c| counts[c] += 1);
         let present = counts.iter().filter(|&&c| c > 0).count().max(1);
-        counts.iter().map(|&c| if c == 0 { 0.0 } else { self.len() as f32 / (present as f32 * c as f32) }).collect()
+        counts.iter().map(|&c| if c == 0 { 1.0 } else { self.len() as f32 / (present as f32 * c as f32) }).collect()
     }
 }
 
@@ -240,6 +242,23 @@ fn finite(value: f64, epoch: usize, step: usize, learning_rate: f64) -> Result<f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Leaving a corpus out can leave a class with no training take (`--classes all`: boredom is EmoDB's alone);
+    /// the loss must still build and weigh the present classes by inverse frequency.
+    #[test]
+    fn class_weights_are_inverse_frequency_and_positive_for_a_class_without_takes() {
+        let set = InputSet { classes: vec![0, 0, 0, 2], inputs: vec![vec![0.0]; 4], rows: 1, cols: 1 };
+        let w = set.class_weights(3);
+        assert!((w[0] - 4.0 / 6.0).abs() < 1e-6 && (w[2] - 2.0).abs() < 1e-6, "{w:?}");
+        assert!(w[1] > 0.0, "{w:?}");
+        let device = Device::default();
+        let ce = CrossEntropyLossConfig::new().with_weights(Some(w)).init(&device);
+        let logits: Tensor<2> =
+            Tensor::from_data(TensorData::new(vec![1.0f32, 0.0, -1.0, 0.0, 0.0, 2.0], [2, 3]), &device);
+        let targets: Tensor<1, Int> = Tensor::from_data(TensorData::new(vec![0i64, 2], [2]), &device);
+        let loss: f32 = crate::onnx::emit::values(ce.forward(logits, targets))[0];
+        assert!(loss.is_finite(), "{loss}");
+    }
 
     /// Two classes of 12 × 12 "spectrograms": energy in the top or the bottom half.
     pub(crate) fn toy_set(n: usize, seed: u64) -> InputSet {
