@@ -13,8 +13,8 @@
 # where it stopped. Then the report's comparisons: leave-one-corpus-out with the earlier preparations (about 20
 # minutes each), with every take's speaker estimate from all its takes (the recurrent stream shipped before, and
 # the functionals stream), the augmentation arm (about 40 minutes), and under the 3-other-takes estimate the
-# recurrent stream (corpora and speakers), the functionals stream unbalanced, and the corpus adversary (about 25
-# minutes each leaving corpora out, 40–50 leaving speakers out). Every step is seeded.
+# recurrent stream (corpora and speakers), the functionals stream unbalanced, the corpus adversary and the corpus as
+# an auxiliary target (about 25 minutes each leaving corpora out, 40–50 leaving speakers out). Every step is seeded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 emodb=${1:-../shared/data/emodb}
@@ -57,6 +57,10 @@ for strength in 0.5 0.1; do
   $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --corpus-adversary "$strength" \
     --run "runs/nas-adversary-$strength-takes3" --genotype "$genotype" "${schedule[@]}" --resume
 done
+# The corpus as an auxiliary target instead (the same corpus classifier, its gradient passed on), on the shipped
+# settings (about 25 minutes).
+$train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+  --corpus-auxiliary 0.3 --run runs/nas-auxiliary-0.3-takes3 --genotype "$genotype" "${schedule[@]}" --resume
 # Two more arms on the shipped settings, leaving corpora out: each feature's rate of change beside its mean and
 # spread, and one 1.5–4 s excerpt of every training take (about 25 and 40 minutes).
 $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells dynamics --balance corpus-class \
