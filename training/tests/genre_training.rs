@@ -125,7 +125,7 @@ fn the_study_runs_every_table_stores_each_fold_and_resumes_without_retraining() 
     let base = SubgenreBase { net, train: quick(OptimizerKind::Adam, 1) };
     let tables = {
         let clips = Clips { classes: &classes, features: &features };
-        let mut runner = Runner::open_in(clips, &folds, 1, run.path(), false).unwrap();
+        let mut runner = Runner::open_in(clips, &folds, 1, (run.path(), "8 items · test"), false).unwrap();
         runner.show_progress = false;
         let mut text = subgenre_tables(&mut runner, &base).unwrap();
         text += &temporal_table(&mut runner, &base, &[(1, 0)], &[250]).unwrap();
@@ -146,7 +146,7 @@ fn the_study_runs_every_table_stores_each_fold_and_resumes_without_retraining() 
     // retrained fold would be saved with its new wall time).
     let before = std::fs::read(run.path().join("study.json")).unwrap();
     let clips = Clips { classes: &classes, features: &features };
-    let mut runner = Runner::open_in(clips, &folds, 1, run.path(), true).unwrap();
+    let mut runner = Runner::open_in(clips, &folds, 1, (run.path(), "8 items · test"), true).unwrap();
     runner.show_progress = false;
     let again =
         subgenre_tables(&mut runner, &base).unwrap() + &temporal_table(&mut runner, &base, &[(1, 0)], &[250]).unwrap();

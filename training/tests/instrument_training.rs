@@ -281,3 +281,23 @@ fn a_fold_stopped_part_way_resumes_from_its_checkpoint() {
         assert!(!checkpoint.path.exists(), "the stored fold's checkpoint is left behind");
     }
 }
+
+/// The fold store keys folds and checkpoints by the configurations alone: resuming a study on other clips (here
+/// one item is another file) must be refused, not served the other clips' models.
+#[test]
+fn a_study_resumed_on_other_clips_is_refused() {
+    let (dataset, features, fold) = data();
+    let hierarchy = Hierarchy::of(&dataset).unwrap();
+    let mut other = dataset.clone();
+    other.items[0].path = other.items[0].path.with_extension("other.wav");
+    let folds = vec![fold];
+    let run = tempfile::tempdir().unwrap();
+    let open = |d: &Dataset| {
+        let clips = TagClips { dataset: d, features: &features, hierarchy: &hierarchy, extra_from: None };
+        TagRunner::open_in(TagSets { clips, held_out: None }, &folds, 1, run.path(), true).map(|_| ())
+    };
+    open(&dataset).unwrap();
+    open(&dataset).unwrap();
+    let err = open(&other).unwrap_err().to_string();
+    assert!(err.contains("made from other data") && err.contains("--run"), "{err}");
+}

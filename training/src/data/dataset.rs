@@ -127,6 +127,20 @@ pub struct SkippedItem {
 }
 
 impl Dataset {
+    /// What a run folder remembers of the data it was made from: the item count and a hash of every item's path,
+    /// group and label, in order. `--resume` compares it, so a run made from other data (more mixtures, another
+    /// corpus) fails instead of silently reusing models trained on that data. The audio itself is not hashed:
+    /// regenerating the same files must not lock a run out.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for item in &self.items {
+            hash.update(format!("{}\u{1f}{}\u{1f}{:?}\u{1e}", item.path.display(), item.group, item.target).as_bytes());
+        }
+        let digest: String = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("{} items · {digest}", self.items.len())
+    }
+
     /// A dataset, checked with [`Dataset::validate`].
     pub fn new(
         name: impl Into<String>,

@@ -263,7 +263,7 @@ fn runner<'a>(p: &'a Prepared, args: &DataArgs) -> CommandResult<Runner<'a>> {
         clips,
         &p.folds,
         args.run_folds.unwrap_or(p.folds.len()),
-        &args.run.folder(FAMILY),
+        (&args.run.folder(FAMILY), &p.loaded.dataset.fingerprint()),
         args.run.resume,
     )?;
     runner.show_progress = !args.run.quiet;

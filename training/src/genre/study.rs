@@ -68,15 +68,16 @@ impl RunRecord {
 pub type Runner<'a> = FoldRunner<'a, Clips<'a>, NetConfig, TrainConfig, FoldOutcome>;
 
 impl<'a> Runner<'a> {
-    /// A runner storing results in `run/study.json`, reusing the finished folds there when `resume`.
+    /// A runner storing results in `run/study.json`, reusing the finished folds there when `resume` and the run
+    /// was made from the same `data` ([`crate::data::Dataset::fingerprint`]).
     pub fn open_in(
         clips: Clips<'a>,
         folds: &'a [Fold],
         run_folds: usize,
-        run: &Path,
+        (run, data): (&Path, &str),
         resume: bool,
     ) -> Result<Self, TrainError> {
-        FoldRunner::open(clips, folds, run_folds, (run, "study.json"), resume)
+        FoldRunner::open(clips, folds, run_folds, (run, "study.json", data), resume)
     }
 
     /// Runs (or reuses) every fold of one configuration; returns its record.

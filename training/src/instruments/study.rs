@@ -39,7 +39,8 @@ pub struct TagSets<'a> {
 pub type TagRunner<'a> = FoldRunner<'a, TagSets<'a>, TaggerConfig, TagTrainConfig, TagOutcome>;
 
 impl<'a> TagRunner<'a> {
-    /// A runner storing results in `run/tag-study.json`, reusing the finished folds there when `resume`.
+    /// A runner storing results in `run/tag-study.json`, reusing the finished folds there when `resume` and the run
+    /// was made from the same clips ([`crate::data::Dataset::fingerprint`]; a study made with other clips is refused).
     pub fn open_in(
         sets: TagSets<'a>,
         folds: &'a [Fold],
@@ -47,7 +48,9 @@ impl<'a> TagRunner<'a> {
         run: &Path,
         resume: bool,
     ) -> Result<Self, TrainError> {
-        FoldRunner::open(sets, folds, run_folds, (run, "tag-study.json"), resume)
+        // The cross-validated clips (extras included) only: a study may be resumed without its held-out set.
+        let data = sets.clips.dataset.fingerprint();
+        FoldRunner::open(sets, folds, run_folds, (run, "tag-study.json", &data), resume)
     }
 
     /// Runs (or reuses) every fold of one configuration.

@@ -50,9 +50,23 @@ where
     T: Serialize + DeserializeOwned + Clone,
     O: Serialize + DeserializeOwned + Clone,
 {
-    /// `run/file`, read back when `resume` (else started empty; the folder is created).
-    pub fn open(run: &Path, file: &str, resume: bool) -> Result<Self, TrainError> {
+    /// `run/file`, read back when `resume` (else started empty; the folder is created). `data` is the
+    /// fingerprint of the data the run trains on ([`crate::data::Dataset::fingerprint`]), kept beside the store
+    /// (`file.data`): resuming with other data is refused, since the stored folds and checkpoints are keyed by the
+    /// configurations alone. A run made before the fingerprint existed adopts the one it is resumed with.
+    pub fn open(run: &Path, file: &str, resume: bool, data: &str) -> Result<Self, TrainError> {
         let path = run.join(file);
+        let sidecar = run.join(format!("{file}.data"));
+        if resume && let Ok(made_from) = std::fs::read_to_string(&sidecar) {
+            let made_from = made_from.trim();
+            if made_from != data {
+                return Err(TrainError::Invalid(format!(
+                    "{} was made from other data ({made_from}; now {data}): give a new --run folder, or leave out \
+                     --resume to train this one again from the start",
+                    run.display()
+                )));
+            }
+        }
         let bad = |e: String| TrainError::Invalid(format!("{}: {e}", path.display()));
         let records = if resume && path.is_file() {
             serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?)
@@ -61,6 +75,7 @@ where
             BTreeMap::new()
         };
         std::fs::create_dir_all(run).map_err(|e| TrainError::Invalid(format!("{}: {e}", run.display())))?;
+        super::write_atomic(&sidecar, format!("{data}\n").as_bytes()).map_err(|e| TrainError::io(&sidecar, e))?;
         Ok(Self { path, records, resume })
     }
 
@@ -255,15 +270,16 @@ where
     T: Serialize + DeserializeOwned + Clone,
     O: Serialize + DeserializeOwned + Clone,
 {
-    /// A runner storing results in `run/file`, reusing the finished folds there when `resume`.
+    /// A runner storing results in `run/file`, reusing the finished folds there when `resume` and the run was
+    /// made from the same `data` (see [`FoldStore::open`]).
     pub fn open(
         clips: C,
         folds: &'a [crate::data::Fold],
         run_folds: usize,
-        (run, file): (&Path, &str),
+        (run, file, data): (&Path, &str, &str),
         resume: bool,
     ) -> Result<Self, TrainError> {
-        let store = FoldStore::open(run, file, resume)?;
+        let store = FoldStore::open(run, file, resume, data)?;
         Ok(Self { clips, folds, run_folds: run_folds.clamp(1, folds.len().max(1)), show_progress: true, store })
     }
 
@@ -281,6 +297,8 @@ mod tests {
 
     type Store = FoldStore<u32, u32, f64>;
 
+    const DATA: &str = "4 items · 0123456789abcdef";
+
     fn folds(n: usize) -> Vec<Fold> {
         vec![Fold::default(); n]
     }
@@ -296,13 +314,15 @@ mod tests {
     #[test]
     fn two_resuming_processes_keep_each_others_folds() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut a, mut b) =
-            (Store::open(dir.path(), "s.json", true).unwrap(), Store::open(dir.path(), "s.json", true).unwrap());
+        let (mut a, mut b) = (
+            Store::open(dir.path(), "s.json", true, DATA).unwrap(),
+            Store::open(dir.path(), "s.json", true, DATA).unwrap(),
+        );
         let key = Store::key(&1, &2);
         a.insert(&key, (&1, &2, 3), 0, 0.5).unwrap();
         // b opened before a stored fold 0: storing its own fold must not drop a's.
         b.insert(&key, (&1, &2, 3), 1, 1.5).unwrap();
-        let stored = Store::open(dir.path(), "s.json", true).unwrap().get(&key);
+        let stored = Store::open(dir.path(), "s.json", true, DATA).unwrap().get(&key);
         assert_eq!(stored.folds.keys().copied().collect::<Vec<_>>(), vec![0, 1]);
         assert_eq!(stored.parameters, 3);
     }
@@ -310,7 +330,7 @@ mod tests {
     #[test]
     fn a_fold_another_process_holds_is_skipped_and_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path(), "s.json", true).unwrap();
+        let mut store = Store::open(dir.path(), "s.json", true, DATA).unwrap();
         let key = Store::key(&1, &2);
         // "Another process" holds fold 3's claim (an OS lock on its own open file).
         let held = FoldClaim::take(&store.checkpoint(&key, FoldId::Cv(2)).path).unwrap().expect("free");
@@ -320,7 +340,7 @@ mod tests {
         assert!(matches!(&error, TrainError::Busy { what, .. } if what == "fold(s) 3"), "{error}");
         assert!(error.to_string().contains("--resume"), "{error}");
         // The other process stores fold 3 and lets go: a second call finds every fold and trains none.
-        let mut other = Store::open(dir.path(), "s.json", true).unwrap();
+        let mut other = Store::open(dir.path(), "s.json", true, DATA).unwrap();
         other.insert(&key, (&1, &2, 3), 2, 2.5).unwrap();
         drop(held);
         trained.clear();
@@ -338,13 +358,15 @@ mod tests {
     #[test]
     fn the_final_model_is_claimed_once_while_resuming_and_always_by_a_fresh_run() {
         let dir = tempfile::tempdir().unwrap();
-        let (a, b) =
-            (Store::open(dir.path(), "s.json", true).unwrap(), Store::open(dir.path(), "s.json", true).unwrap());
+        let (a, b) = (
+            Store::open(dir.path(), "s.json", true, DATA).unwrap(),
+            Store::open(dir.path(), "s.json", true, DATA).unwrap(),
+        );
         let final_model = a.checkpoint(&Store::key(&1, &2), FoldId::Final);
         let held = a.claim(&final_model).unwrap().expect("free");
         assert!(b.claim(&final_model).unwrap().is_none());
         assert!(b.busy("the final model").to_string().contains("another process is training the final model"));
-        let fresh = Store::open(dir.path(), "s.json", false).unwrap();
+        let fresh = Store::open(dir.path(), "s.json", false, DATA).unwrap();
         assert!(fresh.claim(&final_model).unwrap().is_some());
         drop(held);
         assert!(b.claim(&final_model).unwrap().is_some());
@@ -353,11 +375,29 @@ mod tests {
     #[test]
     fn a_fresh_run_owns_its_folds() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path(), "s.json", false).unwrap();
+        let mut store = Store::open(dir.path(), "s.json", false, DATA).unwrap();
         let key = Store::key(&1, &2);
         let _held = FoldClaim::take(&store.checkpoint(&key, FoldId::Cv(2)).path).unwrap().expect("free");
         let mut trained = Vec::new();
         run(&mut store, &mut trained).unwrap();
         assert_eq!(trained, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_run_resumes_only_with_the_data_it_was_made_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "s.json", true, DATA).unwrap();
+        store.insert(&Store::key(&1, &2), (&1, &2, 3), 0, 0.5).unwrap();
+        let err = Store::open(dir.path(), "s.json", true, "8 items · fedcba9876543210").err().expect("refused");
+        let text = err.to_string();
+        assert!(text.contains("made from other data (4 items") && text.contains("now 8 items"), "{text}");
+        // The same data resumes and keeps its folds; a fresh run (no --resume) takes the new data over.
+        assert!(Store::open(dir.path(), "s.json", true, DATA).unwrap().has(&Store::key(&1, &2), 0));
+        Store::open(dir.path(), "s.json", false, "8 items · fedcba9876543210").unwrap();
+        assert!(Store::open(dir.path(), "s.json", true, DATA).is_err());
+        // A run made before the fingerprint existed adopts the data it is resumed with.
+        std::fs::remove_file(dir.path().join("s.json.data")).unwrap();
+        Store::open(dir.path(), "s.json", true, DATA).unwrap();
+        assert!(Store::open(dir.path(), "s.json", true, "8 items · fedcba9876543210").is_err());
     }
 }

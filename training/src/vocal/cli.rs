@@ -357,7 +357,7 @@ fn run_split(
 ) -> CommandResult<(Vec<Fold>, Vec<FoldOutcome>)> {
     let folds = folds_of(data, split, args.run.seed)?;
     let dir = args.run.folder(FAMILY);
-    let mut store = VocalStore::open(&dir, FOLD_STORE, args.run.resume)?;
+    let mut store = VocalStore::open(&dir, FOLD_STORE, args.run.resume, &data.dataset.fingerprint())?;
     let run = SplitRun::new(split, data, args, g);
     if args.run.resume {
         import_legacy(&mut store, &dir, &run, config)?;
@@ -594,7 +594,12 @@ pub fn run(command: &NasCommand) -> CommandResult<()> {
                 let (split, folds, _) = results.iter().find(|(s, _, _)| *s == Split::Speakers).unwrap_or(&results[0]);
                 let final_fold = folds[0].for_final_model();
                 // Checkpointed like a fold (and kept: a re-export with --resume does not retrain it).
-                let store = VocalStore::open(&args.run.folder(FAMILY), FOLD_STORE, args.run.resume)?;
+                let store = VocalStore::open(
+                    &args.run.folder(FAMILY),
+                    FOLD_STORE,
+                    args.run.resume,
+                    &data.dataset.fingerprint(),
+                )?;
                 let run = SplitRun::new(*split, &data, args, &g);
                 let checkpoint = store.checkpoint(&VocalStore::key(&run, &config), FoldId::Final);
                 eprintln!(
