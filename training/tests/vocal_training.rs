@@ -123,7 +123,13 @@ fn small_pipeline() -> PipelineConfig {
         hidden: 8,
         layers: 1,
         cells: vec![RecurrentCell::Lstm, RecurrentCell::Gru],
-        frame_training: FrameTraining { epochs: 4, batch_size: 8, learning_rate: 1e-2, seed: 1, corpus_adversary: 0.0 },
+        frame_training: FrameTraining {
+            epochs: 4,
+            batch_size: 8,
+            learning_rate: 1e-2,
+            seed: 1,
+            ..FrameTraining::default()
+        },
         fusion_epochs: 30,
         frame_features: None,
         balance: Balance::None,
@@ -251,7 +257,13 @@ fn augmented_copies_train_only_from_training_takes() {
     };
     let config = PipelineConfig {
         net_training: NetTrainConfig { epochs: 1, batch_size: 8, ..NetTrainConfig::default() },
-        frame_training: FrameTraining { epochs: 1, batch_size: 8, learning_rate: 1e-2, seed: 1, corpus_adversary: 0.0 },
+        frame_training: FrameTraining {
+            epochs: 1,
+            batch_size: 8,
+            learning_rate: 1e-2,
+            seed: 1,
+            ..FrameTraining::default()
+        },
         ..small_pipeline()
     };
     let (_, outcome) = run_fold(&with_copies(false), &fold, &small_genotype(), &config, false, None).unwrap();
