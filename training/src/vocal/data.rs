@@ -7,7 +7,7 @@ use std::path::Path;
 use super::augment::Room;
 use super::input::{BANDS, Preparation, SpeakerEstimate, frontend, segment_frames, subtract_speaker_means, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
-use crate::data::{Dataset, emodb, ravdess, savee};
+use crate::data::{Dataset, Target, emodb, ravdess, savee};
 use crate::feature_cache::FeatureCache;
 use crate::train::TrainError;
 use rand::{Rng, SeedableRng};
@@ -21,6 +21,18 @@ pub enum ClassSet {
     Four,
     /// Every emotion either corpus labels.
     All,
+    /// The emotions every loaded corpus labels (EmoDB, RAVDESS and SAVEE share six: neutral, happiness, sadness,
+    /// anger, fear, disgust): leaving a corpus out then tests only classes the training corpora teach, where
+    /// `all` scores RAVDESS' calm or EmoDB's boredom against a model that never heard them.
+    Shared,
+}
+
+/// The classes (in `merged`'s order) that every one of `parts` has takes of.
+fn shared_classes(merged: &Dataset, parts: &[Dataset]) -> Vec<String> {
+    let labelled = |part: &Dataset, name: &str| {
+        part.items.iter().any(|item| matches!(item.target, Target::Class(c) if part.classes[c] == name))
+    };
+    merged.classes.iter().filter(|name| parts.iter().all(|part| labelled(part, name))).cloned().collect()
 }
 
 /// Utterances with their classes and unified windows.
@@ -128,13 +140,19 @@ pub fn load(
         return Err(invalid("give at least one corpus: --emodb DIR, --ravdess DIR and/or --savee DIR".into()));
     }
     let merged = if parts.len() == 1 {
-        parts.pop().expect("one part")
+        parts[0].clone()
     } else {
         crate::data::speech::merge("speech", &parts).map_err(|e| invalid(e.to_string()))?
     };
     let dataset = match classes {
         ClassSet::Four => merged.filter_classes(&FOUR_CLASS_SPEECH).map_err(|e| invalid(e.to_string()))?,
         ClassSet::All => merged,
+        ClassSet::Shared => {
+            let shared = shared_classes(&merged, &parts);
+            merged
+                .filter_classes(&shared.iter().map(String::as_str).collect::<Vec<_>>())
+                .map_err(|e| invalid(e.to_string()))?
+        }
     };
     let mut cache = FeatureCache::open(cache, &frontend()).map_err(|e| invalid(e.to_string()))?;
     let (features, skipped) = dataset.features_by_item(&mut cache);
@@ -236,7 +254,32 @@ pub fn corpus_indices<'a>(groups: impl IntoIterator<Item = &'a str>) -> Vec<usiz
 mod tests {
     use super::{
         BANDS, EXCERPT_SECONDS, Preparation, corpus_class_weights, corpus_indices, excerpts, frontend, segment_frames,
+        shared_classes,
     };
+    use crate::data::{Dataset, Item, Target, TargetKind};
+
+    fn corpus(name: &str, classes: &[&str], labelled: &[usize]) -> Dataset {
+        let items = labelled
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| Item {
+                path: format!("{name}/{i}.wav").into(),
+                group: name.into(),
+                target: Target::Class(c),
+            })
+            .collect();
+        let classes = classes.iter().map(|c| c.to_string()).collect();
+        Dataset::new(name, TargetKind::SingleLabel, classes, None, items).unwrap()
+    }
+
+    /// `--classes shared` keeps what every corpus has takes of — not what a corpus only lists — in the merged order.
+    #[test]
+    fn the_shared_classes_are_those_every_corpus_has_takes_of() {
+        let a = corpus("a", &["neutral", "anger", "boredom", "fear"], &[0, 1, 2, 3]);
+        let b = corpus("b", &["neutral", "calm", "anger", "fear"], &[0, 1, 2]);
+        let merged = corpus("ab", &["neutral", "calm", "anger", "fear", "boredom"], &[0, 1, 2, 3, 4]);
+        assert_eq!(shared_classes(&merged, &[a, b]), ["neutral", "anger"]);
+    }
 
     #[test]
     fn excerpts_are_seeded_stretches_of_one_and_a_half_to_four_seconds() {
