@@ -67,3 +67,9 @@ $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells dynamics 
   --run runs/nas-dynamics-takes3 --genotype "$genotype" "${schedule[@]}" --resume
 $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --excerpts 1 --balance corpus-class \
   --run runs/nas-excerpts-takes3 --genotype "$genotype" "${schedule[@]}" --resume
+# More classes on the shipped settings: the six emotions every corpus shares (--classes shared), and all nine any
+# corpus labels (--classes all), leaving corpora and speakers out (about 70 and 90 minutes).
+for set in shared all; do
+  $train nas train "${corpora[@]}" --split corpus,speakers "${honest[@]}" --cells functionals --balance corpus-class \
+    --classes "$set" --run "runs/nas-classes-$set-takes3" --genotype "$genotype" "${schedule[@]}" --resume
+done
