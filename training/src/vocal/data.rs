@@ -7,7 +7,7 @@ use std::path::Path;
 use super::augment::Room;
 use super::input::{BANDS, Preparation, SpeakerEstimate, frontend, segment_frames, subtract_speaker_means, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
-use crate::data::{Dataset, Target, emodb, ravdess, savee};
+use crate::data::{Dataset, emodb, ravdess, savee};
 use crate::feature_cache::FeatureCache;
 use crate::train::TrainError;
 use rand::{Rng, SeedableRng};
@@ -27,12 +27,15 @@ pub enum ClassSet {
     Shared,
 }
 
-/// The classes (in `merged`'s order) that every one of `parts` has takes of.
-fn shared_classes(merged: &Dataset, parts: &[Dataset]) -> Vec<String> {
-    let labelled = |part: &Dataset, name: &str| {
-        part.items.iter().any(|item| matches!(item.target, Target::Class(c) if part.classes[c] == name))
-    };
-    merged.classes.iter().filter(|name| parts.iter().all(|part| labelled(part, name))).cloned().collect()
+/// The classes a corpus has takes of (not merely lists).
+fn labelled_classes(corpus: &Dataset) -> Vec<String> {
+    corpus.class_counts().iter().zip(&corpus.classes).filter(|(n, _)| **n > 0).map(|(_, c)| c.clone()).collect()
+}
+
+/// The classes of `merged` (in its order) that every corpus has takes of, given each corpus's
+/// [`labelled_classes`].
+fn shared_classes(merged: &[String], labelled: &[Vec<String>]) -> Vec<String> {
+    merged.iter().filter(|name| labelled.iter().all(|l| l.contains(name))).cloned().collect()
 }
 
 /// Utterances with their classes and unified windows.
@@ -139,8 +142,11 @@ pub fn load(
     if parts.is_empty() {
         return Err(invalid("give at least one corpus: --emodb DIR, --ravdess DIR and/or --savee DIR".into()));
     }
+    // What each corpus has takes of, read before the corpora merge.
+    let labelled: Vec<Vec<String>> =
+        if classes == ClassSet::Shared { parts.iter().map(labelled_classes).collect() } else { Vec::new() };
     let merged = if parts.len() == 1 {
-        parts[0].clone()
+        parts.pop().expect("one part")
     } else {
         crate::data::speech::merge("speech", &parts).map_err(|e| invalid(e.to_string()))?
     };
@@ -148,7 +154,7 @@ pub fn load(
         ClassSet::Four => merged.filter_classes(&FOUR_CLASS_SPEECH).map_err(|e| invalid(e.to_string()))?,
         ClassSet::All => merged,
         ClassSet::Shared => {
-            let shared = shared_classes(&merged, &parts);
+            let shared = shared_classes(&merged.classes, &labelled);
             merged
                 .filter_classes(&shared.iter().map(String::as_str).collect::<Vec<_>>())
                 .map_err(|e| invalid(e.to_string()))?
@@ -253,8 +259,8 @@ pub fn corpus_indices<'a>(groups: impl IntoIterator<Item = &'a str>) -> Vec<usiz
 #[cfg(test)]
 mod tests {
     use super::{
-        BANDS, EXCERPT_SECONDS, Preparation, corpus_class_weights, corpus_indices, excerpts, frontend, segment_frames,
-        shared_classes,
+        BANDS, EXCERPT_SECONDS, Preparation, corpus_class_weights, corpus_indices, excerpts, frontend,
+        labelled_classes, segment_frames, shared_classes,
     };
     use crate::data::{Dataset, Item, Target, TargetKind};
 
@@ -278,7 +284,10 @@ mod tests {
         let a = corpus("a", &["neutral", "anger", "boredom", "fear"], &[0, 1, 2, 3]);
         let b = corpus("b", &["neutral", "calm", "anger", "fear"], &[0, 1, 2]);
         let merged = corpus("ab", &["neutral", "calm", "anger", "fear", "boredom"], &[0, 1, 2, 3, 4]);
-        assert_eq!(shared_classes(&merged, &[a, b]), ["neutral", "anger"]);
+        assert_eq!(
+            shared_classes(&merged.classes, &[labelled_classes(&a), labelled_classes(&b)]),
+            ["neutral", "anger"]
+        );
     }
 
     #[test]
