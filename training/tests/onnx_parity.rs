@@ -410,6 +410,24 @@ fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
             assert_parity(&mut session, &format!("{cell:?} batch {batch}"), &[array(logmel)], &[array(y)]);
         }
     }
+    // Several streams averaged (here of different cells, so a wrong member or a missing one shows).
+    let streams = [RecurrentCell::Functionals, RecurrentCell::Lstm, RecurrentCell::Functionals]
+        .into_iter()
+        .enumerate()
+        .map(|(i, cell)| {
+            let config =
+                FrameStreamConfig { hidden: 16, attention: 8, fc: 8, cell, ..FrameStreamConfig::new(features, 4) };
+            config.init(&device(80 + i as u64)).unwrap()
+        })
+        .collect();
+    let model = FrameModel::averaged(prosody, streams).unwrap();
+    let mut session = session(&model.export("parity test").unwrap(), &dir, "frames-averaged");
+    let device = device(90);
+    for batch in [1, 3] {
+        let logmel = random([batch, 1, frames, BANDS], &device).mul_scalar(40.0).sub_scalar(50.0);
+        let y = model.probabilities(logmel.clone());
+        assert_parity(&mut session, &format!("averaged batch {batch}"), &[array(logmel)], &[array(y)]);
+    }
 }
 
 /// The decision-level fusion over the paper's four classes and all nine.

@@ -133,6 +133,7 @@ fn small_pipeline() -> PipelineConfig {
         fusion_epochs: 30,
         frame_features: None,
         balance: Balance::None,
+        frame_members: 1,
         seed: 1,
     }
 }
@@ -296,4 +297,41 @@ fn a_vocal_fold_checkpoints_each_network_and_resumes_from_them() {
     assert!(matches!(refused, TrainError::ConfigMismatch { .. }), "{refused}");
     checkpoint.finish().unwrap();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "stages left behind");
+}
+
+/// `frame_members: 3` trains three frame streams at seeds 1, 2, 3 and ships their average: the first member is
+/// the one-member run's stream (same seed, same checkpoint), the others differ and checkpoint as their own
+/// stages, each member's own test figures are kept, and the exported graph holds all three. External embeddings
+/// cannot be averaged (refused with the reason).
+#[test]
+fn averaged_frame_members_train_at_successive_seeds_and_checkpoint_apart() {
+    use earmark_training::vocal::pipeline::FrameBranch;
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = synthetic_data();
+    let fold = leave_speakers_out_folds(&data.dataset, 1).unwrap().remove(0);
+    let single = PipelineConfig { cells: vec![RecurrentCell::Functionals], ..small_pipeline() };
+    let (_, alone) = run_fold(&data, &fold, &small_genotype(), &single, false, None).unwrap();
+    assert!(alone.frame_members.is_empty(), "a one-stream fold keeps no member figures");
+    let config = PipelineConfig { frame_members: 3, ..single.clone() };
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = Resumable { path: dir.path().join("run-fold1.ckpt"), resume: true, fingerprint: "a".into() };
+    let (model, outcome) = run_fold(&data, &fold, &small_genotype(), &config, false, Some(&checkpoint)).unwrap();
+    assert_eq!(outcome.frame_members.len(), 3);
+    assert_eq!(outcome.frame_members[0], alone.frames, "the first member is the one-stream model");
+    assert!(outcome.frame_members.iter().all(|c| c.total() == fold.test.len()));
+    let FrameBranch::Builtin(frames) = &model.frames else { panic!("built-in frame features") };
+    assert_eq!(frames.streams.len(), 3);
+    let weights = |k: usize| frames.streams[k].fc.weight.val().into_data().iter::<f32>().collect::<Vec<_>>();
+    assert!(weights(0) != weights(1), "each member trains from its own seed");
+    for stage in ["frames-functionals", "member1.frames-functionals", "member2.frames-functionals"] {
+        assert!(checkpoint.stage(stage).path.is_file(), "no {stage} checkpoint");
+    }
+    let onnx = model.to_onnx(Stream::Frames, "test").unwrap();
+    let graph = onnx.graph.unwrap();
+    assert_eq!(graph.node.iter().filter(|n| n.op_type.as_deref() == Some("Mean")).count(), 1);
+    checkpoint.finish().unwrap();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "stages left behind");
+    let embedded = PipelineConfig { frame_features: Some(dir.path().to_path_buf()), ..config };
+    let error = run_fold(&data, &fold, &small_genotype(), &embedded, false, None).err().expect("refused").to_string();
+    assert!(error.contains("built-in frame features"), "{error}");
 }

@@ -145,6 +145,10 @@ pub struct TrainArgs {
     /// two corpora or more.
     #[arg(long, default_value_t = 0.0)]
     pub corpus_auxiliary: f32,
+    /// Train this many frame streams, at seeds `--seed`, `--seed + 1`, …, and average their probabilities (one
+    /// graph; each member's own figures are reported beside the average). Built-in frame features only.
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=32))]
+    pub frame_members: usize,
 }
 
 /// `earmark-train nas …`.
@@ -534,6 +538,7 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
         fusion_epochs: t.fusion_epochs,
         frame_features: t.frame_features.clone(),
         balance: t.balance,
+        frame_members: t.frame_members,
         seed,
     }
 }
@@ -615,7 +620,7 @@ pub fn run(command: &NasCommand) -> CommandResult<()> {
                     description: format!(
                         "Emotion of the last 8 s of a voice ({}): {}, trained by Earmark on {}.",
                         names.join(", "),
-                        ship.description(&config.cells),
+                        ship.trained_description(&config),
                         corpus_names(args)
                     ),
                     classes: names.clone(),

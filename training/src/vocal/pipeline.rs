@@ -51,8 +51,21 @@ pub struct PipelineConfig {
     /// so runs made before the option keep their folds).
     #[serde(default, skip_serializing_if = "Balance::is_none")]
     pub balance: Balance,
+    /// How many frame streams to train (at seeds `frame_training.seed`, `+ 1`, …) and average: one training's
+    /// held-out figures move by several points with its seed alone. Left out of the fold store's key at one, so
+    /// runs made before the option keep their folds.
+    #[serde(default = "one_member", skip_serializing_if = "is_one_member")]
+    pub frame_members: usize,
     /// Seed.
     pub seed: u64,
+}
+
+fn one_member() -> usize {
+    1
+}
+
+fn is_one_member(members: &usize) -> bool {
+    *members == 1
 }
 
 /// One fold's scores.
@@ -86,6 +99,10 @@ pub struct FoldOutcome {
     /// plugin would a take that short): whether a short take reads like the whole one.
     #[serde(default)]
     pub length: Vec<LengthCheck>,
+    /// Each frame stream member alone on the test speakers, when the frame stream averages several (`frames` is
+    /// their average): what the average gains over one training.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frame_members: Vec<Confusion>,
 }
 
 /// The parts of the model that can be shipped: either stream alone or both fused (the paper's).
@@ -130,6 +147,21 @@ impl Stream {
                 "EmotionNAS (DARTS-searched spectrogram network + a frame stream of per-take means and spreads, fused)"
             }
             Self::Fusion => "EmotionNAS (DARTS-searched spectrogram network + recurrent frame stream, fused)",
+        }
+    }
+
+    /// [`Self::description`] of the model `config` trains, naming the average when the frame stream is several
+    /// streams averaged (the manifest and the report title say what the graph holds).
+    pub fn trained_description(self, config: &PipelineConfig) -> String {
+        let text = self.description(&config.cells);
+        match self {
+            Self::Frames | Self::Fusion if config.frame_members > 1 => {
+                format!(
+                    "{text}, the frame stream averaged over {} trainings from successive seeds",
+                    config.frame_members
+                )
+            }
+            _ => text.to_string(),
         }
     }
 
@@ -189,7 +221,7 @@ pub enum FrameBranch {
     /// Built-in log-mel + prosody features, extractor included.
     Builtin(FrameModel),
     /// A stream over external per-utterance embeddings.
-    Embeddings(FrameStream),
+    Embeddings(Box<FrameStream>),
 }
 
 /// Each item's external embeddings with its class (`dir/<stem>.npy`).
@@ -247,7 +279,7 @@ fn corpora_of(data: &VocalData, items: &[usize]) -> Vec<usize> {
 
 fn frame_probabilities(model: &FrameModel, windows: &[Array2<f32>], batch: usize) -> Vec<Vec<f32>> {
     let device = Device::default();
-    let classes = model.stream.classes();
+    let classes = model.classes();
     let mut out = Vec::with_capacity(windows.len());
     for chunk in windows.chunks(batch.max(1)) {
         let (frames, mels) = chunk[0].dim();
@@ -315,6 +347,7 @@ pub fn run_fold(
     let spec_val = predict(&net, &val_set, batch);
     let spec_test = predict(&net, &test_set, batch);
     // Frame stream.
+    let mut member_tests: Vec<Vec<Vec<f32>>> = Vec::new();
     let (frames, frames_val, frames_test, (cell, frames_best_epoch, cell_losses)) = match &config.frame_features {
         None => {
             let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
@@ -343,17 +376,40 @@ pub fn run_fold(
                 layers: config.layers,
                 ..FrameStreamConfig::new(prosody.features(), classes)
             };
-            let CellChoice { cell, run, candidates } = choose_cell(
-                &frame_config,
-                &config.cells,
-                (takes, &val_seq),
-                &config.frame_training,
-                show_progress,
-                checkpoint,
-            )?;
-            let model = FrameModel::new(prosody, run.stream).map_err(TrainError::Invalid)?;
+            // Each member is a whole cell choice at its own seed; the first is the single model of a one-member
+            // run (same seed, same checkpoint), so averaging only adds streams to what ran before.
+            let mut members = Vec::with_capacity(config.frame_members);
+            for m in 0..config.frame_members.max(1) {
+                let training =
+                    FrameTraining { seed: config.frame_training.seed + m as u64, ..config.frame_training.clone() };
+                let stage = (m > 0).then(|| checkpoint.map(|c| c.stage(&format!("member{m}")))).flatten();
+                members.push(choose_cell(
+                    &frame_config,
+                    &config.cells,
+                    (takes, &val_seq),
+                    &training,
+                    show_progress,
+                    stage.as_ref().or(checkpoint),
+                )?);
+            }
+            let first = (members[0].cell, members[0].run.best_epoch, members[0].candidates.clone());
+            let streams: Vec<FrameStream> = members.into_iter().map(|c| c.run.stream).collect();
+            if streams.len() > 1 {
+                for stream in &streams {
+                    let alone = FrameModel::new(prosody.clone(), stream.clone()).map_err(TrainError::Invalid)?;
+                    member_tests.push(frame_probabilities(&alone, &test_w, 32));
+                }
+            }
+            let model = FrameModel::averaged(prosody, streams).map_err(TrainError::Invalid)?;
             let (pv, pt) = (frame_probabilities(&model, &val_w, 32), frame_probabilities(&model, &test_w, 32));
-            (FrameBranch::Builtin(model), pv, pt, (cell, run.best_epoch, candidates))
+            (FrameBranch::Builtin(model), pv, pt, first)
+        }
+        Some(_) if config.frame_members > 1 => {
+            return Err(TrainError::Invalid(
+                "averaging several frame streams needs the built-in frame features (drop --frame-features or use \
+                 one member)"
+                    .into(),
+            ));
         }
         Some(dir) => {
             let (mut tr, mut va, mut te) =
@@ -379,7 +435,7 @@ pub fn run_fold(
                 checkpoint,
             )?;
             let (pv, pt) = (stream_probabilities(&run.stream, &va, 32), stream_probabilities(&run.stream, &te, 32));
-            (FrameBranch::Embeddings(run.stream), pv, pt, (cell, run.best_epoch, candidates))
+            (FrameBranch::Embeddings(Box::new(run.stream)), pv, pt, (cell, run.best_epoch, candidates))
         }
     };
     // Fusion on the validation speakers' predictions.
@@ -447,6 +503,7 @@ pub fn run_fold(
         sizes: [train.len(), validation.len(), test.len()],
         seconds: started.elapsed().as_secs_f64(),
         length,
+        frame_members: member_tests.iter().map(|p| score(p, &test_truth, classes).0).collect(),
     };
     Ok((TrainedVocal { preparation: data.preparation, input, net, frames, fusion }, outcome))
 }

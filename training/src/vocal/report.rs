@@ -50,6 +50,7 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String], shipped: Str
     let means = (0..6).map(|i| percent_pm_of(&per_fold.iter().map(|f| f[i]).collect::<Vec<_>>()));
     table.row(["mean ± sd".to_string(), String::new(), String::new()].into_iter().chain(means));
     let mut s = table.markdown();
+    s.push_str(&members_markdown(outcomes));
     s.push_str(&recall_markdown(outcomes, names, shipped));
     s.push_str(&length_markdown(outcomes));
     for (k, o) in outcomes.iter().enumerate() {
@@ -71,6 +72,30 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String], shipped: Str
         }
     }
     s
+}
+
+/// When the frame stream averages several members: each member's UA alone per fold, their mean, and the
+/// average's (the `UA frames` column above), so what averaging gains over one training is read off directly
+/// (empty for a one-stream run).
+pub fn members_markdown(outcomes: &[FoldOutcome]) -> String {
+    let members = outcomes.iter().map(|o| o.frame_members.len()).max().unwrap_or(0);
+    if members < 2 {
+        return String::new();
+    }
+    let headings = std::iter::once("fold".to_string())
+        .chain((1..=members).map(|m| format!("member {m}")))
+        .chain(["members' mean".to_string(), "average of members".to_string()]);
+    let mut table = Table::new(headings).align(1..members + 3, Align::Right);
+    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); members + 2];
+    for (k, o) in outcomes.iter().enumerate() {
+        let alone: Vec<f64> = o.frame_members.iter().map(Confusion::unweighted_accuracy).collect();
+        let mean = alone.iter().sum::<f64>() / alone.len().max(1) as f64;
+        let row: Vec<f64> = alone.into_iter().chain([mean, o.frames.unweighted_accuracy()]).collect();
+        row.iter().zip(columns.iter_mut()).for_each(|(v, c)| c.push(*v));
+        table.row(std::iter::once((k + 1).to_string()).chain(row.into_iter().map(pct)));
+    }
+    table.row(std::iter::once("mean ± sd".to_string()).chain(columns.iter().map(|c| percent_pm_of(c))));
+    format!("\nFrame stream members alone (UA, test)\n\n{}", table.markdown())
 }
 
 /// Each class's recall under `stream`, per fold, with the fold's weakest class: a model that answers "sadness"
@@ -195,12 +220,21 @@ fn frame_training_text(config: &PipelineConfig) -> String {
             config.frame_training.corpus_auxiliary
         );
     }
+    if config.frame_members > 1 {
+        let first = config.frame_training.seed;
+        let _ = write!(
+            text,
+            "; {} such streams trained at seeds {first}–{} and their class probabilities averaged",
+            config.frame_members,
+            first + config.frame_members as u64 - 1
+        );
+    }
     text
 }
 
 /// Writes the model folder's REPORT.md.
 pub fn write_report(path: &Path, r: &ReportInput<'_>) -> std::io::Result<()> {
-    let mut s = format!("# Vocal emotion — {}\n\n", r.shipped.description(&r.config.cells));
+    let mut s = format!("# Vocal emotion — {}\n\n", r.shipped.trained_description(r.config));
     let _ = writeln!(
         s,
         "Classes: {}. Input: 8 s of the vocal frontend (16 kHz, 25 ms Hamming windows every 11 ms, 140 mel bands, dB), \
@@ -281,6 +315,7 @@ mod tests {
             fusion_epochs: 100,
             frame_features: None,
             balance,
+            frame_members: 1,
             seed: 1,
         }
     }
@@ -295,6 +330,10 @@ mod tests {
         assert!(used.contains(r#""balance":"corpus-class""#), "{used}");
         let back: PipelineConfig = serde_json::from_str(&plain).unwrap();
         assert_eq!(back.balance, Balance::None);
+        assert!(!plain.contains("frame_members"), "{plain}");
+        assert_eq!(back.frame_members, 1);
+        let averaged = PipelineConfig { frame_members: 5, ..back };
+        assert!(serde_json::to_string(&averaged).unwrap().contains(r#""frame_members":5"#));
     }
 
     /// The report and manifest say what was trained: a functionals stream is not called recurrent, and the
@@ -316,5 +355,12 @@ mod tests {
         auxiliary.frame_training.corpus_auxiliary = 0.3;
         let text = frame_training_text(&auxiliary);
         assert!(text.contains("corpus as an auxiliary target of weight 0.3") && !text.contains("adversary"), "{text}");
+        assert!(!text.contains("averaged") && !Stream::Frames.trained_description(&auxiliary).contains("averaged"));
+        let averaged = PipelineConfig { frame_members: 5, ..auxiliary };
+        let text = frame_training_text(&averaged);
+        assert!(text.ends_with("5 such streams trained at seeds 0–4 and their class probabilities averaged"), "{text}");
+        let described = Stream::Frames.trained_description(&averaged);
+        assert!(described.ends_with("averaged over 5 trainings from successive seeds"), "{described}");
+        assert!(!Stream::Spectrogram.trained_description(&averaged).contains("averaged"));
     }
 }
