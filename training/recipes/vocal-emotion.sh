@@ -73,3 +73,18 @@ for set in shared all; do
   $train nas train "${corpora[@]}" --split corpus,speakers "${honest[@]}" --cells functionals --balance corpus-class \
     --classes "$set" --run "runs/nas-classes-$set-takes3" --genotype "$genotype" "${schedule[@]}" --resume
 done
+# How far the seed moves it: the shipped settings leaving corpora out at seeds 2 and 3 (about 20 minutes each).
+for seed in 2 3; do
+  $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+    --seed "$seed" --run "runs/nas-seed$seed" --genotype "$genotype" "${schedule[@]}" --resume
+done
+# Five frame streams trained at successive seeds and their probabilities averaged (--frame-members 5), at base
+# seeds 1 (corpora and speakers out, and its final model; about 65 minutes), 2 and 3 (corpora out, 20 minutes each).
+$train nas train "${corpora[@]}" --split corpus,speakers "${honest[@]}" --cells functionals --balance corpus-class \
+  --frame-members 5 --run runs/nas-members5 --genotype "$genotype" "${schedule[@]}" --resume \
+  --out runs/nas-members5/model --ship frames
+for seed in 2 3; do
+  $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+    --frame-members 5 --seed "$seed" --run "runs/nas-members5-seed$seed" --genotype "$genotype" "${schedule[@]}" \
+    --resume
+done

@@ -68,6 +68,10 @@ pub struct SpeechArgs {
     /// the speaker (the value the running estimate tends to over a long track). Training and test takes alike.
     #[arg(long, default_value_t = 0)]
     pub speaker_takes: usize,
+    /// Seed of the draw of `--speaker-takes` other takes (default: `--seed`): varied alone, it shows how much of
+    /// a run's figures is which takes happened to form each estimate rather than the model's training.
+    #[arg(long)]
+    pub speaker_draw_seed: Option<u64>,
     /// Run folder, cache, seed, resuming (`nas train` keeps the folds a previous run with the same settings
     /// finished, in the run's `folds.json`, and runs only the rest), progress.
     #[command(flatten)]
@@ -300,7 +304,7 @@ fn is_zero(n: &usize) -> bool {
 fn speaker_estimate(args: &SpeechArgs) -> SpeakerEstimate {
     match args.speaker_takes {
         0 => SpeakerEstimate::AllTakes,
-        count => SpeakerEstimate::OtherTakes { count, seed: args.run.seed },
+        count => SpeakerEstimate::OtherTakes { count, seed: args.speaker_draw_seed.unwrap_or(args.run.seed) },
     }
 }
 
@@ -730,5 +734,22 @@ mod tests {
         assert!(cut.contains("\"excerpts\":2"), "{cut}");
         let back: SplitRun = serde_json::from_str(&plain).unwrap();
         assert_eq!(back.excerpts, 0);
+    }
+
+    /// The draw of other takes follows `--seed` unless `--speaker-draw-seed` sets it alone.
+    #[test]
+    fn the_speaker_draw_follows_the_seed_unless_set_alone() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            speech: SpeechArgs,
+        }
+        let estimate = |extra: &[&str]| {
+            let args = ["x", "--emodb", "e", "--speaker-takes", "3", "--seed", "4"].iter().chain(extra);
+            speaker_estimate(&Cli::parse_from(args).speech)
+        };
+        assert_eq!(estimate(&[]), SpeakerEstimate::OtherTakes { count: 3, seed: 4 });
+        assert_eq!(estimate(&["--speaker-draw-seed", "9"]), SpeakerEstimate::OtherTakes { count: 3, seed: 9 });
     }
 }
