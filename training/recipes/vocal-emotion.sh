@@ -14,7 +14,9 @@
 # minutes each), with every take's speaker estimate from all its takes (the recurrent stream shipped before, and
 # the functionals stream), the augmentation arm (about 40 minutes), and under the 3-other-takes estimate the
 # recurrent stream (corpora and speakers), the functionals stream unbalanced, the corpus adversary and the corpus as
-# an auxiliary target (about 25 minutes each leaving corpora out, 40–50 leaving speakers out). Every step is seeded.
+# an auxiliary target (about 25 minutes each leaving corpora out, 40–50 leaving speakers out); last, the seed
+# spread: two more seeds, five trainings averaged at three seeds, two draws of the speaker estimates' takes.
+# Every step is seeded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 emodb=${1:-../shared/data/emodb}
@@ -87,4 +89,11 @@ for seed in 2 3; do
   $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
     --frame-members 5 --seed "$seed" --run "runs/nas-members5-seed$seed" --genotype "$genotype" "${schedule[@]}" \
     --resume
+done
+# Where the seed spread lies: the averaged stream at seed 1 with only the draw of each speaker estimate's other
+# takes changed (--speaker-draw-seed 2 and 3; about 20 minutes each).
+for draw in 2 3; do
+  $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+    --frame-members 5 --speaker-draw-seed "$draw" --run "runs/nas-members5-draw$draw" --genotype "$genotype" \
+    "${schedule[@]}" --resume
 done
