@@ -72,6 +72,11 @@ pub struct SpeechArgs {
     /// a run's figures is which takes happened to form each estimate rather than the model's training.
     #[arg(long)]
     pub speaker_draw_seed: Option<u64>,
+    /// Train on every training take under this many more draws of its estimate's `--speaker-takes` other takes
+    /// as well (training-only copies; validation and test takes keep their one draw), so the streams learn to
+    /// read a take alike whichever takes formed the estimate.
+    #[arg(long, default_value_t = 0)]
+    pub speaker_draws: usize,
     /// Run folder, cache, seed, resuming (`nas train` keeps the folds a previous run with the same settings
     /// finished, in the run's `folds.json`, and runs only the rest), progress.
     #[command(flatten)]
@@ -276,6 +281,9 @@ struct SplitRun {
     /// Left out of the key when 0, so runs made before the option keep their folds.
     #[serde(default, skip_serializing_if = "is_zero")]
     excerpts: usize,
+    /// Left out of the key when 0, so runs made before the option keep their folds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    speaker_draws: usize,
     genotype: Genotype,
     /// Left out of the key when it is the default, so runs made before the option keep their folds.
     #[serde(default, skip_serializing_if = "SpeakerEstimate::is_all_takes")]
@@ -290,6 +298,7 @@ impl SplitRun {
             preparation: data.preparation,
             augment: args.augment,
             excerpts: args.excerpts,
+            speaker_draws: args.speaker_draws,
             genotype: genotype.clone(),
             speaker,
         }
@@ -445,7 +454,12 @@ fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
         ravdess: args.ravdess.as_deref(),
         savee: args.savee.as_deref(),
     };
-    let augment = Augmentation { copies: args.augment, excerpts: args.excerpts, seed: args.run.seed };
+    let augment = Augmentation {
+        copies: args.augment,
+        excerpts: args.excerpts,
+        estimate_draws: args.speaker_draws,
+        seed: args.run.seed,
+    };
     let data =
         load(&corpora, args.classes, args.preparation.preparation(), augment, speaker_estimate(args), &args.run.cache)?;
     for s in &data.skipped {
@@ -725,6 +739,7 @@ mod tests {
             preparation: Preparation::SPEAKER_LEVEL,
             augment: 0,
             excerpts,
+            speaker_draws: 0,
             genotype: genotype.clone(),
             speaker: SpeakerEstimate::AllTakes,
         };

@@ -57,7 +57,9 @@ pub struct VocalData {
     pub copies: Vec<TakeCopy>,
 }
 
-/// A training-only copy of a take: re-recorded through another room, or a short excerpt of it.
+/// A training-only copy of a take: re-recorded through another room, a short excerpt of it, or under another draw
+/// of its speaker estimate.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TakeCopy {
     /// The item it copies.
     pub of: usize,
@@ -86,8 +88,33 @@ pub struct Augmentation {
     /// engine prepares a take that short (repeated to fill the window, its own level out) — so a phrase's first
     /// seconds and the whole phrase are taught to read alike.
     pub excerpts: usize,
+    /// Copies of every take under other draws of the takes behind its speaker estimate (0: none; needs an estimate
+    /// from other takes): which few takes form the estimate moves a held-out corpus' figures by several points,
+    /// so the stream is taught to read a take alike under any of them.
+    pub estimate_draws: usize,
     /// Seed of the rooms and the excerpts.
     pub seed: u64,
+}
+
+/// A copy of every readable prepared take (`windows`, before the speaker means come out) under each of `draws`
+/// further draws of its speaker estimate's other takes; `None` when the estimate is not drawn from other takes.
+fn estimate_draw_copies(
+    windows: &[Option<Vec<f32>>],
+    speakers: &[&str],
+    draws: usize,
+    estimate: SpeakerEstimate,
+) -> Option<Vec<TakeCopy>> {
+    let SpeakerEstimate::OtherTakes { count, seed } = estimate else { return None };
+    let mut copies = Vec::new();
+    for draw in 1..=draws as u64 {
+        // Far from the seeds a run's own draw takes (`--seed`, `--speaker-draw-seed`), so no copy repeats it.
+        let estimate = SpeakerEstimate::OtherTakes { count, seed: seed ^ (draw << 40) };
+        let mut drawn: Vec<(usize, Vec<f32>)> =
+            windows.iter().enumerate().filter_map(|(i, w)| Some((i, w.clone()?))).collect();
+        subtract_speaker_means(drawn.iter_mut().map(|(i, w)| (w, speakers[*i])), BANDS, estimate);
+        copies.extend(drawn.into_iter().map(|(of, window)| TakeCopy { of, window }));
+    }
+    Some(copies)
 }
 
 /// Shortest and longest excerpt in seconds: the shortest phrase (1.5 s) up to half the 8 s window.
@@ -185,6 +212,17 @@ pub fn load(
         let mut window = raw;
         preparation.apply(&mut window, BANDS);
         windows.push(Some(window));
+    }
+    if augment.estimate_draws > 0 {
+        let speakers: Vec<&str> = dataset.items.iter().map(|item| item.group.as_str()).collect();
+        let drawn = estimate_draw_copies(&windows, &speakers, augment.estimate_draws, speaker)
+            .filter(|_| preparation.speaker.is_some())
+            .ok_or_else(|| {
+                invalid(
+                    "copies under other estimate draws need speaker means from other takes (--speaker-takes K)".into(),
+                )
+            })?;
+        copies.extend(drawn);
     }
     if preparation.speaker.is_some() {
         let speakers = dataset.items.iter().map(|item| item.group.as_str());
@@ -311,6 +349,42 @@ mod tests {
             assert!(EXCERPT_SECONDS.contains(&seconds) || (seconds - EXCERPT_SECONDS.end).abs() < hop, "{seconds}");
         }
         assert!(excerpts(&preparation, &window, 3, 0, 1).is_empty());
+    }
+
+    /// Each further draw copies every readable take with another estimate (other takes of its own speaker only):
+    /// the copy differs from the take's own draw, repeats under the same seed, and needs an estimate from other
+    /// takes.
+    #[test]
+    fn estimate_draw_copies_subtract_other_draws_of_the_speakers_own_takes() {
+        use super::estimate_draw_copies;
+        use crate::vocal::input::{SpeakerEstimate, subtract_speaker_means};
+        // Two speakers of five one-frame takes each, every band of take k of speaker s at 10 s + k.
+        let take = |s: usize, k: usize| vec![(10 * s + k) as f32; BANDS];
+        let windows: Vec<Option<Vec<f32>>> =
+            (0..10).map(|i| if i == 7 { None } else { Some(take(i / 5, i % 5)) }).collect();
+        let speakers: Vec<&str> = (0..10).map(|i| if i < 5 { "a" } else { "b" }).collect();
+        let estimate = SpeakerEstimate::OtherTakes { count: 2, seed: 1 };
+        let copies = estimate_draw_copies(&windows, &speakers, 3, estimate).unwrap();
+        assert_eq!(copies.len(), 3 * 9, "three copies of each readable take");
+        let mut own: Vec<(usize, Vec<f32>)> =
+            windows.iter().enumerate().filter_map(|(i, w)| Some((i, w.clone()?))).collect();
+        subtract_speaker_means(own.iter_mut().map(|(i, w)| (w, speakers[*i])), BANDS, estimate);
+        let own: std::collections::HashMap<usize, Vec<f32>> = own.into_iter().collect();
+        for copy in &copies {
+            let value = copy.window[0];
+            let first = 10.0 * (copy.of / 5) as f32;
+            // The take minus the mean of two other takes of its speaker (values first … first + 4).
+            let estimate = (10 * (copy.of / 5) + copy.of % 5) as f32 - value;
+            assert!((first..=first + 4.0).contains(&estimate) && copy.window.iter().all(|&v| v == value), "{copy:?}");
+        }
+        let differs = copies.iter().filter(|c| c.window != own[&c.of]).count();
+        assert!(
+            differs > copies.len() / 2,
+            "only {differs} of {} copies differ from the take's own draw",
+            copies.len()
+        );
+        assert_eq!(estimate_draw_copies(&windows, &speakers, 3, estimate).unwrap(), copies);
+        assert!(estimate_draw_copies(&windows, &speakers, 1, SpeakerEstimate::AllTakes).is_none());
     }
 
     #[test]
