@@ -215,8 +215,9 @@ pub fn load(
     }
     if augment.estimate_draws > 0 {
         let speakers: Vec<&str> = dataset.items.iter().map(|item| item.group.as_str()).collect();
-        let drawn = estimate_draw_copies(&windows, &speakers, augment.estimate_draws, speaker)
-            .filter(|_| preparation.speaker.is_some())
+        let drawn = (preparation.speaker.is_some())
+            .then(|| estimate_draw_copies(&windows, &speakers, augment.estimate_draws, speaker))
+            .flatten()
             .ok_or_else(|| {
                 invalid(
                     "copies under other estimate draws need speaker means from other takes (--speaker-takes K)".into(),
