@@ -111,3 +111,9 @@ for draws in 2 0; do
       --epochs 1 --frame-epochs 12 --fusion-epochs 100 --resume
   done
 done
+# Five more draws instead of two, leaving corpora out at seeds 1-3 (same schedule; 7-10 minutes a run).
+for seed in 1 2 3; do
+  $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+    --speaker-draws 5 --seed "$seed" --run "runs/nas-draws5-seed$seed" --genotype "$genotype" \
+    --epochs 1 --frame-epochs 12 --fusion-epochs 100 --resume
+done
