@@ -395,10 +395,10 @@ pub fn run_fold(
             let first = (members[0].cell, members[0].run.best_epoch, members[0].candidates.clone());
             let streams: Vec<FrameStream> = members.into_iter().map(|c| c.run.stream).collect();
             if streams.len() > 1 {
-                for stream in &streams {
-                    let alone = FrameModel::new(prosody.clone(), stream.clone()).map_err(TrainError::Invalid)?;
-                    member_tests.push(frame_probabilities(&alone, &test_w, 32));
-                }
+                // The test takes' features once for every member (the extraction is the costly part).
+                let test_seq: Vec<(Array2<f32>, usize)> =
+                    prosody_frames(&prosody, &test_w, 32)?.into_iter().zip(truth(&test)).collect();
+                member_tests = streams.iter().map(|stream| stream_probabilities(stream, &test_seq, 32)).collect();
             }
             let model = FrameModel::averaged(prosody, streams).map_err(TrainError::Invalid)?;
             let (pv, pt) = (frame_probabilities(&model, &val_w, 32), frame_probabilities(&model, &test_w, 32));
