@@ -364,7 +364,7 @@ fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
     use earmark_training::vocal::input::{BANDS, POOLED_FRAMES, frontend, segment_frames};
     let dir = tempfile::tempdir().unwrap();
     let frames = segment_frames();
-    let raw = MelProsody::new(&frontend(), frames, POOLED_FRAMES).unwrap();
+    let raw = MelProsody::new(&frontend(), frames, POOLED_FRAMES, 0).unwrap();
     let features = raw.features();
     assert_eq!(features, BANDS + PROSODY_FEATURES);
     // Roughly the scale of each feature (dB bands, dB energy, log2 Hz pitch, log voicing), varied per feature.
@@ -391,6 +391,39 @@ fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
         let logmel = random([batch, 1, frames, BANDS], &input_device).mul_scalar(40.0).sub_scalar(50.0);
         let y = prosody.forward(logmel.clone());
         assert_parity(&mut extractor, &format!("prosody batch {batch}"), &[array(logmel)], &[array(y)]);
+    }
+    // The cepstral variant (`--frame-cepstra`): the bands' first DCT coefficients in place of the bands, alone and
+    // under a functionals stream.
+    let cepstral = MelProsody::new(&frontend(), frames, POOLED_FRAMES, 20).unwrap();
+    let n = cepstral.features();
+    assert_eq!(n, 20 + PROSODY_FEATURES);
+    // Coefficient 0 is √140 ≈ 11.8 times the mean level (−50 dB here); the rest are ripples of a few dB.
+    let scale = |k: usize| match k {
+        0 => (-590.0, 30.0),
+        1..20 => (0.0, 10.0),
+        20 => (-30.0, 10.0),
+        21 => (7.5, 0.5),
+        _ => (-3.0, 1.0),
+    };
+    let standardization = FrameStandardization {
+        mean: (0..n).map(|k| scale(k).0 + (k % 7) as f32 * 0.3).collect(),
+        std: (0..n).map(|k| scale(k).1 * (1.0 + (k % 5) as f32 * 0.1)).collect(),
+    };
+    let cepstral = cepstral.with_standardization(&standardization).unwrap();
+    let mut g = GraphBuilder::new("cepstra");
+    let x = g.input("logmel", &dims);
+    let y = cepstral.emit(&mut g, "prosody", &x).unwrap();
+    g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(POOLED_FRAMES as u64), Dim::Fixed(n as u64)]);
+    let mut extractor = session(&g.finish("parity test"), &dir, "cepstra");
+    let config = FrameStreamConfig { fc: 8, cell: RecurrentCell::Functionals, ..FrameStreamConfig::new(n, 4) };
+    let model = FrameModel::new(cepstral.clone(), config.init(&device(58)).unwrap()).unwrap();
+    let mut whole = session(&model.export("parity test").unwrap(), &dir, "cepstral-model");
+    for batch in [1, 3] {
+        let logmel = random([batch, 1, frames, BANDS], &input_device).mul_scalar(40.0).sub_scalar(50.0);
+        let y = cepstral.forward(logmel.clone());
+        assert_parity(&mut extractor, &format!("cepstra batch {batch}"), &[array(logmel.clone())], &[array(y)]);
+        let y = model.probabilities(logmel.clone());
+        assert_parity(&mut whole, &format!("cepstral model batch {batch}"), &[array(logmel)], &[array(y)]);
     }
     for (i, cell) in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals, RecurrentCell::Dynamics]
         .into_iter()
@@ -535,7 +568,7 @@ fn vocal_two_stream_model_with_fusion_matches_onnx_runtime() {
     let input = SpectrogramInput { mean: -60.0, std: 20.0, ..SpectrogramInput::paper() };
     let config = NasConfig { layers: 3, channels: 4, steps: 4, classes: 4, stem_stride: 2 };
     let net = DerivedNetwork::new(&every_operation_genotype(), &config, &device).unwrap();
-    let prosody = MelProsody::new(&frontend(), input.frames, input.pooled).unwrap();
+    let prosody = MelProsody::new(&frontend(), input.frames, input.pooled, 0).unwrap();
     let stream_config = FrameStreamConfig {
         hidden: 8,
         attention: 4,

@@ -134,6 +134,7 @@ fn small_pipeline() -> PipelineConfig {
         frame_features: None,
         balance: Balance::None,
         frame_members: 1,
+        frame_cepstra: 0,
         seed: 1,
     }
 }

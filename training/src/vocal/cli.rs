@@ -158,6 +158,11 @@ pub struct TrainArgs {
     /// graph; each member's own figures are reported beside the average). Built-in frame features only.
     #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=32))]
     pub frame_members: usize,
+    /// The frame stream reads the first this many DCT coefficients of the 140 log-mel bands (a cepstrum, as MFCCs)
+    /// in place of the bands: the spectrum's broad shape without each band's detail, which is mostly microphone,
+    /// room and corpus. 0: the bands. Built-in frame features only.
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=140))]
+    pub frame_cepstra: usize,
 }
 
 /// `earmark-train nas …`.
@@ -557,6 +562,7 @@ fn pipeline(net: NasConfig, t: &TrainArgs, batch: usize, seed: u64) -> PipelineC
         frame_features: t.frame_features.clone(),
         balance: t.balance,
         frame_members: t.frame_members,
+        frame_cepstra: t.frame_cepstra,
         seed,
     }
 }

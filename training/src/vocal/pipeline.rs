@@ -56,6 +56,10 @@ pub struct PipelineConfig {
     /// runs made before the option keep their folds.
     #[serde(default = "one_member", skip_serializing_if = "is_one_member")]
     pub frame_members: usize,
+    /// The frame stream's spectral features: the 140 log-mel bands (0) or their first this many DCT coefficients
+    /// (see [`MelProsody`]). Left out of the fold store's key at 0, so runs made before the option keep their folds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub frame_cepstra: usize,
     /// Seed.
     pub seed: u64,
 }
@@ -66,6 +70,10 @@ fn one_member() -> usize {
 
 fn is_one_member(members: &usize) -> bool {
     *members == 1
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// One fold's scores.
@@ -153,7 +161,9 @@ impl Stream {
     /// [`Self::description`] of the model `config` trains, naming the average when the frame stream is several
     /// streams averaged (the manifest and the report title say what the graph holds).
     pub fn trained_description(self, config: &PipelineConfig) -> String {
-        let text = self.description(&config.cells);
+        let described = self.description(&config.cells);
+        let cepstral = format!("the first {} cepstral coefficients of the log-mel", config.frame_cepstra);
+        let text = if config.frame_cepstra > 0 { described.replace("log-mel", &cepstral) } else { described.into() };
         match self {
             Self::Frames | Self::Fusion if config.frame_members > 1 => {
                 format!(
@@ -161,7 +171,7 @@ impl Stream {
                     config.frame_members
                 )
             }
-            _ => text.to_string(),
+            _ => text,
         }
     }
 
@@ -350,7 +360,8 @@ pub fn run_fold(
     let mut member_tests: Vec<Vec<Vec<f32>>> = Vec::new();
     let (frames, frames_val, frames_test, (cell, frames_best_epoch, cell_losses)) = match &config.frame_features {
         None => {
-            let prosody = MelProsody::new(&frontend(), data.frames, input.pooled).map_err(TrainError::Invalid)?;
+            let prosody = MelProsody::new(&frontend(), data.frames, input.pooled, config.frame_cepstra)
+                .map_err(TrainError::Invalid)?;
             let (mut train_w, val_w, test_w) =
                 (windows(data, &train), windows(data, &validation), windows(data, &test));
             // The training takes: the recorded ones, then their copies (each labelled as its original).
@@ -403,6 +414,13 @@ pub fn run_fold(
             let model = FrameModel::averaged(prosody, streams).map_err(TrainError::Invalid)?;
             let (pv, pt) = (frame_probabilities(&model, &val_w, 32), frame_probabilities(&model, &test_w, 32));
             (FrameBranch::Builtin(model), pv, pt, first)
+        }
+        Some(_) if config.frame_cepstra > 0 => {
+            return Err(TrainError::Invalid(
+                "cepstral coefficients are taken from the built-in log-mel features (drop --frame-features or \
+                 --frame-cepstra)"
+                    .into(),
+            ));
         }
         Some(_) if config.frame_members > 1 => {
             return Err(TrainError::Invalid(

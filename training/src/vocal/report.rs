@@ -207,6 +207,9 @@ fn frame_training_text(config: &PipelineConfig) -> String {
             config.cells.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
         )
     };
+    if config.frame_cepstra > 0 {
+        let _ = write!(text, "; the bands read as their first {} cepstral (DCT) coefficients", config.frame_cepstra);
+    }
     if config.balance == Balance::CorpusClass {
         text.push_str("; every (corpus, class) cell of the training takes weighs the same in its loss");
     }
@@ -316,6 +319,7 @@ mod tests {
             frame_features: None,
             balance,
             frame_members: 1,
+            frame_cepstra: 0,
             seed: 1,
         }
     }
@@ -332,6 +336,9 @@ mod tests {
         assert_eq!(back.balance, Balance::None);
         assert!(!plain.contains("frame_members"), "{plain}");
         assert_eq!(back.frame_members, 1);
+        assert!(!plain.contains("frame_cepstra"), "{plain}");
+        let cepstral = PipelineConfig { frame_cepstra: 20, ..back.clone() };
+        assert!(serde_json::to_string(&cepstral).unwrap().contains(r#""frame_cepstra":20"#));
         let averaged = PipelineConfig { frame_members: 5, ..back };
         assert!(serde_json::to_string(&averaged).unwrap().contains(r#""frame_members":5"#));
     }
@@ -356,6 +363,12 @@ mod tests {
         let text = frame_training_text(&auxiliary);
         assert!(text.contains("corpus as an auxiliary target of weight 0.3") && !text.contains("adversary"), "{text}");
         assert!(!text.contains("averaged") && !Stream::Frames.trained_description(&auxiliary).contains("averaged"));
+        let cepstral = PipelineConfig { frame_cepstra: 20, ..auxiliary.clone() };
+        assert!(frame_training_text(&cepstral).contains("first 20 cepstral (DCT) coefficients"));
+        let described = Stream::Frames.trained_description(&cepstral);
+        assert!(described.contains("(the first 20 cepstral coefficients of the log-mel, energy"), "{described}");
+        assert!(!Stream::Spectrogram.trained_description(&cepstral).contains("cepstral"));
+        assert!(!text.contains("cepstral"), "{text}");
         let averaged = PipelineConfig { frame_members: 5, ..auxiliary };
         let text = frame_training_text(&averaged);
         assert!(text.ends_with("5 such streams trained at seeds 0–4 and their class probabilities averaged"), "{text}");

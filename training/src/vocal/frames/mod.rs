@@ -138,7 +138,7 @@ mod tests {
     /// Raw prosody features (`pooled × (mels + 3)`) of a signal, through the real vocal frontend.
     fn features(signal: &[f32], pooled: usize) -> Array2<f32> {
         let logmel = BatchFrontend::new(&frontend()).unwrap().process(signal);
-        let prosody = MelProsody::new(&frontend(), logmel.nrows(), pooled).unwrap();
+        let prosody = MelProsody::new(&frontend(), logmel.nrows(), pooled, 0).unwrap();
         prosody_frames(&prosody, &[logmel], 4).unwrap().remove(0)
     }
 
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn the_extractor_applies_its_standardization() {
         let frontend = frontend();
-        let raw = MelProsody::new(&frontend, 12, 3).unwrap();
+        let raw = MelProsody::new(&frontend, 12, 3, 0).unwrap();
         let s = FrameStandardization {
             mean: (0..raw.features()).map(|k| k as f32 * 0.1 - 5.0).collect(),
             std: (0..raw.features()).map(|k| 1.0 + k as f32 * 0.01).collect(),
@@ -213,6 +213,40 @@ mod tests {
         let got = prosody_frames(&standard, &[window], 1).unwrap().remove(0);
         assert!(got.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-4));
         assert!(raw.with_standardization(&FrameStandardization::identity(3)).is_err());
+    }
+
+    /// The cepstral extractor's spectral part is the bands times the DCT basis, its prosody the bands' own; the
+    /// full basis is orthonormal, and a level shift moves coefficient 0 alone (by √n times the shift).
+    #[test]
+    fn cepstra_are_the_dct_of_the_bands_and_leave_prosody_alone() {
+        let n = 140;
+        let full = dct_basis(n, n);
+        for (a, b) in [(0, 0), (1, 1), (5, 5), (0, 1), (3, 17), (139, 2)] {
+            let dot: f32 = (0..n).map(|m| full[m * n + a] * full[m * n + b]).sum();
+            assert!((dot - f32::from(u8::from(a == b))).abs() < 1e-4, "columns {a}, {b}: {dot}");
+        }
+        let window = Array2::from_shape_fn((20, n), |(t, m)| -60.0 + ((t * 7 + m * 3) % 40) as f32);
+        let bands =
+            prosody_frames(&MelProsody::new(&frontend(), 20, 5, 0).unwrap(), std::slice::from_ref(&window), 1).unwrap();
+        let cepstral = MelProsody::new(&frontend(), 20, 5, 13).unwrap();
+        assert_eq!((cepstral.features(), cepstral.cepstra()), (16, 13));
+        let got = prosody_frames(&cepstral, std::slice::from_ref(&window), 1).unwrap().remove(0);
+        let basis = dct_basis(n, 13);
+        for step in 0..5 {
+            for k in 0..13 {
+                let expected: f32 = (0..n).map(|m| bands[0][[step, m]] * basis[m * 13 + k]).sum();
+                assert!((got[[step, k]] - expected).abs() < 1e-2, "step {step} coefficient {k}");
+            }
+            for p in 0..PROSODY_FEATURES {
+                assert!((got[[step, 13 + p]] - bands[0][[step, n + p]]).abs() < 1e-4, "step {step} prosody {p}");
+            }
+        }
+        let louder = prosody_frames(&cepstral, &[window.mapv(|v| v + 6.0)], 1).unwrap().remove(0);
+        for step in 0..5 {
+            assert!((louder[[step, 0]] - got[[step, 0]] - 6.0 * (n as f32).sqrt()).abs() < 1e-2);
+            assert!((1..13).all(|k| (louder[[step, k]] - got[[step, k]]).abs() < 1e-2), "step {step}");
+        }
+        assert!(MelProsody::new(&frontend(), 20, 5, 141).is_err());
     }
 
     /// Two classes that differ in the sign of the first feature in the middle of the sequence.
@@ -374,7 +408,7 @@ mod tests {
     #[test]
     fn the_frame_model_maps_log_mel_to_class_logits() {
         let device = Device::default();
-        let prosody = MelProsody::new(&frontend(), 20, 5).unwrap();
+        let prosody = MelProsody::new(&frontend(), 20, 5, 0).unwrap();
         for cell in [RecurrentCell::Lstm, RecurrentCell::Gru, RecurrentCell::Functionals, RecurrentCell::Dynamics] {
             let config = FrameStreamConfig { cell, ..FrameStreamConfig::new(prosody.features(), 4) };
             let model = FrameModel::new(prosody.clone(), config.init(&device).unwrap()).unwrap();
@@ -392,7 +426,7 @@ mod tests {
     #[test]
     fn an_averaged_frame_model_is_the_mean_of_its_streams() {
         let device = Device::default();
-        let prosody = MelProsody::new(&frontend(), 20, 5).unwrap();
+        let prosody = MelProsody::new(&frontend(), 20, 5, 0).unwrap();
         let config = FrameStreamConfig::new(prosody.features(), 4);
         let streams: Vec<FrameStream> = (0..3).map(|_| config.init(&device).unwrap()).collect();
         let x = Tensor::<4>::random([2, 1, 20, 140], Distribution::Uniform(-90.0, -10.0), &device);

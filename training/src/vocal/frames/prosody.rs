@@ -39,7 +39,7 @@ pub const HARMONIC_DECAY: f64 = 0.84;
 pub const PITCH_SHARPNESS: f32 = 16.0;
 /// ε added to powers before a logarithm: the frontend's `amin`, the smallest power it ever reports.
 pub const POWER_FLOOR: f32 = 1e-10;
-/// Features [`MelProsody`] appends to the mel bands: energy, pitch, voicing.
+/// Features [`MelProsody`] appends to the spectral part: energy, pitch, voicing.
 pub const PROSODY_FEATURES: usize = 3;
 
 const LN_10: f32 = std::f32::consts::LN_10;
@@ -119,7 +119,13 @@ pub fn fit_standardization(frames: &[Array2<f32>]) -> FrameStandardization {
 /// - **voicing**: `ln(max_c S_c + ε) − ln(Σₘ Pₘ + ε)`, the share of the power that lies on the best harmonic
 ///   comb (voiced speech high, noise and silence low);
 ///
-/// then per-feature standardisation. `P = 10^(dB/10)` is the linear mel power. `H[m, c] = Σₕ 0.84^(h−1) ·
+/// then per-feature standardisation. The spectral part is the `mels` log-mel values themselves, or (`cepstra` > 0)
+/// their first `cepstra` orthonormal DCT-II coefficients over the bands — the cepstrum MFCCs keep: the spectrum's
+/// broad shape (tilt, formant regions) without each band's fine detail, which is mostly the corpus's microphone,
+/// room and speakers and is what a stream of 140 band means and spreads fits on two corpora and loses on a third.
+/// A fixed matrix product (`MatMul` in the graph), so the engine still feeds raw log-mel.
+///
+/// `P = 10^(dB/10)` is the linear mel power. `H[m, c] = Σₕ 0.84^(h−1) ·
 /// triₘ(h·f0_c)` with triₘ mel filter m's peak-normalised triangle: the triangles sum to one at every frequency,
 /// so each harmonic contributes the same total weight wherever it falls and S interpolates smoothly in f0.
 ///
@@ -135,6 +141,9 @@ pub struct MelProsody {
     /// `log2 f0_c`, `[candidates]`.
     #[module(skip)]
     log2_f0: Vec<f32>,
+    /// The DCT-II basis `[mels, cepstra]` row-major ([`dct_basis`]), empty when the bands are kept as they are.
+    #[module(skip)]
+    cepstra: Vec<f32>,
     /// −mean per feature.
     #[module(skip)]
     negative_mean: Vec<f32>,
@@ -144,6 +153,24 @@ pub struct MelProsody {
     frames: usize,
     pooled: usize,
     mels: usize,
+    /// Spectral features per step: `mels`, or the cepstral coefficients kept.
+    spectral: usize,
+}
+
+/// The first `kept` orthonormal DCT-II basis vectors over `n` points as a `[n, kept]` row-major matrix, so that
+/// `x · D` holds the coefficients `c_k = s_k Σₘ xₘ cos(π k (2m + 1) / 2n)` with `s_0 = √(1/n)`, `s_k = √(2/n)`
+/// (scipy's `dct(type=2, norm="ortho")`): coefficient 0 is the mean level (times √n), 1 the spectral tilt, the
+/// next ones ever finer ripples across the bands.
+pub fn dct_basis(n: usize, kept: usize) -> Vec<f32> {
+    let mut d = vec![0.0f32; n * kept];
+    for m in 0..n {
+        for k in 0..kept {
+            let scale = if k == 0 { (1.0 / n as f64).sqrt() } else { (2.0 / n as f64).sqrt() };
+            let angle = std::f64::consts::PI * k as f64 * (2 * m + 1) as f64 / (2 * n) as f64;
+            d[m * kept + k] = (scale * angle.cos()) as f32;
+        }
+    }
+    d
 }
 
 /// The F0 candidates in Hz, log-spaced from [`PITCH_MIN_HZ`] to [`PITCH_MAX_HZ`].
@@ -177,26 +204,33 @@ fn harmonic_matrix(frontend: &FrontendConfig, candidates: &[f64]) -> Vec<f32> {
 }
 
 impl MelProsody {
-    /// The extractor for `frames × frontend.n_mels` windows of `frontend`'s output, pooled to `pooled` steps,
-    /// with no standardisation yet ([`Self::with_standardization`]).
-    pub fn new(frontend: &FrontendConfig, frames: usize, pooled: usize) -> Result<Self, String> {
+    /// The extractor for `frames × frontend.n_mels` windows of `frontend`'s output, pooled to `pooled` steps, its
+    /// spectral part the bands themselves (`cepstra` 0) or their first `cepstra` DCT coefficients, with no
+    /// standardisation yet ([`Self::with_standardization`]).
+    pub fn new(frontend: &FrontendConfig, frames: usize, pooled: usize, cepstra: usize) -> Result<Self, String> {
         if pooled == 0 || pooled > frames {
             return Err(format!("cannot pool {frames} frames to {pooled}"));
         }
         if frontend.n_mels == 0 || frontend.fmax() <= frontend.fmin {
             return Err("the frontend has no mel bands to read pitch from".into());
         }
+        if cepstra > frontend.n_mels {
+            return Err(format!("{cepstra} cepstral coefficients from {} mel bands", frontend.n_mels));
+        }
         let candidates = pitch_candidates();
-        let features = frontend.n_mels + PROSODY_FEATURES;
+        let spectral = if cepstra == 0 { frontend.n_mels } else { cepstra };
+        let features = spectral + PROSODY_FEATURES;
         Ok(Self {
             pooling: pooling_matrix(frames, pooled),
             harmonics: harmonic_matrix(frontend, &candidates),
             log2_f0: candidates.iter().map(|f| f.log2() as f32).collect(),
+            cepstra: if cepstra == 0 { Vec::new() } else { dct_basis(frontend.n_mels, cepstra) },
             negative_mean: vec![0.0; features],
             inverse_std: vec![1.0; features],
             frames,
             pooled,
             mels: frontend.n_mels,
+            spectral,
         })
     }
 
@@ -208,9 +242,14 @@ impl MelProsody {
         Ok(Self { negative_mean: s.negative_mean(), inverse_std: s.inverse_std(), ..self })
     }
 
-    /// Features per step: the mel bands and [`PROSODY_FEATURES`].
+    /// Features per step: the spectral part (mel bands or cepstral coefficients) and [`PROSODY_FEATURES`].
     pub fn features(&self) -> usize {
-        self.mels + PROSODY_FEATURES
+        self.spectral + PROSODY_FEATURES
+    }
+
+    /// Cepstral coefficients in place of the mel bands (0: the bands as they are).
+    pub fn cepstra(&self) -> usize {
+        if self.cepstra.is_empty() { 0 } else { self.spectral }
     }
 
     /// Input frames per window.
@@ -232,7 +271,7 @@ impl MelProsody {
         Tensor::from_data(TensorData::new(values.to_vec(), shape), device)
     }
 
-    /// Raw log-mel `[batch, 1, frames, mels]` → standardised features `[batch, pooled, mels + 3]`.
+    /// Raw log-mel `[batch, 1, frames, mels]` → standardised features `[batch, pooled, spectral + 3]`.
     pub fn forward(&self, logmel: Tensor<4>) -> Tensor<3> {
         let [batch, _, frames, mels] = logmel.dims();
         let device = logmel.device();
@@ -247,7 +286,12 @@ impl MelProsody {
         let weights = softmax(log_salience.clone().mul_scalar(PITCH_SHARPNESS), 2);
         let pitch = weights.matmul(Self::constant(&self.log2_f0, [1, candidates, 1], &device));
         let voicing = log_salience.max_dim(2) - log_total;
-        let features = Tensor::cat(vec![db, energy, pitch, voicing], 2);
+        let spectral = if self.cepstra.is_empty() {
+            db
+        } else {
+            db.matmul(Self::constant(&self.cepstra, [1, mels, self.spectral], &device))
+        };
+        let features = Tensor::cat(vec![spectral, energy, pitch, voicing], 2);
         let d = self.features();
         let shift: Tensor<3> = Self::constant(&self.negative_mean, [1, 1, d], &device);
         let scale: Tensor<3> = Self::constant(&self.inverse_std, [1, 1, d], &device);
@@ -282,7 +326,13 @@ impl MelProsody {
         let pitch = g.node("MatMul", &[&weights, &log2_f0], &[]);
         let peak = emit::reduce_max(g, &log_salience, &[2], true);
         let voicing = g.node("Sub", &[&peak, &log_total], &[]);
-        let features = emit::concat(g, &[&db, &energy, &pitch, &voicing], 2);
+        let spectral = if self.cepstra.is_empty() {
+            db
+        } else {
+            let basis = g.initializer(&format!("{name}.cepstra"), &[mels, self.spectral as i64], &self.cepstra)?;
+            g.node("MatMul", &[&db, &basis], &[])
+        };
+        let features = emit::concat(g, &[&spectral, &energy, &pitch, &voicing], 2);
         let d = self.features() as i64;
         emit::standardize(g, name, &features, (&self.negative_mean, &self.inverse_std), &[d])
     }
