@@ -77,6 +77,13 @@ pub struct SpeechArgs {
     /// read a take alike whichever takes formed the estimate.
     #[arg(long, default_value_t = 0)]
     pub speaker_draws: usize,
+    /// Also score every test take re-recorded through a room of its speaker's own (a microphone tilt of ±6 dB, a
+    /// reverberant tail of T60 0.2–1.0 s, stationary noise at 5–35 dB SNR, as `--augment` draws them, but rooms
+    /// no training copy uses), the speaker estimate formed in that room as the plugin's running estimate would:
+    /// how far an unheard microphone, room and noise move each stream (reported beside the length check).
+    /// Evaluation only: training is unchanged.
+    #[arg(long)]
+    pub test_rooms: bool,
     /// Run folder, cache, seed, resuming (`nas train` keeps the folds a previous run with the same settings
     /// finished, in the run's `folds.json`, and runs only the rest), progress.
     #[command(flatten)]
@@ -289,6 +296,10 @@ struct SplitRun {
     /// Left out of the key when 0, so runs made before the option keep their folds.
     #[serde(default, skip_serializing_if = "is_zero")]
     speaker_draws: usize,
+    /// Left out of the key when off, so runs made before the option keep their folds (and a run with the room
+    /// check never resumes folds that lack it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    test_rooms: bool,
     genotype: Genotype,
     /// Left out of the key when it is the default, so runs made before the option keep their folds.
     #[serde(default, skip_serializing_if = "SpeakerEstimate::is_all_takes")]
@@ -304,6 +315,7 @@ impl SplitRun {
             augment: args.augment,
             excerpts: args.excerpts,
             speaker_draws: args.speaker_draws,
+            test_rooms: args.test_rooms,
             genotype: genotype.clone(),
             speaker,
         }
@@ -465,8 +477,15 @@ fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
         estimate_draws: args.speaker_draws,
         seed: args.run.seed,
     };
-    let data =
-        load(&corpora, args.classes, args.preparation.preparation(), augment, speaker_estimate(args), &args.run.cache)?;
+    let data = load(
+        &corpora,
+        args.classes,
+        args.preparation.preparation(),
+        augment,
+        speaker_estimate(args),
+        args.test_rooms,
+        &args.run.cache,
+    )?;
     for s in &data.skipped {
         eprintln!("skipped (unreadable): {s}");
     }
@@ -740,21 +759,24 @@ mod tests {
     fn excerpts_enter_the_fold_key_only_when_used() {
         let genotype: Genotype =
             serde_json::from_str(include_str!("../../../models/vocal-emotion/genotype.json")).expect("genotype");
-        let run = |excerpts| SplitRun {
+        let run = |excerpts, test_rooms| SplitRun {
             split: Split::Corpus,
             preparation: Preparation::SPEAKER_LEVEL,
             augment: 0,
             excerpts,
             speaker_draws: 0,
+            test_rooms,
             genotype: genotype.clone(),
             speaker: SpeakerEstimate::AllTakes,
         };
-        let plain = serde_json::to_string(&run(0)).unwrap();
-        assert!(!plain.contains("excerpts"), "{plain}");
-        let cut = serde_json::to_string(&run(2)).unwrap();
+        let plain = serde_json::to_string(&run(0, false)).unwrap();
+        assert!(!plain.contains("excerpts") && !plain.contains("test_rooms"), "{plain}");
+        let cut = serde_json::to_string(&run(2, false)).unwrap();
         assert!(cut.contains("\"excerpts\":2"), "{cut}");
         let back: SplitRun = serde_json::from_str(&plain).unwrap();
-        assert_eq!(back.excerpts, 0);
+        assert_eq!((back.excerpts, back.test_rooms), (0, false));
+        let rooms = serde_json::to_string(&run(0, true)).unwrap();
+        assert!(rooms.contains("\"test_rooms\":true"), "{rooms}");
     }
 
     /// The draw of other takes follows `--seed` unless `--speaker-draw-seed` sets it alone.

@@ -55,6 +55,10 @@ pub struct VocalData {
     /// Training-only copies of the takes: re-recorded through other rooms ([`super::augment`]) and short
     /// excerpts, prepared the same way.
     pub copies: Vec<TakeCopy>,
+    /// Every take re-recorded through a room of its speaker's own that no training copy uses, prepared with the
+    /// speaker estimate formed in that room (index-aligned with `windows`): what the room check scores the test
+    /// takes on. Empty unless asked for (`--test-rooms`).
+    pub in_room: Vec<Option<Vec<f32>>>,
 }
 
 /// A training-only copy of a take: re-recorded through another room, a short excerpt of it, or under another draw
@@ -117,6 +121,36 @@ fn estimate_draw_copies(
     Some(copies)
 }
 
+/// The copy number of a speaker's test room in [`Room::of`]: far past any `--augment` copy, so the room check's
+/// rooms are never ones the training takes were re-recorded in.
+pub const TEST_ROOM_COPY: usize = 1 << 20;
+
+/// Each raw take (`frames × bands` dB, with its speaker) re-recorded through `room_of(speaker)` and prepared as
+/// `preparation` says, the speaker means formed from the speaker's takes in that room as `estimate` draws them —
+/// as the plugin's running estimate learns the room a vocal was recorded in. `None` stays `None`.
+fn in_rooms(
+    raw: Vec<Option<(Vec<f32>, &str)>>,
+    preparation: &Preparation,
+    estimate: SpeakerEstimate,
+    room_of: impl Fn(&str) -> Room,
+) -> Vec<Option<Vec<f32>>> {
+    let hop = frontend().hop_seconds() as f32;
+    let mut takes: Vec<Option<(Vec<f32>, &str)>> = raw
+        .into_iter()
+        .map(|take| {
+            take.map(|(mut window, speaker)| {
+                room_of(speaker).apply(&mut window, BANDS, hop);
+                preparation.apply(&mut window, BANDS);
+                (window, speaker)
+            })
+        })
+        .collect();
+    if preparation.speaker.is_some() {
+        subtract_speaker_means(takes.iter_mut().flatten().map(|(w, s)| (w, *s)), BANDS, estimate);
+    }
+    takes.into_iter().map(|take| take.map(|(window, _)| window)).collect()
+}
+
 /// Shortest and longest excerpt in seconds: the shortest phrase (1.5 s) up to half the 8 s window.
 pub const EXCERPT_SECONDS: std::ops::Range<f64> = 1.5..4.0;
 
@@ -146,13 +180,15 @@ pub struct Corpora<'a> {
 }
 
 /// Loads the corpora given (at least one), keeps `classes`, computes features through the cache and prepares
-/// each utterance's window with `preparation`, its speaker estimate formed as `speaker` says.
+/// each utterance's window with `preparation`, its speaker estimate formed as `speaker` says; with `test_rooms`,
+/// also each utterance in a room of its speaker's own ([`VocalData::in_room`]).
 pub fn load(
     corpora: &Corpora<'_>,
     classes: ClassSet,
     preparation: Preparation,
     augment: Augmentation,
     speaker: SpeakerEstimate,
+    test_rooms: bool,
     cache: &Path,
 ) -> Result<VocalData, TrainError> {
     let invalid = |e: String| TrainError::Invalid(e);
@@ -195,12 +231,17 @@ pub fn load(
     let mut copies: Vec<TakeCopy> = Vec::new();
     // A copy's speaker is the speaker in that room: the running estimate would learn that room too.
     let mut rooms: Vec<String> = Vec::new();
+    let mut raw_for_rooms: Vec<Option<(Vec<f32>, &str)>> = Vec::new();
     for (i, f) in features.iter().enumerate() {
         let Some(f) = f else {
             windows.push(None);
+            raw_for_rooms.extend(test_rooms.then_some(None));
             continue;
         };
         let raw = unify(f, frames);
+        if test_rooms {
+            raw_for_rooms.push(Some((raw.clone(), dataset.items[i].group.as_str())));
+        }
         for k in 0..augment.copies {
             let mut copy = raw.clone();
             let speaker = &dataset.items[i].group;
@@ -240,11 +281,12 @@ pub fn load(
             copies.extend(cut.into_iter().map(|window| TakeCopy { of: i, window }));
         }
     }
+    let in_room = in_rooms(raw_for_rooms, &preparation, speaker, |s| Room::of(s, TEST_ROOM_COPY, augment.seed));
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {
         return Err(invalid("fewer than two readable utterances".into()));
     }
-    Ok(VocalData { dataset, classes, windows, skipped, frames, preparation, copies })
+    Ok(VocalData { dataset, classes, windows, skipped, frames, preparation, copies, in_room })
 }
 
 /// Whether each (corpus, class) cell of the training takes weighs the same in the frame stream's loss.
@@ -386,6 +428,43 @@ mod tests {
         );
         assert_eq!(estimate_draw_copies(&windows, &speakers, 3, estimate).unwrap(), copies);
         assert!(estimate_draw_copies(&windows, &speakers, 1, SpeakerEstimate::AllTakes).is_none());
+    }
+
+    /// A microphone's tilt is a constant per band in dB: formed in the same room, the speaker estimate takes it
+    /// out exactly, so a tilt-only room leaves the prepared takes as recorded (to 0.001 dB); noise does not come
+    /// out (here it moves a take by 0.8 dB).
+    #[test]
+    fn takes_in_a_room_are_normalised_by_the_estimate_formed_in_that_room() {
+        use super::in_rooms;
+        use crate::vocal::augment::Room;
+        use crate::vocal::input::{Preparation, SpeakerEstimate, subtract_speaker_means};
+        // Two speakers of four steady 20-frame takes, each take its own spectral shape.
+        let take = |s: usize, k: usize| -> Vec<f32> {
+            let frame: Vec<f32> = (0..BANDS)
+                .map(|m| -30.0 - 0.1 * m as f32 + (k as f32 * 0.7 + s as f32) * (m as f32 * 0.05).sin())
+                .collect();
+            frame.repeat(20)
+        };
+        let speakers = ["a", "a", "a", "a", "b", "b", "b", "b"];
+        let raw: Vec<Option<(Vec<f32>, &str)>> =
+            (0..9).map(|i| (i != 8).then(|| (take(i / 4, i % 4), speakers[i.min(7)]))).collect();
+        let (preparation, estimate) = (Preparation::SPEAKER_LEVEL, SpeakerEstimate::OtherTakes { count: 2, seed: 3 });
+        let mut clean: Vec<(Vec<f32>, &str)> = raw.iter().flatten().cloned().collect();
+        clean.iter_mut().for_each(|(w, _)| preparation.apply(w, BANDS));
+        subtract_speaker_means(clean.iter_mut().map(|(w, s)| (w, *s)), BANDS, estimate);
+        let tilted = |s: &str| Room { tilt_db: if s == "a" { 6.0 } else { -4.0 }, t60: 0.3, wet: 0.0, snr_db: 200.0 };
+        let in_room = in_rooms(raw.clone(), &preparation, estimate, tilted);
+        assert!(in_room[8].is_none());
+        for (i, (window, _)) in clean.iter().enumerate() {
+            let room = in_room[i].as_ref().unwrap();
+            let worst = room.iter().zip(window).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(worst < 1e-3, "take {i}: the tilt left {worst} dB");
+        }
+        let noisy = |_: &str| Room { tilt_db: 0.0, t60: 0.3, wet: 0.0, snr_db: 0.0 };
+        let in_noise = in_rooms(raw, &preparation, estimate, noisy);
+        let moved =
+            in_noise[0].as_ref().unwrap().iter().zip(&clean[0].0).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(moved > 0.1, "noise at 0 dB SNR moved the take by only {moved} dB");
     }
 
     #[test]

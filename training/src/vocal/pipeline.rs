@@ -106,7 +106,11 @@ pub struct FoldOutcome {
     /// Each stream on the test speakers' takes cut to their first [`SHORT_TAKE_SECONDS`] (prepared as the
     /// plugin would a take that short): whether a short take reads like the whole one.
     #[serde(default)]
-    pub length: Vec<LengthCheck>,
+    pub length: Vec<AlteredCheck>,
+    /// Each stream on the test speakers' takes re-recorded through a room of each speaker's own (`--test-rooms`;
+    /// the speaker estimate formed in that room too): how far an unheard microphone, room and noise move it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub room: Vec<AlteredCheck>,
     /// Each frame stream member alone on the test speakers, when the frame stream averages several (`frames` is
     /// their average): what the average gains over one training.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -185,14 +189,16 @@ impl Stream {
     }
 }
 
-/// One stream's length check on a fold's test takes.
+/// One stream on a fold's test takes altered — cut to their first seconds (the length check) or re-recorded in
+/// another room (the room check) — beside the same stream on the takes as they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LengthCheck {
+pub struct AlteredCheck {
     /// The stream.
     pub stream: Stream,
-    /// Its confusion on the first seconds of each take.
-    pub short: Confusion,
-    /// Share of takes whose class is the same on the whole take and on its first seconds.
+    /// Its confusion on the altered takes (`short` in fold stores written before the room check).
+    #[serde(alias = "short")]
+    pub altered: Confusion,
+    /// Share of takes whose class is the same on the take as it is and altered.
     pub agreement: f64,
 }
 
@@ -463,44 +469,51 @@ pub fn run_fold(
     let fused_test = fused(&fusion, &spec_test, &frames_test);
     let test_truth = truth(&test);
     let val_truth = truth(&validation);
-    // The length check: the same takes, cut to their first seconds.
-    let length = match &frames {
+    // The length check (the same takes, cut to their first seconds) and the room check (the same takes in another
+    // room): each stream on the altered windows beside its reading of the takes as they are.
+    let check = |model: &FrameModel, altered: Vec<Vec<f32>>| -> Vec<AlteredCheck> {
+        let set = InputSet {
+            rows: input.pooled,
+            cols: input.mels,
+            inputs: altered.iter().map(|w| input.prepare(w)).collect(),
+            classes: test_truth.clone(),
+        };
+        let arrays: Vec<Array2<f32>> = altered
+            .into_iter()
+            .map(|w| Array2::from_shape_vec((data.frames, input.mels), w).expect("frames × bands"))
+            .collect();
+        let spec_altered = predict(&net, &set, batch);
+        let frames_altered = frame_probabilities(model, &arrays, 32);
+        let fused_altered = fused(&fusion, &spec_altered, &frames_altered);
+        [
+            (Stream::Spectrogram, spec_altered, &spec_test),
+            (Stream::Frames, frames_altered, &frames_test),
+            (Stream::Fusion, fused_altered, &fused_test),
+        ]
+        .into_iter()
+        .map(|(stream, altered, whole)| {
+            let same = altered.iter().zip(whole).filter(|(a, b)| argmax(a) == argmax(b)).count();
+            AlteredCheck {
+                stream,
+                altered: score(&altered, &test_truth, classes).0,
+                agreement: same as f64 / test.len() as f64,
+            }
+        })
+        .collect()
+    };
+    let (length, room) = match &frames {
         FrameBranch::Builtin(model) if !test.is_empty() => {
             let keep = (SHORT_TAKE_SECONDS / frontend().hop_seconds()).round() as usize;
             let cut: Vec<Vec<f32>> = test
                 .iter()
                 .map(|&i| data.preparation.shortened(data.windows[i].as_ref().expect("readable"), keep, input.mels))
                 .collect();
-            let set = InputSet {
-                rows: input.pooled,
-                cols: input.mels,
-                inputs: cut.iter().map(|w| input.prepare(w)).collect(),
-                classes: test_truth.clone(),
-            };
-            let arrays: Vec<Array2<f32>> = cut
-                .into_iter()
-                .map(|w| Array2::from_shape_vec((data.frames, input.mels), w).expect("frames × bands"))
-                .collect();
-            let spec_short = predict(&net, &set, batch);
-            let frames_short = frame_probabilities(model, &arrays, 32);
-            let fused_short = fused(&fusion, &spec_short, &frames_short);
-            [
-                (Stream::Spectrogram, spec_short, &spec_test),
-                (Stream::Frames, frames_short, &frames_test),
-                (Stream::Fusion, fused_short, &fused_test),
-            ]
-            .into_iter()
-            .map(|(stream, short, whole)| {
-                let same = short.iter().zip(whole).filter(|(a, b)| argmax(a) == argmax(b)).count();
-                LengthCheck {
-                    stream,
-                    short: score(&short, &test_truth, classes).0,
-                    agreement: same as f64 / test.len() as f64,
-                }
-            })
-            .collect()
+            let in_room: Option<Vec<Vec<f32>>> = (!data.in_room.is_empty()).then(|| {
+                test.iter().map(|&i| data.in_room[i].clone().expect("readable items have a room copy")).collect()
+            });
+            (check(model, cut), in_room.map(|w| check(model, w)).unwrap_or_default())
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), Vec::new()),
     };
     let outcome = FoldOutcome {
         spectrogram: score(&spec_test, &test_truth, classes).0,
@@ -521,6 +534,7 @@ pub fn run_fold(
         sizes: [train.len(), validation.len(), test.len()],
         seconds: started.elapsed().as_secs_f64(),
         length,
+        room,
         frame_members: member_tests.iter().map(|p| score(p, &test_truth, classes).0).collect(),
     };
     Ok((TrainedVocal { preparation: data.preparation, input, net, frames, fusion }, outcome))

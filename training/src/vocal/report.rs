@@ -8,7 +8,7 @@ use super::darts::search::SearchOutcome;
 use super::data::Balance;
 use super::frames::RecurrentCell;
 use super::input::Preparation;
-use super::pipeline::{FoldOutcome, PipelineConfig, Stream};
+use super::pipeline::{AlteredCheck, FoldOutcome, PipelineConfig, Stream};
 use crate::metrics::Confusion;
 use crate::report::{Align, Table, percent as pct, percent_pm_of};
 
@@ -53,6 +53,7 @@ pub fn results_markdown(outcomes: &[FoldOutcome], names: &[String], shipped: Str
     s.push_str(&members_markdown(outcomes));
     s.push_str(&recall_markdown(outcomes, names, shipped));
     s.push_str(&length_markdown(outcomes));
+    s.push_str(&room_markdown(outcomes));
     for (k, o) in outcomes.iter().enumerate() {
         for (what, c) in [("spectrogram", &o.spectrogram), ("frames", &o.frames), ("fusion", &o.fusion)] {
             let _ = write!(
@@ -115,19 +116,42 @@ pub fn recall_markdown(outcomes: &[FoldOutcome], names: &[String], stream: Strea
 /// The length check per fold and stream: UA on whole takes and on their first 1.5 s, and how often the two
 /// agree (empty when no fold ran it).
 pub fn length_markdown(outcomes: &[FoldOutcome]) -> String {
-    if outcomes.iter().all(|o| o.length.is_empty()) {
+    let seconds = super::pipeline::SHORT_TAKE_SECONDS;
+    checks_markdown(
+        outcomes,
+        |o| &o.length,
+        &format!(
+            "Length (test): UA on whole takes / on their first {seconds} s (prepared as the plugin would a take that \
+             short) / share of takes read as the same class"
+        ),
+    )
+}
+
+/// The room check per fold and stream (`--test-rooms`): UA on the takes as recorded and re-recorded in a room of
+/// each test speaker's own, and how often the two agree (empty when no fold ran it).
+pub fn room_markdown(outcomes: &[FoldOutcome]) -> String {
+    checks_markdown(
+        outcomes,
+        |o| &o.room,
+        "Room (test): UA on the takes as recorded / re-recorded through another microphone, room and noise (one \
+         per speaker, the speaker estimate formed there too) / share of takes read as the same class",
+    )
+}
+
+/// One altered-take check per fold and stream as a table under `caption` (empty when no fold ran it).
+fn checks_markdown(outcomes: &[FoldOutcome], checks: fn(&FoldOutcome) -> &[AlteredCheck], caption: &str) -> String {
+    if outcomes.iter().all(|o| checks(o).is_empty()) {
         return String::new();
     }
-    let seconds = super::pipeline::SHORT_TAKE_SECONDS;
     let mut table = Table::new(["fold", "spectrogram", "frames", "fusion"]);
     for (k, o) in outcomes.iter().enumerate() {
         let cells: Vec<String> = Stream::ALL
             .iter()
-            .map(|&stream| match o.length.iter().find(|c| c.stream == stream) {
+            .map(|&stream| match checks(o).iter().find(|c| c.stream == stream) {
                 Some(c) => format!(
                     "{} / {} / {}",
                     pct(o.test(stream).unweighted_accuracy()),
-                    pct(c.short.unweighted_accuracy()),
+                    pct(c.altered.unweighted_accuracy()),
                     pct(c.agreement)
                 ),
                 None => "–".into(),
@@ -135,11 +159,7 @@ pub fn length_markdown(outcomes: &[FoldOutcome]) -> String {
             .collect();
         table.row(std::iter::once((k + 1).to_string()).chain(cells));
     }
-    format!(
-        "\nLength (test): UA on whole takes / on their first {seconds} s (prepared as the plugin would a take that \
-         short) / share of takes read as the same class\n\n{}",
-        table.markdown()
-    )
+    format!("\n{caption}\n\n{}", table.markdown())
 }
 
 /// What the shipped model's REPORT.md is written from.
