@@ -27,23 +27,39 @@ pub struct Room {
     pub snr_db: f32,
 }
 
+/// The ranges a room is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rooms {
+    /// What studios, home booths and live rooms span (the training copies' rooms): tilt ±6 dB, T60 0.2–1.0 s,
+    /// tail 0.05–0.5 of the direct power, SNR 5–35 dB.
+    Wide,
+    /// A home vocal booth: the same microphones (tilt ±6 dB), a short decay (T60 0.2–0.4 s, tail 0.05–0.2) and
+    /// little noise (SNR 25–40 dB) — where most vocals a producer loads were recorded.
+    Booth,
+}
+
 impl Room {
-    /// A room drawn from the ranges studios, home booths and live rooms span: tilt ±6 dB, T60 0.2–1.0 s, tail
-    /// 0.05–0.5 of the direct power, SNR 5–35 dB.
-    pub fn draw(rng: &mut impl Rng) -> Self {
+    /// A room drawn from `rooms`' ranges.
+    pub fn draw(rooms: Rooms, rng: &mut impl Rng) -> Self {
+        let (t60, wet, snr_db) = match rooms {
+            Rooms::Wide => (0.2..1.0, 0.05..0.5, 5.0..35.0),
+            Rooms::Booth => (0.2..0.4, 0.05..0.2, 25.0..40.0),
+        };
         Self {
             tilt_db: rng.random_range(-6.0..6.0),
-            t60: rng.random_range(0.2..1.0),
-            wet: rng.random_range(0.05..0.5),
-            snr_db: rng.random_range(5.0..35.0),
+            t60: rng.random_range(t60),
+            wet: rng.random_range(wet),
+            snr_db: rng.random_range(snr_db),
         }
     }
 
-    /// The room of copy `copy` of `speaker`'s takes (the same for every take of theirs).
-    pub fn of(speaker: &str, copy: usize, seed: u64) -> Self {
+    /// The room (from `rooms`) of copy `copy` of `speaker`'s takes (the same for every take of theirs).
+    pub fn of(rooms: Rooms, speaker: &str, copy: usize, seed: u64) -> Self {
         let hash =
             speaker.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        Self::draw(&mut ChaCha8Rng::seed_from_u64(hash ^ seed.wrapping_mul(0x9e37_79b9).wrapping_add(copy as u64)))
+        let seed = hash ^ seed.wrapping_mul(0x9e37_79b9).wrapping_add(copy as u64);
+        Self::draw(rooms, &mut ChaCha8Rng::seed_from_u64(seed))
     }
 
     /// Re-records `window` (`frames × mels`, dB, frames `hop_seconds` apart) through this room in place.
@@ -115,8 +131,14 @@ mod tests {
         let before = take(frames, mels);
         assert!((w[15 * mels + 7] - before[15 * mels + 7] - 3.0).abs() < 0.05);
         assert!((w[15 * mels] - before[15 * mels] + 3.0).abs() < 0.05);
-        assert_eq!(Room::of("savee:DC", 0, 1), Room::of("savee:DC", 0, 1));
-        assert_ne!(Room::of("savee:DC", 0, 1), Room::of("savee:JE", 0, 1));
-        assert_ne!(Room::of("savee:DC", 0, 1), Room::of("savee:DC", 1, 1));
+        let of = |speaker, copy| Room::of(Rooms::Wide, speaker, copy, 1);
+        assert_eq!(of("savee:DC", 0), of("savee:DC", 0));
+        assert_ne!(of("savee:DC", 0), of("savee:JE", 0));
+        assert_ne!(of("savee:DC", 0), of("savee:DC", 1));
+        // A booth is drawn from its own, narrower ranges.
+        for copy in 0..50 {
+            let booth = Room::of(Rooms::Booth, "savee:DC", copy, 1);
+            assert!(booth.t60 <= 0.4 && booth.wet <= 0.2 && booth.snr_db >= 25.0, "{booth:?}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use earmark_core::manifest::Provenance;
 use serde::{Deserialize, Serialize};
 
+use super::augment::Rooms;
 use super::darts::genotype::Genotype;
 use super::darts::network::NasConfig;
 use super::darts::search::{SearchConfig, SearchOutcome, search};
@@ -77,13 +78,13 @@ pub struct SpeechArgs {
     /// read a take alike whichever takes formed the estimate.
     #[arg(long, default_value_t = 0)]
     pub speaker_draws: usize,
-    /// Also score every test take re-recorded through a room of its speaker's own (a microphone tilt of ±6 dB, a
-    /// reverberant tail of T60 0.2–1.0 s, stationary noise at 5–35 dB SNR, as `--augment` draws them, but rooms
-    /// no training copy uses), the speaker estimate formed in that room as the plugin's running estimate would:
-    /// how far an unheard microphone, room and noise move each stream (reported beside the length check).
-    /// Evaluation only: training is unchanged.
-    #[arg(long)]
-    pub test_rooms: bool,
+    /// Also score every test take re-recorded through a room of its speaker's own, drawn from `wide` rooms (a
+    /// microphone tilt of ±6 dB, a reverberant tail of T60 0.2–1.0 s, stationary noise at 5–35 dB SNR, as
+    /// `--augment` draws them, but rooms no training copy uses) or `booth`s (T60 0.2–0.4 s, SNR 25–40 dB), the
+    /// speaker estimate formed in that room as the plugin's running estimate would: how far an unheard
+    /// microphone, room and noise move each stream (reported beside the length check). Evaluation only.
+    #[arg(long, value_enum)]
+    pub test_rooms: Option<Rooms>,
     /// Run folder, cache, seed, resuming (`nas train` keeps the folds a previous run with the same settings
     /// finished, in the run's `folds.json`, and runs only the rest), progress.
     #[command(flatten)]
@@ -298,8 +299,8 @@ struct SplitRun {
     speaker_draws: usize,
     /// Left out of the key when off, so runs made before the option keep their folds (and a run with the room
     /// check never resumes folds that lack it).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    test_rooms: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    test_rooms: Option<Rooms>,
     genotype: Genotype,
     /// Left out of the key when it is the default, so runs made before the option keep their folds.
     #[serde(default, skip_serializing_if = "SpeakerEstimate::is_all_takes")]
@@ -759,7 +760,7 @@ mod tests {
     fn excerpts_enter_the_fold_key_only_when_used() {
         let genotype: Genotype =
             serde_json::from_str(include_str!("../../../models/vocal-emotion/genotype.json")).expect("genotype");
-        let run = |excerpts, test_rooms| SplitRun {
+        let run = |excerpts, test_rooms: Option<Rooms>| SplitRun {
             split: Split::Corpus,
             preparation: Preparation::SPEAKER_LEVEL,
             augment: 0,
@@ -769,14 +770,14 @@ mod tests {
             genotype: genotype.clone(),
             speaker: SpeakerEstimate::AllTakes,
         };
-        let plain = serde_json::to_string(&run(0, false)).unwrap();
+        let plain = serde_json::to_string(&run(0, None)).unwrap();
         assert!(!plain.contains("excerpts") && !plain.contains("test_rooms"), "{plain}");
-        let cut = serde_json::to_string(&run(2, false)).unwrap();
+        let cut = serde_json::to_string(&run(2, None)).unwrap();
         assert!(cut.contains("\"excerpts\":2"), "{cut}");
         let back: SplitRun = serde_json::from_str(&plain).unwrap();
-        assert_eq!((back.excerpts, back.test_rooms), (0, false));
-        let rooms = serde_json::to_string(&run(0, true)).unwrap();
-        assert!(rooms.contains("\"test_rooms\":true"), "{rooms}");
+        assert_eq!((back.excerpts, back.test_rooms), (0, None));
+        let rooms = serde_json::to_string(&run(0, Some(Rooms::Booth))).unwrap();
+        assert!(rooms.contains("\"test_rooms\":\"booth\""), "{rooms}");
     }
 
     /// The draw of other takes follows `--seed` unless `--speaker-draw-seed` sets it alone.

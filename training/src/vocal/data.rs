@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::augment::Room;
+use super::augment::{Room, Rooms};
 use super::input::{BANDS, Preparation, SpeakerEstimate, frontend, segment_frames, subtract_speaker_means, unify};
 use crate::data::speech::FOUR_CLASS_SPEECH;
 use crate::data::{Dataset, emodb, ravdess, savee};
@@ -181,14 +181,14 @@ pub struct Corpora<'a> {
 
 /// Loads the corpora given (at least one), keeps `classes`, computes features through the cache and prepares
 /// each utterance's window with `preparation`, its speaker estimate formed as `speaker` says; with `test_rooms`,
-/// also each utterance in a room of its speaker's own ([`VocalData::in_room`]).
+/// also each utterance in a room of its speaker's own drawn from those rooms ([`VocalData::in_room`]).
 pub fn load(
     corpora: &Corpora<'_>,
     classes: ClassSet,
     preparation: Preparation,
     augment: Augmentation,
     speaker: SpeakerEstimate,
-    test_rooms: bool,
+    test_rooms: Option<Rooms>,
     cache: &Path,
 ) -> Result<VocalData, TrainError> {
     let invalid = |e: String| TrainError::Invalid(e);
@@ -235,17 +235,17 @@ pub fn load(
     for (i, f) in features.iter().enumerate() {
         let Some(f) = f else {
             windows.push(None);
-            raw_for_rooms.extend(test_rooms.then_some(None));
+            raw_for_rooms.extend(test_rooms.map(|_| None));
             continue;
         };
         let raw = unify(f, frames);
-        if test_rooms {
+        if test_rooms.is_some() {
             raw_for_rooms.push(Some((raw.clone(), dataset.items[i].group.as_str())));
         }
         for k in 0..augment.copies {
             let mut copy = raw.clone();
             let speaker = &dataset.items[i].group;
-            Room::of(speaker, k, augment.seed).apply(&mut copy, BANDS, hop);
+            Room::of(Rooms::Wide, speaker, k, augment.seed).apply(&mut copy, BANDS, hop);
             preparation.apply(&mut copy, BANDS);
             copies.push(TakeCopy { of: i, window: copy });
             rooms.push(format!("{speaker}#{k}"));
@@ -281,7 +281,12 @@ pub fn load(
             copies.extend(cut.into_iter().map(|window| TakeCopy { of: i, window }));
         }
     }
-    let in_room = in_rooms(raw_for_rooms, &preparation, speaker, |s| Room::of(s, TEST_ROOM_COPY, augment.seed));
+    let in_room = match test_rooms {
+        Some(rooms) => {
+            in_rooms(raw_for_rooms, &preparation, speaker, |s| Room::of(rooms, s, TEST_ROOM_COPY, augment.seed))
+        }
+        None => Vec::new(),
+    };
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {
         return Err(invalid("fewer than two readable utterances".into()));
