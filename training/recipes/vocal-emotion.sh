@@ -121,6 +121,20 @@ done
 # A sixth seed of the shipped settings, the same way (2-3 minutes).
 $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
   --seed 6 --run runs/nas-draws0-seed6 --genotype "$genotype" --epochs 1 --frame-epochs 12 --fusion-epochs 100 --resume
+# Every test take also scored re-recorded through a room of its speaker's own (--test-rooms wide, then booth), the
+# shipped settings and with every training take re-recorded once (--augment 1), seeds 1-5, same schedule (2-5
+# minutes a run).
+for rooms in wide booth; do
+  for augment in 0 1; do
+    for seed in 1 2 3 4 5; do
+      name=rooms
+      [[ $rooms == booth ]] && name=booth
+      $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+        --augment "$augment" --test-rooms "$rooms" --seed "$seed" --run "runs/nas-$name-aug$augment-seed$seed" \
+        --genotype "$genotype" --epochs 1 --frame-epochs 12 --fusion-epochs 100 --resume
+    done
+  done
+done
 # The bands read as their first 20 (seeds 1, 2) or 40 (seed 1) cepstral coefficients (--frame-cepstra), same
 # schedule (about 3 minutes a run).
 for run in 20:1 20:2 40:1; do
