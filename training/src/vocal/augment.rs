@@ -28,15 +28,23 @@ pub struct Room {
 }
 
 /// The ranges a room is drawn from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rooms {
-    /// What studios, home booths and live rooms span (the training copies' rooms): tilt ±6 dB, T60 0.2–1.0 s,
-    /// tail 0.05–0.5 of the direct power, SNR 5–35 dB.
+    /// What studios, home booths and live rooms span (the training copies' rooms unless asked otherwise): tilt
+    /// ±6 dB, T60 0.2–1.0 s, tail 0.05–0.5 of the direct power, SNR 5–35 dB.
+    #[default]
     Wide,
     /// A home vocal booth: the same microphones (tilt ±6 dB), a short decay (T60 0.2–0.4 s, tail 0.05–0.2) and
     /// little noise (SNR 25–40 dB) — where most vocals a producer loads were recorded.
     Booth,
+}
+
+impl Rooms {
+    /// Whether these are the wide rooms (the default, which run keys leave out).
+    pub fn is_wide(&self) -> bool {
+        *self == Self::Wide
+    }
 }
 
 impl Room {

@@ -59,6 +59,10 @@ pub struct SpeechArgs {
     /// copy; see `vocal::augment`); validation and test takes stay as recorded.
     #[arg(long, default_value_t = 0)]
     pub augment: usize,
+    /// The rooms `--augment` re-records the training takes in: `wide` (T60 0.2–1.0 s, SNR 5–35 dB) or `booth`s
+    /// (T60 0.2–0.4 s, SNR 25–40 dB), as `--test-rooms` draws them (other rooms of the same ranges).
+    #[arg(long, value_enum, default_value_t = Rooms::Wide)]
+    pub augment_rooms: Rooms,
     /// Excerpts of every training take: random stretches of 1.5–4 s, prepared as the engine prepares a phrase
     /// that short (repeated to fill the window, its own level out), labelled as their take — so a phrase's first
     /// seconds read like the whole phrase. Validation and test takes stay whole.
@@ -291,6 +295,9 @@ struct SplitRun {
     split: Split,
     preparation: Preparation,
     augment: usize,
+    /// Left out of the key when wide, so runs made before the option keep their folds.
+    #[serde(default, skip_serializing_if = "Rooms::is_wide")]
+    augment_rooms: Rooms,
     /// Left out of the key when 0, so runs made before the option keep their folds.
     #[serde(default, skip_serializing_if = "is_zero")]
     excerpts: usize,
@@ -314,6 +321,7 @@ impl SplitRun {
             split,
             preparation: data.preparation,
             augment: args.augment,
+            augment_rooms: args.augment_rooms,
             excerpts: args.excerpts,
             speaker_draws: args.speaker_draws,
             test_rooms: args.test_rooms,
@@ -325,6 +333,17 @@ impl SplitRun {
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+/// The training-only copies `args` ask for.
+fn augmentation(args: &SpeechArgs) -> Augmentation {
+    Augmentation {
+        copies: args.augment,
+        excerpts: args.excerpts,
+        estimate_draws: args.speaker_draws,
+        rooms: args.augment_rooms,
+        seed: args.run.seed,
+    }
 }
 
 /// The speaker estimate `--speaker-takes` asks for.
@@ -472,17 +491,11 @@ fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
         ravdess: args.ravdess.as_deref(),
         savee: args.savee.as_deref(),
     };
-    let augment = Augmentation {
-        copies: args.augment,
-        excerpts: args.excerpts,
-        estimate_draws: args.speaker_draws,
-        seed: args.run.seed,
-    };
     let data = load(
         &corpora,
         args.classes,
         args.preparation.preparation(),
-        augment,
+        augmentation(args),
         speaker_estimate(args),
         args.test_rooms,
         &args.run.cache,
@@ -764,6 +777,7 @@ mod tests {
             split: Split::Corpus,
             preparation: Preparation::SPEAKER_LEVEL,
             augment: 0,
+            augment_rooms: Rooms::Wide,
             excerpts,
             speaker_draws: 0,
             test_rooms,
@@ -776,6 +790,9 @@ mod tests {
         assert!(cut.contains("\"excerpts\":2"), "{cut}");
         let back: SplitRun = serde_json::from_str(&plain).unwrap();
         assert_eq!((back.excerpts, back.test_rooms), (0, None));
+        assert!(!plain.contains("augment_rooms"), "{plain}");
+        let booth = SplitRun { augment_rooms: Rooms::Booth, ..run(0, None) };
+        assert!(serde_json::to_string(&booth).unwrap().contains("\"augment_rooms\":\"booth\""));
         let rooms = serde_json::to_string(&run(0, Some(Rooms::Booth))).unwrap();
         assert!(rooms.contains("\"test_rooms\":\"booth\""), "{rooms}");
     }
@@ -794,6 +811,24 @@ mod tests {
             speaker_estimate(&Cli::parse_from(args).speech)
         };
         assert_eq!(estimate(&[]), SpeakerEstimate::OtherTakes { count: 3, seed: 4 });
+
         assert_eq!(estimate(&["--speaker-draw-seed", "9"]), SpeakerEstimate::OtherTakes { count: 3, seed: 9 });
+    }
+
+    /// The training copies are re-recorded in wide rooms unless `--augment-rooms` asks for booths.
+    #[test]
+    fn training_copies_are_re_recorded_in_wide_rooms_unless_asked() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            speech: SpeechArgs,
+        }
+        let copies = |extra: &[&str]| {
+            let args = ["x", "--emodb", "e", "--augment", "1"].iter().chain(extra);
+            augmentation(&Cli::parse_from(args).speech)
+        };
+        assert_eq!((copies(&[]).copies, copies(&[]).rooms), (1, Rooms::Wide));
+        assert_eq!(copies(&["--augment-rooms", "booth"]).rooms, Rooms::Booth);
     }
 }

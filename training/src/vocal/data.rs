@@ -96,6 +96,8 @@ pub struct Augmentation {
     /// from other takes): which few takes form the estimate moves a held-out corpus' figures by several points,
     /// so the stream is taught to read a take alike under any of them.
     pub estimate_draws: usize,
+    /// The rooms the re-recorded copies are drawn from.
+    pub rooms: Rooms,
     /// Seed of the rooms and the excerpts.
     pub seed: u64,
 }
@@ -245,7 +247,7 @@ pub fn load(
         for k in 0..augment.copies {
             let mut copy = raw.clone();
             let speaker = &dataset.items[i].group;
-            Room::of(Rooms::Wide, speaker, k, augment.seed).apply(&mut copy, BANDS, hop);
+            Room::of(augment.rooms, speaker, k, augment.seed).apply(&mut copy, BANDS, hop);
             preparation.apply(&mut copy, BANDS);
             copies.push(TakeCopy { of: i, window: copy });
             rooms.push(format!("{speaker}#{k}"));
