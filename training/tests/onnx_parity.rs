@@ -374,18 +374,27 @@ fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
         Some(1) => (7.5, 0.5),
         _ => (-3.0, 1.0),
     };
-    let standardization = FrameStandardization {
-        mean: (0..features).map(|k| centre(k).0 + (k % 7) as f32 * 0.3).collect(),
-        std: (0..features).map(|k| centre(k).1 * (1.0 + (k % 5) as f32 * 0.1)).collect(),
+    // A standardisation near each feature's (centre, spread), varied per feature so that a swapped one shows.
+    let standardized = |raw: MelProsody, scale: &dyn Fn(usize) -> (f32, f32)| {
+        let n = raw.features();
+        let standardization = FrameStandardization {
+            mean: (0..n).map(|k| scale(k).0 + (k % 7) as f32 * 0.3).collect(),
+            std: (0..n).map(|k| scale(k).1 * (1.0 + (k % 5) as f32 * 0.1)).collect(),
+        };
+        raw.with_standardization(&standardization).unwrap()
     };
-    let prosody = raw.with_standardization(&standardization).unwrap();
-    // The extractor on its own first: every feature, not only what survives into the probabilities.
-    let mut g = GraphBuilder::new("prosody");
+    // The extractor on its own as a graph: every feature, not only what survives into the probabilities.
     let dims = [Dim::Dynamic("batch".into()), Dim::Fixed(1), Dim::Fixed(frames as u64), Dim::Fixed(BANDS as u64)];
-    let x = g.input("logmel", &dims);
-    let y = prosody.emit(&mut g, "prosody", &x).unwrap();
-    g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(POOLED_FRAMES as u64), Dim::Fixed(features as u64)]);
-    let mut extractor = session(&g.finish("parity test"), &dir, "prosody");
+    let extractor_session = |prosody: &MelProsody, name: &str| {
+        let mut g = GraphBuilder::new(name);
+        let x = g.input("logmel", &dims);
+        let y = prosody.emit(&mut g, "prosody", &x).unwrap();
+        let features = prosody.features() as u64;
+        g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(POOLED_FRAMES as u64), Dim::Fixed(features)]);
+        session(&g.finish("parity test"), &dir, name)
+    };
+    let prosody = standardized(raw, &centre);
+    let mut extractor = extractor_session(&prosody, "prosody");
     let input_device = device(59);
     for batch in [1, 3] {
         let logmel = random([batch, 1, frames, BANDS], &input_device).mul_scalar(40.0).sub_scalar(50.0);
@@ -405,16 +414,8 @@ fn vocal_frame_model_matches_onnx_runtime_for_every_variant() {
         21 => (7.5, 0.5),
         _ => (-3.0, 1.0),
     };
-    let standardization = FrameStandardization {
-        mean: (0..n).map(|k| scale(k).0 + (k % 7) as f32 * 0.3).collect(),
-        std: (0..n).map(|k| scale(k).1 * (1.0 + (k % 5) as f32 * 0.1)).collect(),
-    };
-    let cepstral = cepstral.with_standardization(&standardization).unwrap();
-    let mut g = GraphBuilder::new("cepstra");
-    let x = g.input("logmel", &dims);
-    let y = cepstral.emit(&mut g, "prosody", &x).unwrap();
-    g.output(&y, &[Dim::Dynamic("batch".into()), Dim::Fixed(POOLED_FRAMES as u64), Dim::Fixed(n as u64)]);
-    let mut extractor = session(&g.finish("parity test"), &dir, "cepstra");
+    let cepstral = standardized(cepstral, &scale);
+    let mut extractor = extractor_session(&cepstral, "cepstra");
     let config = FrameStreamConfig { fc: 8, cell: RecurrentCell::Functionals, ..FrameStreamConfig::new(n, 4) };
     let model = FrameModel::new(cepstral.clone(), config.init(&device(58)).unwrap()).unwrap();
     let mut whole = session(&model.export("parity test").unwrap(), &dir, "cepstral-model");
