@@ -486,6 +486,9 @@ fn corpora_and_licence(args: &SpeechArgs) -> (String, String) {
 }
 
 fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
+    if args.augment == 0 && !args.augment_rooms.is_wide() {
+        usage!("--augment-rooms chooses the rooms of --augment's copies, and there are none: add --augment K");
+    }
     let corpora = super::data::Corpora {
         emodb: args.emodb.as_deref(),
         ravdess: args.ravdess.as_deref(),
@@ -830,5 +833,9 @@ mod tests {
         };
         assert_eq!((copies(&[]).copies, copies(&[]).rooms), (1, Rooms::Wide));
         assert_eq!(copies(&["--augment-rooms", "booth"]).rooms, Rooms::Booth);
+        // Booths without copies would do nothing: refused before any audio is read.
+        let alone = Cli::parse_from(["x", "--emodb", "/nonexistent", "--augment-rooms", "booth"]).speech;
+        let refused = load_data(&alone).err().expect("refused").to_string();
+        assert!(refused.contains("add --augment K"), "{refused}");
     }
 }
