@@ -135,6 +135,13 @@ for rooms in wide booth; do
     done
   done
 done
+# Every training take re-recorded once in a booth instead (--augment-rooms booth), test takes also scored in
+# (other) booths, seeds 1-5, same schedule (about 5 minutes a run).
+for seed in 1 2 3 4 5; do
+  $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+    --augment 1 --augment-rooms booth --test-rooms booth --seed "$seed" --run "runs/nas-augbooth-seed$seed" \
+    --genotype "$genotype" --epochs 1 --frame-epochs 12 --fusion-epochs 100 --resume
+done
 # The bands read as their first 20 (seeds 1, 2) or 40 (seed 1) cepstral coefficients (--frame-cepstra), same
 # schedule (about 3 minutes a run).
 for run in 20:1 20:2 40:1; do
