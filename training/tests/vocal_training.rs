@@ -204,6 +204,16 @@ fn one_fold_trains_both_streams_and_the_fusion_and_ships_as_a_categorical_readou
         assert_eq!(check.altered, *outcome.test(check.stream), "the room check reads the room windows");
         assert_eq!(check.agreement, 1.0);
     }
+    // Both checks reach the results table, each under its own caption; a run without the room check has none.
+    let names = ["neutral".to_string(), "anger".to_string()];
+    let table =
+        earmark_training::vocal::report::results_markdown(std::slice::from_ref(&outcome), &names, Stream::Frames);
+    assert!(table.contains("Length (test)") && table.contains("Room (test)"), "{table}");
+    let row = table.lines().skip_while(|l| !l.starts_with("Room (test)")).find(|l| l.starts_with("| 1 ")).unwrap();
+    assert!(row.matches("100.0").count() >= 3, "every stream reads the unaltered room takes alike: {row}");
+    let plain = earmark_training::vocal::pipeline::FoldOutcome { room: Vec::new(), ..outcome.clone() };
+    let table = earmark_training::vocal::report::results_markdown(&[plain], &names, Stream::Frames);
+    assert!(!table.contains("Room (test)"), "{table}");
 
     let models = tempfile::tempdir().unwrap();
     let info = ExportInfo {
