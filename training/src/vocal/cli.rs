@@ -24,7 +24,7 @@ use crate::data::Fold;
 use crate::data::splits::leave_speakers_out_folds;
 use crate::onnx::graph::ExportInfo;
 use crate::train::fold_store::FoldStore;
-use crate::train::{FoldId, command_line};
+use crate::train::{FoldId, TrainError, command_line};
 
 /// Data, folds and run folder shared by every `nas` command.
 #[derive(Debug, Args, Clone)]
@@ -436,6 +436,31 @@ fn run_split(
     Ok((folds, record.folds.into_values().take(count).collect()))
 }
 
+/// Runs `run` on every split in order; a split whose remaining folds another process of the run holds
+/// ([`TrainError::Busy`]) is left for later, so this process goes on to the next split meanwhile, and is run again
+/// at the end (its folds stored by then, or still held: then the busy error stops this process, and a rerun with
+/// `--resume` goes on). Results in the splits' order.
+fn each_split<T>(splits: &[Split], mut run: impl FnMut(Split) -> CommandResult<T>) -> CommandResult<Vec<(Split, T)>> {
+    let mut results: Vec<(Split, Option<T>)> = Vec::with_capacity(splits.len());
+    for &split in splits {
+        match run(split) {
+            Ok(result) => results.push((split, Some(result))),
+            Err(CommandError::Train(TrainError::Busy { what, .. })) => {
+                eprintln!("the {split:?} split's {what} are held by another process: going on meanwhile");
+                results.push((split, None));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    results
+        .into_iter()
+        .map(|(split, result)| match result {
+            Some(result) => Ok((split, result)),
+            None => Ok((split, run(split)?)),
+        })
+        .collect()
+}
+
 /// The manifest figures of one split, named `<cv|loco>_…`: the shipped stream's UA, WA and lowest class recall
 /// (all folds' test predictions pooled), each stream's UA, and how many folds ran.
 fn split_metrics(split: Split, outcomes: &[FoldOutcome], shipped: Stream) -> Vec<(String, f64)> {
@@ -642,13 +667,15 @@ pub fn run(command: &NasCommand) -> CommandResult<()> {
                     splits.push(*s)
                 }
             });
-            let mut results: Vec<(Split, Vec<Fold>, Vec<FoldOutcome>)> = Vec::new();
+            let results: Vec<(Split, Vec<Fold>, Vec<FoldOutcome>)> =
+                each_split(&splits, |split| run_split(&data, split, args, &g, &config, train.run_folds))?
+                    .into_iter()
+                    .map(|(split, (folds, outcomes))| (split, folds, outcomes))
+                    .collect();
             let mut text = String::new();
-            for &split in &splits {
-                let (folds, outcomes) = run_split(&data, split, args, &g, &config, train.run_folds)?;
-                let table = results_markdown(&outcomes, &names, *ship);
+            for (split, _, outcomes) in &results {
+                let table = results_markdown(outcomes, &names, *ship);
                 text.push_str(&format!("## {}\n\n{table}\n", split.heading()));
-                results.push((split, folds, outcomes));
             }
             write_file(&args.run.folder(FAMILY).join("RESULTS.md"), &text)?;
             println!("{text}");
@@ -667,6 +694,10 @@ pub fn run(command: &NasCommand) -> CommandResult<()> {
                 )?;
                 let run = SplitRun::new(*split, &data, args, &g);
                 let checkpoint = store.checkpoint(&VocalStore::key(&run, &config), FoldId::Final);
+                // One process of a shared run trains it; another one stops here, and a rerun exports.
+                let Some(_claim) = store.claim(&checkpoint)? else {
+                    return Err(store.busy("the final model").into());
+                };
                 eprintln!(
                     "final model on {} utterances (validation {})",
                     final_fold.train.len(),
@@ -816,6 +847,33 @@ mod tests {
         assert_eq!(estimate(&[]), SpeakerEstimate::OtherTakes { count: 3, seed: 4 });
 
         assert_eq!(estimate(&["--speaker-draw-seed", "9"]), SpeakerEstimate::OtherTakes { count: 3, seed: 9 });
+    }
+
+    /// A split another process holds is left for later and run again at the end; still held, its busy error
+    /// stops the run; any other error stops it at once.
+    #[test]
+    fn a_busy_split_waits_while_the_next_one_runs() {
+        let busy = || CommandError::Train(TrainError::Busy { what: "fold(s) 3".into(), store: "folds.json".into() });
+        let mut calls = Vec::new();
+        let mut first = true;
+        let results = each_split(&[Split::Corpus, Split::Speakers], |split| {
+            calls.push(split);
+            if split == Split::Corpus && std::mem::take(&mut first) { Err(busy()) } else { Ok(split.key()) }
+        })
+        .unwrap();
+        assert_eq!(calls, [Split::Corpus, Split::Speakers, Split::Corpus], "the held split runs last");
+        assert_eq!(results, [(Split::Corpus, "loco"), (Split::Speakers, "cv")], "results in the splits' order");
+        let still = each_split(&[Split::Corpus, Split::Speakers], |split| match split {
+            Split::Corpus => Err(busy()),
+            Split::Speakers => Ok(()),
+        });
+        assert!(matches!(still, Err(CommandError::Train(TrainError::Busy { .. }))));
+        let mut ran = Vec::new();
+        let failed = each_split(&[Split::Corpus, Split::Speakers], |split| {
+            ran.push(split);
+            Err::<(), _>(CommandError::Usage("bad".into()))
+        });
+        assert!(matches!(failed, Err(CommandError::Usage(_))) && ran == [Split::Corpus]);
     }
 
     /// The training copies are re-recorded in wide rooms unless `--augment-rooms` asks for booths.
