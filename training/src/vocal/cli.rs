@@ -17,7 +17,7 @@ use super::data::{Augmentation, Balance, ClassSet, VocalData, load};
 use super::export::write_model;
 use super::frames::{FrameTraining, RecurrentCell};
 use super::input::{Preparation, SpeakerEstimate};
-use super::pipeline::{FoldOutcome, PipelineConfig, Stream, fitted_input, input_set, run_fold};
+use super::pipeline::{FoldOutcome, PipelineConfig, Stream, fitted_input, input_set, is_zero, run_fold};
 use super::report::{ReportInput, results_markdown, write_report};
 use super::train::NetTrainConfig;
 use crate::data::Fold;
@@ -329,10 +329,6 @@ impl SplitRun {
             speaker,
         }
     }
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 /// The training-only copies `args` ask for.
@@ -845,7 +841,6 @@ mod tests {
             speaker_estimate(&Cli::parse_from(args).speech)
         };
         assert_eq!(estimate(&[]), SpeakerEstimate::OtherTakes { count: 3, seed: 4 });
-
         assert_eq!(estimate(&["--speaker-draw-seed", "9"]), SpeakerEstimate::OtherTakes { count: 3, seed: 9 });
     }
 

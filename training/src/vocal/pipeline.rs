@@ -72,7 +72,8 @@ fn is_one_member(members: &usize) -> bool {
     *members == 1
 }
 
-fn is_zero(count: &usize) -> bool {
+/// Whether a count option is off (serde leaves such options out of run keys).
+pub(super) fn is_zero(count: &usize) -> bool {
     *count == 0
 }
 

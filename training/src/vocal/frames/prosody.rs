@@ -153,8 +153,6 @@ pub struct MelProsody {
     frames: usize,
     pooled: usize,
     mels: usize,
-    /// Spectral features per step: `mels`, or the cepstral coefficients kept.
-    spectral: usize,
 }
 
 /// The first `kept` orthonormal DCT-II basis vectors over `n` points as a `[n, kept]` row-major matrix, so that
@@ -218,8 +216,7 @@ impl MelProsody {
             return Err(format!("{cepstra} cepstral coefficients from {} mel bands", frontend.n_mels));
         }
         let candidates = pitch_candidates();
-        let spectral = if cepstra == 0 { frontend.n_mels } else { cepstra };
-        let features = spectral + PROSODY_FEATURES;
+        let features = if cepstra == 0 { frontend.n_mels } else { cepstra } + PROSODY_FEATURES;
         Ok(Self {
             pooling: pooling_matrix(frames, pooled),
             harmonics: harmonic_matrix(frontend, &candidates),
@@ -230,7 +227,6 @@ impl MelProsody {
             frames,
             pooled,
             mels: frontend.n_mels,
-            spectral,
         })
     }
 
@@ -244,12 +240,17 @@ impl MelProsody {
 
     /// Features per step: the spectral part (mel bands or cepstral coefficients) and [`PROSODY_FEATURES`].
     pub fn features(&self) -> usize {
-        self.spectral + PROSODY_FEATURES
+        self.spectral() + PROSODY_FEATURES
     }
 
     /// Cepstral coefficients in place of the mel bands (0: the bands as they are).
     pub fn cepstra(&self) -> usize {
-        if self.cepstra.is_empty() { 0 } else { self.spectral }
+        self.cepstra.len() / self.mels
+    }
+
+    /// Spectral features per step: the mel bands, or the cepstral coefficients kept.
+    fn spectral(&self) -> usize {
+        if self.cepstra.is_empty() { self.mels } else { self.cepstra() }
     }
 
     /// Input frames per window.
@@ -289,7 +290,7 @@ impl MelProsody {
         let spectral = if self.cepstra.is_empty() {
             db
         } else {
-            db.matmul(Self::constant(&self.cepstra, [1, mels, self.spectral], &device))
+            db.matmul(Self::constant(&self.cepstra, [1, mels, self.cepstra()], &device))
         };
         let features = Tensor::cat(vec![spectral, energy, pitch, voicing], 2);
         let d = self.features();
@@ -329,7 +330,7 @@ impl MelProsody {
         let spectral = if self.cepstra.is_empty() {
             db
         } else {
-            let basis = g.initializer(&format!("{name}.cepstra"), &[mels, self.spectral as i64], &self.cepstra)?;
+            let basis = g.initializer(&format!("{name}.cepstra"), &[mels, self.cepstra() as i64], &self.cepstra)?;
             g.node("MatMul", &[&db, &basis], &[])
         };
         let features = emit::concat(g, &[&spectral, &energy, &pitch, &voicing], 2);
