@@ -127,23 +127,27 @@ fn estimate_draw_copies(
 /// rooms are never ones the training takes were re-recorded in.
 pub const TEST_ROOM_COPY: usize = 1 << 20;
 
-/// Each raw take (`frames × bands` dB, with its speaker) re-recorded through `room_of(speaker)` and prepared as
-/// `preparation` says, the speaker means formed from the speaker's takes in that room as `estimate` draws them —
-/// as the plugin's running estimate learns the room a vocal was recorded in. `None` stays `None`.
-fn in_rooms(
-    raw: Vec<Option<(Vec<f32>, &str)>>,
+/// A raw take bound for a room: its window (`frames × bands` dB), the name its speaker estimate is formed under
+/// (the speaker in that room), and the room; `None` for an unreadable take.
+type RoomTake<'a> = Option<(Vec<f32>, &'a str, Room)>;
+
+/// Each raw take re-recorded through its room and prepared as `preparation` says, the speaker means formed from the
+/// takes under the same name as `estimate` draws them — as the plugin's running estimate learns the room a vocal
+/// was recorded in. The one way both the `--augment` copies and the room check's takes are made. `None` stays
+/// `None`; an estimate's draw follows the take's place among the readable ones.
+fn in_rooms<'a>(
+    takes: impl IntoIterator<Item = RoomTake<'a>>,
     preparation: &Preparation,
     estimate: SpeakerEstimate,
-    room_of: impl Fn(&str) -> Room,
 ) -> Vec<Option<Vec<f32>>> {
     let hop = frontend().hop_seconds() as f32;
-    let mut takes: Vec<Option<(Vec<f32>, &str)>> = raw
+    let mut takes: Vec<Option<(Vec<f32>, &str)>> = takes
         .into_iter()
         .map(|take| {
-            take.map(|(mut window, speaker)| {
-                room_of(speaker).apply(&mut window, BANDS, hop);
+            take.map(|(mut window, name, room)| {
+                room.apply(&mut window, BANDS, hop);
                 preparation.apply(&mut window, BANDS);
-                (window, speaker)
+                (window, name)
             })
         })
         .collect();
@@ -228,34 +232,37 @@ pub fn load(
     let mut cache = FeatureCache::open(cache, &frontend()).map_err(|e| invalid(e.to_string()))?;
     let (features, skipped) = dataset.features_by_item(&mut cache);
     let frames = segment_frames();
-    let hop = frontend().hop_seconds() as f32;
     let mut windows: Vec<Option<Vec<f32>>> = Vec::with_capacity(features.len());
-    let mut copies: Vec<TakeCopy> = Vec::new();
-    // A copy's speaker is the speaker in that room: the running estimate would learn that room too.
-    let mut rooms: Vec<String> = Vec::new();
-    let mut raw_for_rooms: Vec<Option<(Vec<f32>, &str)>> = Vec::new();
+    // Re-recorded copies: the item each copies, its raw window and room, and its speaker in that room (the running
+    // estimate would learn that room too).
+    let (mut copy_of, mut copy_raw, mut copy_names) = (Vec::new(), Vec::new(), Vec::new());
+    let mut test_takes: Vec<RoomTake<'_>> = Vec::new();
     for (i, f) in features.iter().enumerate() {
         let Some(f) = f else {
             windows.push(None);
-            raw_for_rooms.extend(test_rooms.map(|_| None));
+            test_takes.extend(test_rooms.map(|_| None));
             continue;
         };
         let raw = unify(f, frames);
-        if test_rooms.is_some() {
-            raw_for_rooms.push(Some((raw.clone(), dataset.items[i].group.as_str())));
+        let speaker = dataset.items[i].group.as_str();
+        if let Some(rooms) = test_rooms {
+            test_takes.push(Some((raw.clone(), speaker, Room::of(rooms, speaker, TEST_ROOM_COPY, augment.seed))));
         }
         for k in 0..augment.copies {
-            let mut copy = raw.clone();
-            let speaker = &dataset.items[i].group;
-            Room::of(augment.rooms, speaker, k, augment.seed).apply(&mut copy, BANDS, hop);
-            preparation.apply(&mut copy, BANDS);
-            copies.push(TakeCopy { of: i, window: copy });
-            rooms.push(format!("{speaker}#{k}"));
+            copy_of.push(i);
+            copy_raw.push((raw.clone(), Room::of(augment.rooms, speaker, k, augment.seed)));
+            copy_names.push(format!("{speaker}#{k}"));
         }
         let mut window = raw;
         preparation.apply(&mut window, BANDS);
         windows.push(Some(window));
     }
+    let re_recorded = copy_raw.into_iter().zip(&copy_names).map(|((raw, room), name)| Some((raw, name.as_str(), room)));
+    let mut copies: Vec<TakeCopy> = copy_of
+        .into_iter()
+        .zip(in_rooms(re_recorded, &preparation, speaker))
+        .map(|(of, window)| TakeCopy { of, window: window.expect("copies are of readable takes") })
+        .collect();
     if augment.estimate_draws > 0 {
         let speakers: Vec<&str> = dataset.items.iter().map(|item| item.group.as_str()).collect();
         let drawn = (preparation.speaker.is_some())
@@ -272,8 +279,6 @@ pub fn load(
         let speakers = dataset.items.iter().map(|item| item.group.as_str());
         let takes = windows.iter_mut().zip(speakers).filter_map(|(w, s)| Some((w.as_mut()?, s)));
         subtract_speaker_means(takes, BANDS, speaker);
-        let copy_windows = copies.iter_mut().map(|c| &mut c.window).zip(rooms.iter().map(String::as_str));
-        subtract_speaker_means(copy_windows, BANDS, speaker);
     }
     // Excerpts are cut from the prepared takes, speaker means out: the engine's running estimate is the voice's,
     // however short the phrase.
@@ -283,12 +288,7 @@ pub fn load(
             copies.extend(cut.into_iter().map(|window| TakeCopy { of: i, window }));
         }
     }
-    let in_room = match test_rooms {
-        Some(rooms) => {
-            in_rooms(raw_for_rooms, &preparation, speaker, |s| Room::of(rooms, s, TEST_ROOM_COPY, augment.seed))
-        }
-        None => Vec::new(),
-    };
+    let in_room = in_rooms(test_takes, &preparation, speaker);
     let classes: Vec<usize> = dataset.items.iter().map(|item| item.target.class().unwrap_or(0)).collect();
     if windows.iter().filter(|w| w.is_some()).count() < 2 {
         return Err(invalid("fewer than two readable utterances".into()));
@@ -460,7 +460,7 @@ mod tests {
         clean.iter_mut().for_each(|(w, _)| preparation.apply(w, BANDS));
         subtract_speaker_means(clean.iter_mut().map(|(w, s)| (w, *s)), BANDS, estimate);
         let tilted = |s: &str| Room { tilt_db: if s == "a" { 6.0 } else { -4.0 }, t60: 0.3, wet: 0.0, snr_db: 200.0 };
-        let in_room = in_rooms(raw.clone(), &preparation, estimate, tilted);
+        let in_room = in_rooms(raw.iter().cloned().map(|t| t.map(|(w, s)| (w, s, tilted(s)))), &preparation, estimate);
         assert!(in_room[8].is_none());
         for (i, (window, _)) in clean.iter().enumerate() {
             let room = in_room[i].as_ref().unwrap();
@@ -468,7 +468,7 @@ mod tests {
             assert!(worst < 1e-3, "take {i}: the tilt left {worst} dB");
         }
         let noisy = |_: &str| Room { tilt_db: 0.0, t60: 0.3, wet: 0.0, snr_db: 0.0 };
-        let in_noise = in_rooms(raw, &preparation, estimate, noisy);
+        let in_noise = in_rooms(raw.into_iter().map(|t| t.map(|(w, s)| (w, s, noisy(s)))), &preparation, estimate);
         let moved =
             in_noise[0].as_ref().unwrap().iter().zip(&clean[0].0).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(moved > 0.1, "noise at 0 dB SNR moved the take by only {moved} dB");
