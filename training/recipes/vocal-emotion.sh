@@ -157,6 +157,12 @@ for rooms in booth wide; do
       --genotype "$genotype" --epochs 1 --frame-epochs 12 --fusion-epochs 100 --resume
   done
 done
+# Two booth copies of every training take, seeds 1-3 (about 10 minutes a run).
+for seed in 1 2 3; do
+  $train nas train "${corpora[@]}" --split corpus "${honest[@]}" --cells functionals --balance corpus-class \
+    --augment 2 --augment-rooms booth --test-rooms booth --seed "$seed" --run "runs/nas-aug2booth-seed$seed" \
+    --genotype "$genotype" --epochs 1 --frame-epochs 12 --fusion-epochs 100 --resume
+done
 # The bands read as their first 20 (seeds 1, 2) or 40 (seed 1) cepstral coefficients (--frame-cepstra), same
 # schedule (about 3 minutes a run).
 for run in 20:1 20:2 40:1; do
