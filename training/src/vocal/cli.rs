@@ -488,9 +488,22 @@ fn corpora_given(args: &SpeechArgs) -> Vec<(&'static str, &'static str)> {
     .collect()
 }
 
-/// The corpora's short names (for one-line descriptions).
+/// The corpora's short names and what `--augment` added to them (for one-line descriptions).
 fn corpus_names(args: &SpeechArgs) -> String {
-    corpora_given(args).iter().map(|(name, _)| *name).collect::<Vec<_>>().join(" + ")
+    corpora_given(args).iter().map(|(name, _)| *name).collect::<Vec<_>>().join(" + ") + &copies_clause(args)
+}
+
+/// What `--augment` adds to the corpora, said wherever the training data is named (the manifest's description and
+/// data, the report): a model trained on re-recorded copies learned from more than the corpora's studio takes.
+fn copies_clause(args: &SpeechArgs) -> String {
+    let times = match args.augment {
+        0 => return String::new(),
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        k => format!("{k} times"),
+    };
+    let rooms = if args.augment_rooms.is_wide() { "rooms" } else { "home booths" };
+    format!(", each training take also re-recorded {times} in simulated {rooms} (microphone, reverberation, noise)")
 }
 
 /// The corpora `args` names, with their citations, and the licence the weights inherit.
@@ -503,7 +516,7 @@ fn corpora_and_licence(args: &SpeechArgs) -> (String, String) {
         "The weights inherit the corpora's terms: **research use only**. The code that trains them is \
          GPL-3.0-or-later."
     };
-    (names.join(" + "), licence.to_string())
+    (names.join(" + ") + &copies_clause(args), licence.to_string())
 }
 
 fn load_data(args: &SpeechArgs) -> CommandResult<VocalData> {
@@ -872,6 +885,29 @@ mod tests {
     }
 
     /// The training copies are re-recorded in wide rooms unless `--augment-rooms` asks for booths.
+    #[test]
+    fn the_data_named_in_the_manifest_says_the_takes_were_re_recorded() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            speech: SpeechArgs,
+        }
+        let args = |extra: &[&str]| Cli::parse_from(["x", "--emodb", "e", "--savee", "s"].iter().chain(extra)).speech;
+        let plain = args(&[]);
+        assert_eq!(corpus_names(&plain), "EmoDB + SAVEE");
+        assert!(!corpora_and_licence(&plain).0.contains("re-recorded"));
+        let booths = args(&["--augment", "1", "--augment-rooms", "booth"]);
+        let clause =
+            ", each training take also re-recorded once in simulated home booths (microphone, reverberation, noise)";
+        assert_eq!(corpus_names(&booths), format!("EmoDB + SAVEE{clause}"));
+        assert!(corpora_and_licence(&booths).0.ends_with(clause));
+        assert!(
+            corpus_names(&args(&["--augment", "3"]))
+                .ends_with("re-recorded 3 times in simulated rooms (microphone, reverberation, noise)")
+        );
+    }
+
     #[test]
     fn training_copies_are_re_recorded_in_wide_rooms_unless_asked() {
         use clap::Parser;
