@@ -884,7 +884,8 @@ mod tests {
         assert!(matches!(failed, Err(CommandError::Usage(_))) && ran == [Split::Corpus]);
     }
 
-    /// The training copies are re-recorded in wide rooms unless `--augment-rooms` asks for booths.
+    /// A model trained on re-recorded copies says so where its data is named; one trained on the corpora alone
+    /// names only them.
     #[test]
     fn the_data_named_in_the_manifest_says_the_takes_were_re_recorded() {
         use clap::Parser;
@@ -908,6 +909,7 @@ mod tests {
         );
     }
 
+    /// The training copies are re-recorded in wide rooms unless `--augment-rooms` asks for booths.
     #[test]
     fn training_copies_are_re_recorded_in_wide_rooms_unless_asked() {
         use clap::Parser;
