@@ -840,18 +840,23 @@ mod tests {
         assert!(rooms.contains("\"test_rooms\":\"booth\""), "{rooms}");
     }
 
-    /// The draw of other takes follows `--seed` unless `--speaker-draw-seed` sets it alone.
-    #[test]
-    fn the_speaker_draw_follows_the_seed_unless_set_alone() {
+    /// The speech options as the command line `args` (after the program name) gives them.
+    fn speech_args<'a>(args: impl IntoIterator<Item = &'a &'a str>) -> SpeechArgs {
         use clap::Parser;
         #[derive(Parser)]
         struct Cli {
             #[command(flatten)]
             speech: SpeechArgs,
         }
+        Cli::parse_from(std::iter::once(&"x").chain(args)).speech
+    }
+
+    /// The draw of other takes follows `--seed` unless `--speaker-draw-seed` sets it alone.
+    #[test]
+    fn the_speaker_draw_follows_the_seed_unless_set_alone() {
         let estimate = |extra: &[&str]| {
-            let args = ["x", "--emodb", "e", "--speaker-takes", "3", "--seed", "4"].iter().chain(extra);
-            speaker_estimate(&Cli::parse_from(args).speech)
+            let args = ["--emodb", "e", "--speaker-takes", "3", "--seed", "4"].iter().chain(extra);
+            speaker_estimate(&speech_args(args))
         };
         assert_eq!(estimate(&[]), SpeakerEstimate::OtherTakes { count: 3, seed: 4 });
         assert_eq!(estimate(&["--speaker-draw-seed", "9"]), SpeakerEstimate::OtherTakes { count: 3, seed: 9 });
@@ -888,13 +893,7 @@ mod tests {
     /// names only them.
     #[test]
     fn the_data_named_in_the_manifest_says_the_takes_were_re_recorded() {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Cli {
-            #[command(flatten)]
-            speech: SpeechArgs,
-        }
-        let args = |extra: &[&str]| Cli::parse_from(["x", "--emodb", "e", "--savee", "s"].iter().chain(extra)).speech;
+        let args = |extra: &[&str]| speech_args(["--emodb", "e", "--savee", "s"].iter().chain(extra));
         let plain = args(&[]);
         assert_eq!(corpus_names(&plain), "EmoDB + SAVEE");
         assert!(!corpora_and_licence(&plain).0.contains("re-recorded"));
@@ -912,20 +911,14 @@ mod tests {
     /// The training copies are re-recorded in wide rooms unless `--augment-rooms` asks for booths.
     #[test]
     fn training_copies_are_re_recorded_in_wide_rooms_unless_asked() {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Cli {
-            #[command(flatten)]
-            speech: SpeechArgs,
-        }
         let copies = |extra: &[&str]| {
-            let args = ["x", "--emodb", "e", "--augment", "1"].iter().chain(extra);
-            augmentation(&Cli::parse_from(args).speech)
+            let args = ["--emodb", "e", "--augment", "1"].iter().chain(extra);
+            augmentation(&speech_args(args))
         };
         assert_eq!((copies(&[]).copies, copies(&[]).rooms), (1, Rooms::Wide));
         assert_eq!(copies(&["--augment-rooms", "booth"]).rooms, Rooms::Booth);
         // Booths without copies would do nothing: refused before any audio is read.
-        let alone = Cli::parse_from(["x", "--emodb", "/nonexistent", "--augment-rooms", "booth"]).speech;
+        let alone = speech_args(&["--emodb", "/nonexistent", "--augment-rooms", "booth"]);
         let refused = load_data(&alone).err().expect("refused").to_string();
         assert!(refused.contains("add --augment K"), "{refused}");
     }
